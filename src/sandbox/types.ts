@@ -23,3 +23,95 @@ export interface SandboxWorkspace {
 export function cohortKey(type: 'segment' | 'tag', id: string): string {
   return `${type}:${id}`;
 }
+
+// ---- server options and observation (the sandbox's public contract; see index.ts for behaviour) ----
+
+export interface SandboxRateLimit {
+  allowancePerWindow: number;
+  /** Default 10, as Intercom. */
+  windowSeconds?: number;
+  /** 'fixed' (default): windows aligned to multiples of windowSeconds of Unix time; 'sliding': the last windowSeconds. */
+  mode?: 'fixed' | 'sliding';
+}
+
+export interface SandboxFaults {
+  /** Seeds the fault draws (default 1), so a sequential run sees the same faults every time. */
+  seed?: number;
+  /** Share of authenticated requests answered 500/502/503 (the 502s and some 503s have HTML bodies). */
+  serverErrorRate?: number;
+  /** Share answered only after slowMs (the real answer, late). */
+  slowRate?: number;
+  slowMs?: number;
+  /** Share whose socket is destroyed without an answer. */
+  dropRate?: number;
+  /** Share answered 200 with a non-JSON body. */
+  nonJsonRate?: number;
+  /** Bursts of 429s regardless of the allowance: from every nth authenticated request, `length` in a row. */
+  burst429?: { everyNthRequest: number; length: number } | null;
+  /** Listed by search, but their events call answers 404 not_found. */
+  vanishContactIds?: string[];
+}
+
+export type SandboxFaultKind = 'serverError' | 'slow' | 'drop' | 'nonJson' | 'burst429' | 'vanish';
+
+export interface SandboxOptions {
+  /** Served as given; else generated from contacts/seed/nowSec. */
+  workspace?: SandboxWorkspace;
+  /** Defaults 500, 1 and the clock's current second. */
+  contacts?: number;
+  seed?: number;
+  nowSec?: number;
+  /** Default 127.0.0.1; any host that is not loopback is refused. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default: a random token. */
+  token?: string;
+  /** null/absent: nothing is refused; headers still sent against a nominal allowance (see index.ts). */
+  rateLimit?: SandboxRateLimit | null;
+  faults?: SandboxFaults;
+  /** Milliseconds since the epoch; default Date.now. Drives rate-limit windows and the 90-day event cutoff. */
+  clock?: () => number;
+  /** GET /events page size when `per_page` is absent (default 50). */
+  eventsPerPageDefault?: number;
+  /** Larger `per_page` values are clamped to this (default 150). */
+  eventsPerPageMax?: number;
+}
+
+export type SandboxEndpoint = 'segments' | 'tags' | 'contacts.search' | 'events' | 'other';
+
+export interface SandboxCounters {
+  /** Every request received, authenticated or not. */
+  requests: number;
+  byEndpoint: Record<SandboxEndpoint, number>;
+  /** Every 429 sent, by the allowance or by an injected burst. */
+  responses429: number;
+  /** By fault kind; every SandboxFaultKind is present (0 when none was injected). */
+  faultsInjected: Record<SandboxFaultKind, number> & Record<string, number>;
+  /** Events calls that reached the events handler, by contact id (or the raw identifier when unknown). */
+  eventsCallsByContact: Map<string, number>;
+  /** Searches that reached the search handler, keyed `${field}:${value}:${starting_after ?? ''}`. */
+  searchCallsByCursor: Map<string, number>;
+  /** Aligned window start (Unix s) -> authenticated requests received in it, refused ones included. */
+  requestsByWindow: Map<number, number>;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string;
+  token: string;
+  workspace: SandboxWorkspace;
+  counters: SandboxCounters;
+  setFaults(faults: SandboxFaults): void;
+  setRateLimit(limit: SandboxRateLimit | null): void;
+  /** Zeroes the counters in place (references to `counters` stay valid). */
+  resetCounters(): void;
+  /** Closes the server and every open socket. */
+  close(): Promise<void>;
+}
+
+/** What a handler answers; the server turns it into bytes. */
+export interface SandboxResponse {
+  status: number;
+  body: unknown;
+}

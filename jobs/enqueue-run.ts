@@ -1,0 +1,65 @@
+/**
+ * Queues one run job under its deterministic id, so a month (range + zone) has at most one live run:
+ * - live (waiting, delayed, active, waiting for its children): nothing is added;
+ * - failed: the old job and its children are removed and a new one added; the run's store is kept, so
+ *   the new job resumes where the failed one stopped;
+ * - completed: by default replaced the same way, with the store cleared first (a new run reads the
+ *   workspace afresh); with `replaceCompleted: false` (the scheduler) it is left alone.
+ */
+import type { Queue } from 'bullmq';
+import { planRun, type PlanRunInput } from '../src/pipeline/plan-run.js';
+import { runJobId, type JobDataByName, type MonthRunData, type PlannedRun } from './job-types.js';
+
+export type EnqueueOutcome =
+  | { kind: 'added'; jobId: string; runId: string }
+  | { kind: 'replaced'; jobId: string; runId: string; previousState: 'completed' | 'failed' }
+  | { kind: 'live'; jobId: string; runId: string; state: string }
+  | { kind: 'already-completed'; jobId: string; runId: string };
+
+export interface EnqueueRunInput extends PlanRunInput {
+  outDir?: string | undefined;
+  /** Default true. */
+  replaceCompleted?: boolean;
+}
+
+/** Options of every run job: transient failures of its own steps retried; children decide their own. */
+export const RUN_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 90 * 24 * 3600 },
+  removeOnFail: { age: 90 * 24 * 3600 },
+} as const;
+
+const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'waiting-children', 'prioritized', 'paused']);
+
+export async function enqueueRun(
+  queue: Queue,
+  input: EnqueueRunInput,
+  clearStore: (runId: string) => Promise<void>,
+): Promise<EnqueueOutcome> {
+  const plan = planRun(input);
+  const run: PlannedRun = {
+    runId: plan.runId,
+    from: input.from,
+    to: input.to ?? input.from,
+    timeZone: input.timeZone,
+    allowPartial: input.allowPartial,
+    plannedAtSec: input.nowSec,
+  };
+  const jobId = runJobId(plan.runId);
+  const existing = await queue.getJob(jobId);
+  let replaced: 'completed' | 'failed' | null = null;
+  if (existing) {
+    const state = await existing.getState();
+    if (LIVE_STATES.has(state)) return { kind: 'live', jobId, runId: plan.runId, state };
+    if (state === 'completed' && input.replaceCompleted === false) return { kind: 'already-completed', jobId, runId: plan.runId };
+    // Children of a failed run may still be finishing; remove() refuses a locked job, and then so do we.
+    await existing.remove({ removeChildren: true });
+    if (state === 'completed') await clearStore(plan.runId);
+    replaced = state === 'completed' ? 'completed' : 'failed';
+  }
+  const data: MonthRunData = { run, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}) };
+  const name: keyof JobDataByName = 'month-run';
+  await queue.add(name, data, { ...RUN_JOB_OPTIONS, jobId });
+  return replaced === null ? { kind: 'added', jobId, runId: plan.runId } : { kind: 'replaced', jobId, runId: plan.runId, previousState: replaced };
+}

@@ -1,0 +1,56 @@
+/**
+ * The one place a processor's failure is translated for BullMQ, so every job type fails the same way:
+ * - the API is rate limiting us beyond what the client waits out → pause the queue for every worker
+ *   (worker.rateLimit) and hand the job back with Worker.RateLimitError, which burns no attempt;
+ * - a failure that repeats identically (401/403, 404 of a cohort, bad request, bad plan, bad config)
+ *   → UnrecoverableError: failed at once, no retries, and with failParentOnFailure the run fails too;
+ * - anything else is transient: thrown as is, retried with the job's backoff.
+ * The message keeps the error's stable code; client errors never carry the token (src/intercom/errors.ts).
+ */
+import { UnrecoverableError, Worker, WaitingChildrenError } from 'bullmq';
+import { ConfigError } from '../src/config.js';
+import { isPermanent, RateLimitedError, TimeoutError } from '../src/intercom/errors.js';
+import { RunPlanError } from '../src/pipeline/plan-run.js';
+import { RateLimitWaitTimeoutError } from '../src/rate-limit/errors.js';
+
+/** Pause when the server named no wait: one Intercom rate window. */
+export const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
+
+export type JobErrorAction =
+  | { kind: 'rate-limited'; pauseMs: number }
+  | { kind: 'permanent'; message: string }
+  | { kind: 'transient' }
+  | { kind: 'bullmq' };
+
+function codeOf(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Pure classification (tested without a worker). */
+export function classifyJobError(err: unknown): JobErrorAction {
+  if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) return { kind: 'bullmq' };
+  if (err instanceof RateLimitedError) return { kind: 'rate-limited', pauseMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS };
+  if (err instanceof RateLimitWaitTimeoutError) return { kind: 'rate-limited', pauseMs: Math.max(1000, err.neededMs) };
+  if (err instanceof TimeoutError && err.phase === 'rate-limit') return { kind: 'rate-limited', pauseMs: DEFAULT_RATE_LIMIT_PAUSE_MS };
+  if (isPermanent(err) || err instanceof RunPlanError || err instanceof ConfigError) {
+    const e = err as Error;
+    const code = codeOf(err);
+    return { kind: 'permanent', message: `${code ? `${code}: ` : ''}${e.message}` };
+  }
+  return { kind: 'transient' };
+}
+
+/** What the processor should throw instead of `err`. */
+export async function mapJobError(err: unknown, worker: Pick<Worker, 'rateLimit'>): Promise<unknown> {
+  const action = classifyJobError(err);
+  switch (action.kind) {
+    case 'rate-limited':
+      await worker.rateLimit(action.pauseMs);
+      return Worker.RateLimitError();
+    case 'permanent':
+      return new UnrecoverableError(action.message);
+    default:
+      return err;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The run job, a step job that reads top to bottom like the single-process run:
+ *   discover cohorts (once; kept in the store) → one page-cohort child per cohort not yet paged, each
+ *   adding fetch-contacts children of this job as its pages arrive → wait for every child → a sweep
+ *   round for any contact still without a result (normally none; it repairs a page that came back
+ *   different after a crash, or a run resumed after failing) → write the reports.
+ * Every pass is idempotent: a retry after a crash re-adds children under the same ids (no-ops), and the
+ * store says what is already done. `round` (kept in the job data before waiting) makes each round's
+ * child ids and contact claims distinct from the last.
+ */
+import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { discoverCohorts } from '../src/pipeline/discover-cohorts.js';
+import { cohortKeyOf } from '../src/pipeline/run-store.js';
+import { writeRunReports } from '../src/pipeline/write-run-reports.js';
+import { childJobOptions } from './child-job-options.js';
+import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
+import { readRunProgress } from './refresh-run-progress.js';
+import { readRunRequestStats } from './run-request-stats.js';
+import type { Processor } from './worker-context.js';
+
+/** Rounds of children after which a run that still has work left is failed rather than looped. */
+export const MAX_ROUNDS = 6;
+
+export interface MonthRunResult {
+  months: string[];
+  dirs: string[];
+  contacts: number;
+  apiCalls: number;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const processMonthRun: Processor<'month-run'> = async (job, token, signal, ctx) => {
+  const { run } = job.data;
+  const plan = ctx.planFor(run);
+  const store = ctx.storeFor(run.runId);
+  const jobId = job.id ?? runJobId(run.runId);
+  const parent = { id: jobId, queue: ctx.queue.qualifiedName };
+  const log = ctx.log.child({ runId: run.runId });
+
+  let cohorts = await store.loadCohorts();
+  if (cohorts === null) {
+    const lease = ctx.apis.lease(run.runId);
+    try {
+      cohorts = await discoverCohorts(lease.api, ctx.config.cohorts, signal);
+    } finally {
+      await lease.release();
+    }
+    await store.saveCohorts(cohorts);
+    log.info({ cohorts: cohorts.length }, 'cohorts discovered');
+  }
+
+  for (;;) {
+    // Children of an earlier pass still pending (a retry after a crash): wait for them before adding more.
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+    const round = (job.data.round ?? 0) + 1;
+    if (round > MAX_ROUNDS) throw new UnrecoverableError(`run ${run.runId}: work left after ${MAX_ROUNDS} rounds of children; giving up`);
+    // Claims are per incarnation of the run job (its creation time) and round: see claim-contacts.ts.
+    const claimScope = `${job.timestamp}.${round}`;
+    const children: Array<{ name: 'page-cohort' | 'fetch-contacts'; data: PageCohortData | FetchContactsData; opts: ReturnType<typeof childJobOptions> }> = [];
+
+    for (const cohort of cohorts) {
+      if ((await store.cohortProgress(cohortKeyOf(cohort))).done) continue;
+      const data: PageCohortData = {
+        run,
+        cohortType: cohort.type,
+        cohortId: cohort.id,
+        perPage: ctx.config.intercom.perPage,
+        runJobId: jobId,
+        contactsPerJob: ctx.config.worker.contactsPerJob,
+        round,
+        claimScope,
+      };
+      children.push({ name: 'page-cohort', data, opts: childJobOptions(pageJobId(run.runId, cohort.type, cohort.id, round), parent) });
+    }
+    if (children.length === 0) {
+      const pending: string[] = [];
+      for await (const batch of store.pendingContacts()) pending.push(...batch);
+      chunk(pending, ctx.config.worker.contactsPerJob).forEach((contactIds, i) => {
+        const data: FetchContactsData = { run, runJobId: jobId, contactIds, claimScope };
+        children.push({ name: 'fetch-contacts', data, opts: childJobOptions(sweepJobId(run.runId, round, i), parent) });
+      });
+      if (pending.length > 0) log.info({ contacts: pending.length, round }, 'contacts without events: sweeping them');
+    }
+    if (children.length === 0) break;
+
+    await ctx.queue.addBulk(children);
+    await job.updateData({ ...job.data, round } satisfies MonthRunData);
+    await job.updateProgress({ ...(await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId)) });
+    log.info({ round, children: children.length }, 'waiting for children');
+  }
+
+  const requests = await readRunRequestStats(ctx.redis, ctx.config.redis.prefix, run.runId);
+  const outDir = job.data.outDir ?? ctx.config.report.outDir;
+  const written = await writeRunReports({
+    store,
+    plan,
+    outDir,
+    source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
+    requests,
+    generatedAt: new Date(),
+    timing: { duration_ms: Date.now() - job.timestamp },
+  });
+  const progress = await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId);
+  await job.updateProgress({ ...progress });
+  log.info({ months: written.map((w) => w.manifest.month), outDir }, 'run written');
+  const result: MonthRunResult = {
+    months: written.map((w) => w.manifest.month),
+    dirs: written.map((w) => w.dir),
+    contacts: progress.contacts,
+    apiCalls: requests.apiCalls,
+  };
+  return result;
+};
+
+export type MonthRunJob = Job<MonthRunData, MonthRunResult, 'month-run'>;

@@ -1,0 +1,47 @@
+/**
+ * Pages one cohort from the stored cursor to the end. Before each page is recorded, its members are
+ * queued as fetch-contacts children of the RUN job (not of this job, so pages and events overlap and
+ * this job finishes when its cohort is paged), under ids derived from the page's number: a page fetched
+ * again after a crash (queued, then not recorded) adds nothing twice.
+ */
+import { pageCohort } from '../src/pipeline/page-cohort.js';
+import { childJobOptions } from './child-job-options.js';
+import { eventsJobId, type FetchContactsData } from './job-types.js';
+import { readRunProgress, refreshRunProgress } from './refresh-run-progress.js';
+import { cohortKeyOf } from '../src/pipeline/run-store.js';
+import type { Processor } from './worker-context.js';
+
+export const processPageCohort: Processor<'page-cohort'> = async (job, _token, signal, ctx) => {
+  const d = job.data;
+  const store = ctx.storeFor(d.run.runId);
+  const cohort = { type: d.cohortType, id: d.cohortId };
+  const parent = { id: d.runJobId, queue: ctx.queue.qualifiedName };
+  let pagesRecorded = (await store.cohortProgress(cohortKeyOf(cohort))).pages;
+  const lease = ctx.apis.lease(d.run.runId);
+  let pages = 0;
+  try {
+    pages = await pageCohort(lease.api, store, cohort, {
+      perPage: d.perPage,
+      ...(signal ? { signal } : {}),
+      hooks: {
+        async beforeSave(page) {
+          const pageNumber = pagesRecorded + 1;
+          const ids = page.members.map((m) => m.id);
+          const jobs = [];
+          for (let i = 0, n = 0; i < ids.length; i += d.contactsPerJob, n += 1) {
+            const data: FetchContactsData = { run: d.run, runJobId: d.runJobId, contactIds: ids.slice(i, i + d.contactsPerJob), claimScope: d.claimScope };
+            jobs.push({ name: 'fetch-contacts' as const, data, opts: childJobOptions(eventsJobId(d.run.runId, d.cohortType, d.cohortId, pageNumber, n, d.round), parent) });
+          }
+          if (jobs.length > 0) await ctx.queue.addBulk(jobs);
+        },
+        afterSave() {
+          pagesRecorded += 1;
+        },
+      },
+    });
+  } finally {
+    await lease.release();
+  }
+  await refreshRunProgress(ctx.queue, d.runJobId, await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, d.run.runId));
+  return { pages };
+};

@@ -1,0 +1,170 @@
+/**
+ * One worker process: a BullMQ Worker on the deployment's queue, processing every job type, with one
+ * Intercom client per run in progress, all paced by the one shared Redis token bucket. Returns a
+ * handle whose `drain(deadlineMs)` stops taking jobs, lets active ones finish within the deadline, then
+ * cancels the rest (their locks lapse and another worker resumes them from the store).
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../src/config.js';
+import { createIntercomClient } from '../src/intercom/index.js';
+import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
+import { createRedisStore } from '../src/pipeline/redis-store.js';
+import type { RunStore } from '../src/pipeline/run-store.js';
+import { createRedisLimiter } from '../src/rate-limit/redis-limiter.js';
+import type { ContactStats } from '../src/report/contact-stats.js';
+import { connectRedis } from './connect-redis.js';
+import { createApiPool } from './create-api-pool.js';
+import { bullPrefix, JOB_NAMES, QUEUE_NAME, type JobName, type PlannedRun } from './job-types.js';
+import { mapJobError } from './map-job-error.js';
+import { processFetchContacts } from './process-fetch-contacts.js';
+import { processMonthRun } from './process-month-run.js';
+import { processPageCohort } from './process-page-cohort.js';
+import { processScheduledRun } from './process-scheduled-run.js';
+import { addRunRequestStats } from './run-request-stats.js';
+import type { Processors, WorkerContext } from './worker-context.js';
+
+export const PROCESSORS: Processors = {
+  'month-run': processMonthRun,
+  'page-cohort': processPageCohort,
+  'fetch-contacts': processFetchContacts,
+  'scheduled-run': processScheduledRun,
+};
+
+/** Throws when a job name has no processor (or a processor no job name). */
+export function checkProcessors(processors: Record<string, unknown>): void {
+  const missing = JOB_NAMES.filter((n) => typeof processors[n] !== 'function');
+  const unknown = Object.keys(processors).filter((n) => !(JOB_NAMES as readonly string[]).includes(n));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new Error(`worker processors do not match the job names: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
+  }
+}
+
+/** Locks short enough that a killed worker's jobs move on within seconds, long enough for renewals. */
+export const LOCK_DURATION_MS = 10_000;
+export const STALLED_INTERVAL_MS = 5_000;
+
+export interface StartWorkerOptions {
+  config: Readonly<Config>;
+  token: string;
+  concurrency: number;
+  log: Logger;
+  processors?: Processors;
+}
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Stops taking jobs; waits for active ones up to `deadlineMs`, then cancels them and closes. */
+  drain(deadlineMs: number): Promise<{ forced: boolean }>;
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const { config, log } = options;
+  const processors = options.processors ?? PROCESSORS;
+  checkProcessors(processors);
+  const prefix = config.redis.prefix;
+  const redis = connectRedis(config.redis.url, 'commands');
+  const bullConnection = connectRedis(config.redis.url, 'bullmq-worker');
+  const limiter = createRedisLimiter({ redis, keyPrefix: prefix, settings: config.rateLimit });
+  const apis = createApiPool({
+    createApi: () =>
+      createIntercomClient({
+        baseUrl: config.intercom.baseUrl,
+        token: options.token,
+        limiter,
+        perPage: config.intercom.perPage,
+        timeouts: {
+          connectMs: config.intercom.connectTimeoutMs,
+          headersMs: config.intercom.headersTimeoutMs,
+          bodyMs: config.intercom.bodyTimeoutMs,
+        },
+        retry: { maxAttempts: config.intercom.maxAttempts },
+        logger: log.child({ stage: 'http' }),
+      }),
+    flush: (runId, delta) => addRunRequestStats(redis, prefix, runId, delta),
+  });
+  const queue = new Queue(QUEUE_NAME, { connection: bullConnection, prefix: bullPrefix(prefix) });
+  const plans = new Map<string, RunPlan>();
+  const ctx: WorkerContext = {
+    config,
+    redis,
+    queue,
+    apis,
+    log,
+    storeFor: (runId): RunStore<ContactStats> => createRedisStore<ContactStats>({ redis, prefix, runId }),
+    planFor(run: PlannedRun) {
+      let plan = plans.get(run.runId);
+      if (plan === undefined) {
+        plan = planRun({ from: run.from, to: run.to, timeZone: run.timeZone, nowSec: run.plannedAtSec, allowPartial: run.allowPartial });
+        plans.set(run.runId, plan);
+      }
+      return plan;
+    },
+  };
+
+  let worker: Worker | null = null;
+  const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const name = job.name as JobName;
+    const processor = processors[name] as Processors[JobName] | undefined;
+    const jobLog = log.child({ jobId: job.id, job: name });
+    try {
+      if (!processor) throw new UnrecoverableError(`no processor for job name ${JSON.stringify(job.name)}`);
+      return await (processor as (j: Job, t: string, s: AbortSignal | undefined, c: WorkerContext) => Promise<unknown>)(
+        job,
+        token ?? '',
+        signal,
+        { ...ctx, log: jobLog },
+      );
+    } catch (err) {
+      const mapped = await mapJobError(err, worker!);
+      if (mapped === err) jobLog.debug({ err }, 'job attempt failed');
+      else jobLog.warn({ err }, 'job attempt failed');
+      throw mapped;
+    }
+  };
+
+  worker = new Worker(QUEUE_NAME, processJob, {
+    connection: bullConnection,
+    prefix: bullPrefix(prefix),
+    concurrency: options.concurrency,
+    lockDuration: LOCK_DURATION_MS,
+    stalledInterval: STALLED_INTERVAL_MS,
+    maxStalledCount: 2,
+    // Lets worker.rateLimit() pause every worker of the queue; the max itself never binds.
+    limiter: { max: 1_000_000, duration: 1_000 },
+  });
+  const w = worker;
+  w.on('failed', (job, err) => {
+    if (job) log.warn({ jobId: job.id, job: job.name, attemptsMade: job.attemptsMade, err: { message: err.message, name: err.name } }, 'job failed');
+  });
+  w.on('error', (err) => log.error({ err }, 'worker error'));
+  await w.waitUntilReady();
+  log.info({ queue: queue.qualifiedName, concurrency: options.concurrency }, 'worker started');
+
+  let closing: Promise<{ forced: boolean }> | null = null;
+  return {
+    worker: w,
+    drain(deadlineMs) {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'deadline'>((resolve) => {
+          timer = setTimeout(() => resolve('deadline'), deadlineMs);
+        });
+        const outcome = await Promise.race([w.close().then(() => 'closed' as const), deadline]);
+        clearTimeout(timer);
+        const forced = outcome === 'deadline';
+        if (forced) {
+          w.cancelAllJobs('worker shutting down');
+          await w.close(true);
+        }
+        await apis.close();
+        await limiter.close();
+        await queue.close();
+        redis.disconnect();
+        bullConnection.disconnect();
+        return { forced };
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The deployment's one job scheduler: cron and zone from config (default 03:00 on the 1st, UTC). Its
+ * jobs ('scheduled-run') decide the month when they run (see process-scheduled-run.ts). Upserting under
+ * the fixed SCHEDULER_ID updates the one scheduler rather than adding another.
+ */
+import type { Queue } from 'bullmq';
+import { SCHEDULER_ID, type JobName, type ScheduledRunData } from './job-types.js';
+
+export interface UpsertScheduleInput {
+  cron: string;
+  /** The zone the cron pattern is read in (schedule.timezone). */
+  cronTimeZone: string;
+  /** The report time zone the scheduled runs use. */
+  reportTimeZone: string;
+  outDir?: string | undefined;
+}
+
+export async function upsertSchedule(queue: Queue, input: UpsertScheduleInput): Promise<{ id: string; nextMs: number | null }> {
+  const name: JobName = 'scheduled-run';
+  const data: ScheduledRunData = { timeZone: input.reportTimeZone, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}) };
+  await queue.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: input.cron, tz: input.cronTimeZone },
+    { name, data, opts: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: { count: 24 }, removeOnFail: { count: 24 } } },
+  );
+  const scheduler = await queue.getJobScheduler(SCHEDULER_ID);
+  return { id: SCHEDULER_ID, nextMs: scheduler?.next ?? null };
+}

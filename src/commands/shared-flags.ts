@@ -1,0 +1,26 @@
+import { UsageError } from '../cli-errors.js';
+import type { ParsedFlags } from './flags.js';
+
+/** --month M, or --from M1 --to M2: exactly one of the two forms. */
+export function monthArgs(flags: ParsedFlags): { from: string; to?: string } {
+  const month = flags.month;
+  const from = flags.from;
+  const to = flags.to;
+  if (typeof month === 'string') {
+    if (from !== undefined || to !== undefined) throw new UsageError('give either --month or --from/--to, not both');
+    return { from: month };
+  }
+  if (typeof from === 'string' && typeof to === 'string') return { from, to };
+  if (from !== undefined || to !== undefined) throw new UsageError('--from and --to go together (e.g. --from 2026-08 --to 2026-10)');
+  throw new UsageError('which month? give --month YYYY-MM (e.g. --month 2026-10) or --from YYYY-MM --to YYYY-MM');
+}
+
+/** Flags that override configuration fields, as field path → value. */
+export function configFlags(flags: ParsedFlags): Record<string, string | undefined> {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    'report.outDir': str(flags.out),
+    'report.timezone': str(flags.timezone),
+    'log.level': str(flags['log-level']),
+  };
+}

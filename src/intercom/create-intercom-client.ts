@@ -1,0 +1,141 @@
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import { CLIENT_VERSION } from './client-version.js';
+import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
+import { ConfigurationError } from './errors.js';
+import { listEventPages } from './list-event-pages.js';
+import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
+import { listSegments } from './list-segments.js';
+import { listTags } from './list-tags.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
+import { resolveBaseUrl } from './resolve-base-url.js';
+import { sleep as defaultSleep } from './sleep.js';
+import type { IntercomApi } from './types.js';
+
+export interface IntercomClientOptions {
+  /** 'us' | 'eu' | 'au' or a URL (https://, or http:// to a loopback host). */
+  baseUrl: string;
+  /** Access token; sent only as `Authorization: Bearer`, only to `baseUrl`'s origin. */
+  token: string;
+  /** Paces every attempt (first or retry): `take()` before, `report()` after. Not closed by the client. */
+  limiter: RateLimiter;
+  /**
+   * Defaults: connect 10 s, headers 30 s, body 30 s (silence between chunks), rate-limit token 5 min.
+   * A whole attempt is also cut off after connect + headers + body. undici runs the headers and body
+   * timers at about 1 s resolution, so values under a second act as roughly one second.
+   */
+  timeouts?: Partial<TransportTimeouts>;
+  /** Defaults: 6 attempts, backoff 500 ms doubling to 30 s (full jitter), 10 waits on 429, Retry-After up to 60 s. */
+  retry?: Partial<RetryPolicy>;
+  /** Search page size, 1–150; default 150 (Intercom's maximum). */
+  perPage?: number;
+  /** `per_page` for GET /events; omitted by default (Intercom's default and maximum are undocumented). */
+  eventsPerPage?: number;
+  /** Defaults to `cohort-reports/<version>`. */
+  userAgent?: string;
+  /** Responses larger than this fail (UnexpectedBodyError 'too-large'); default 32 MiB. */
+  maxBodyBytes?: number;
+  logger?: ClientLogger;
+  /** Injectable for tests; must reject when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source in [0, 1); Math.random by default. */
+  random?: () => number;
+  /** Epoch milliseconds; Date.now by default. */
+  now?: () => number;
+}
+
+const DEFAULT_TIMEOUTS: TransportTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, rateLimitMs: 300_000 };
+const SILENT_LOGGER: ClientLogger = { debug() {}, warn() {} };
+
+function checkPositiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigurationError(`${name} must be an integer from 1 to ${max} (got ${value})`);
+  }
+}
+
+function checkToken(token: string): void {
+  // A header-unsafe token would make undici throw later; say it now, without quoting the token.
+  if (token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigurationError(
+      'Intercom token is empty or contains spaces, line breaks or non-ASCII characters: copy the access token again from the Developer Hub',
+    );
+  }
+}
+
+/**
+ * The Intercom client the pipeline uses: segments, tags, members by cohort, events by contact, over
+ * one keep-alive undici Agent, paced by the given limiter, with bounded retries.
+ *
+ * Retried (see `isRetryable`): 408, 429, 5xx, timeouts, transient connection failures, and a body
+ * that is not JSON even under status 200 — a proxy or a truncated response produces exactly that,
+ * and a bounded retry costs little. A JSON body of the wrong shape is not retried: it would come back
+ * the same. 401/403 are never retried.
+ *
+ * @example
+ * const client = createIntercomClient({ baseUrl: 'eu', token, limiter });
+ * for await (const page of client.listMemberPages({ type: 'segment', id })) console.log(page.members.length);
+ * await client.close();
+ */
+export function createIntercomClient(options: IntercomClientOptions): IntercomApi {
+  const baseUrl = resolveBaseUrl(options.baseUrl);
+  checkToken(options.token);
+  const timeouts: TransportTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  for (const [name, value] of Object.entries(timeouts)) checkPositiveInteger(`timeouts.${name}`, value);
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  checkPositiveInteger('retry.maxAttempts', retry.maxAttempts);
+  checkPositiveInteger('retry.maxDelayMs', retry.maxDelayMs);
+  if (!Number.isInteger(retry.baseDelayMs) || retry.baseDelayMs < 0) {
+    throw new ConfigurationError(`retry.baseDelayMs must be a non-negative integer (got ${retry.baseDelayMs})`);
+  }
+  if (!Number.isInteger(retry.max429Waits) || retry.max429Waits < 0) {
+    throw new ConfigurationError(`retry.max429Waits must be a non-negative integer (got ${retry.max429Waits})`);
+  }
+  if (!Number.isInteger(retry.maxServerWaitMs) || retry.maxServerWaitMs < 0) {
+    throw new ConfigurationError(`retry.maxServerWaitMs must be a non-negative integer (got ${retry.maxServerWaitMs})`);
+  }
+  const perPage = options.perPage ?? MAX_SEARCH_PER_PAGE;
+  checkPositiveInteger('perPage', perPage, MAX_SEARCH_PER_PAGE);
+  if (options.eventsPerPage !== undefined) checkPositiveInteger('eventsPerPage', options.eventsPerPage);
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  checkPositiveInteger('maxBodyBytes', maxBodyBytes);
+  const logger = options.logger ?? SILENT_LOGGER;
+
+  const transport = createTransport({
+    baseUrl,
+    token: options.token,
+    limiter: options.limiter,
+    timeouts,
+    retry,
+    userAgent: options.userAgent ?? `cohort-reports/${CLIENT_VERSION}`,
+    logger,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    maxBodyBytes,
+  });
+
+  return {
+    listSegments: (signal) => listSegments(transport, baseUrl, signal),
+    listTags: (signal) => listTags(transport, baseUrl, signal),
+    listMemberPages(cohort, pageOptions = {}) {
+      const pageSize = pageOptions.perPage ?? perPage;
+      checkPositiveInteger('perPage', pageSize, MAX_SEARCH_PER_PAGE);
+      return listMemberPages(transport, baseUrl, cohort, {
+        startingAfter: pageOptions.startingAfter ?? null,
+        perPage: pageSize,
+        signal: pageOptions.signal,
+      });
+    },
+    listEventPages(contactId, eventOptions = {}) {
+      const pageSize = eventOptions.perPage ?? options.eventsPerPage;
+      if (pageSize !== undefined) checkPositiveInteger('perPage', pageSize);
+      return listEventPages(transport, baseUrl, contactId, {
+        notBeforeSec: eventOptions.notBeforeSec,
+        perPage: pageSize,
+        signal: eventOptions.signal,
+        logger,
+      });
+    },
+    stats: transport.stats,
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The single-process run's collection stages, in order: discover cohorts → page every cohort's
+ * members → fetch each contact's events once. Pages and event fetches overlap: a contact's events are
+ * fetched as soon as the first page that lists it is recorded, so the rate limit, not the page-by-page
+ * latency of one large cohort, sets the pace. Whatever the store already holds (a resumed run) is not
+ * fetched again.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Logger } from 'pino';
+import type { IntercomApi } from '../intercom/types.js';
+import type { ContactStats } from '../report/contact-stats.js';
+import { discoverCohorts, type CohortFilter } from './discover-cohorts.js';
+import { fetchContact } from './fetch-contact.js';
+import { pageCohort } from './page-cohort.js';
+import type { RunPlan } from './plan-run.js';
+import type { RunStore } from './run-store.js';
+
+export interface CollectRunOptions {
+  api: IntercomApi;
+  store: RunStore<ContactStats>;
+  plan: RunPlan;
+  filter: CohortFilter;
+  perPage: number;
+  /** Event fetches in flight at once (cohort pagers add at most half as many again). */
+  concurrency: number;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Called after every recorded page and every fetched contact. */
+  onStep?: () => void;
+}
+
+export async function collectRun(options: CollectRunOptions): Promise<void> {
+  const { api, store, plan, log } = options;
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = controller.signal;
+  // Every in-flight request listens to this one signal (rate-limit waits, backoff sleeps).
+  setMaxListeners(Math.max(10, options.concurrency * 4), signal);
+  let failure: { err: unknown } | null = null;
+  const fail = (err: unknown): void => {
+    if (failure === null) failure = { err };
+    controller.abort(err);
+  };
+
+  try {
+    let cohorts = await store.loadCohorts();
+    if (cohorts === null) {
+      cohorts = await discoverCohorts(api, options.filter, signal);
+      await store.saveCohorts(cohorts);
+      log.info({ cohorts: cohorts.length }, 'cohorts discovered');
+    } else {
+      log.info({ cohorts: cohorts.length }, 'cohorts resumed from the store');
+    }
+
+    // Contacts waiting for their events: resumed ones first, then those each new page registers.
+    const queue: string[] = [];
+    let head = 0;
+    const sleepers: Array<() => void> = [];
+    const wakeAll = (): void => {
+      for (const wake of sleepers.splice(0)) wake();
+    };
+    signal.addEventListener('abort', wakeAll, { once: true });
+    for await (const batch of store.pendingContacts()) queue.push(...batch);
+    if (queue.length > 0) log.info({ contacts: queue.length }, 'contacts resumed without events');
+
+    let pagingDone = false;
+    const pagerLimit = Math.max(1, Math.ceil(options.concurrency / 2));
+    let nextCohort = 0;
+    const pager = async (): Promise<void> => {
+      while (!signal.aborted) {
+        const cohort = cohorts[nextCohort++];
+        if (cohort === undefined) return;
+        const pages = await pageCohort(api, store, cohort, {
+          perPage: options.perPage,
+          signal,
+          hooks: {
+            afterSave(fresh) {
+              if (fresh.length > 0) {
+                queue.push(...fresh);
+                wakeAll();
+              }
+              options.onStep?.();
+            },
+          },
+        });
+        log.debug({ cohortType: cohort.type, cohortId: cohort.id, pages }, 'cohort paged');
+      }
+    };
+    const fetcher = async (): Promise<void> => {
+      while (!signal.aborted) {
+        const contactId = queue[head];
+        if (contactId === undefined) {
+          if (pagingDone) return;
+          await new Promise<void>((resolve) => sleepers.push(resolve));
+          continue;
+        }
+        head += 1;
+        if (head > 10_000 && head * 2 > queue.length) {
+          queue.splice(0, head);
+          head = 0;
+        }
+        await fetchContact(api, store, contactId, plan, signal);
+        options.onStep?.();
+      }
+    };
+
+    const guard = (p: Promise<void>): Promise<void> => p.catch(fail);
+    const pagers = Array.from({ length: Math.min(pagerLimit, cohorts.length) }, () => guard(pager()));
+    const fetchers = Array.from({ length: options.concurrency }, () => guard(fetcher()));
+    await Promise.all(pagers);
+    pagingDone = true;
+    wakeAll();
+    await Promise.all(fetchers);
+    if (failure !== null) throw (failure as { err: unknown }).err;
+    if (signal.aborted) throw signal.reason ?? new Error('run aborted');
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}

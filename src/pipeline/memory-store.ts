@@ -1,0 +1,156 @@
+/**
+ * RunStore in process memory, for the single-process `run`. With a journal path, every recorded step
+ * is also appended to a JSON-lines file and replayed on open, so a rerun after a crash resumes instead
+ * of starting over; the journal is removed when the run's reports are written.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Cohort, Member, MemberPage } from '../intercom/types.js';
+import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
+
+type JournalRecord<S> =
+  | { t: 'cohorts'; cohorts: Cohort[] }
+  | { t: 'page'; key: string; from: string | null; page: MemberPage }
+  | { t: 'result'; id: string; result: ContactResult<S> };
+
+export interface MemoryStore<S> extends RunStore<S> {
+  /** Closes the journal file (if any). */
+  close(): void;
+}
+
+export function createMemoryStore<S>(options: { journalPath?: string } = {}): MemoryStore<S> {
+  let cohorts: Cohort[] | null = null;
+  const progressByCohort = new Map<string, CohortProgress>();
+  const membersByCohort = new Map<string, Set<string>>();
+  const contacts = new Map<string, Member>();
+  const results = new Map<string, ContactResult<S>>();
+  let missing = 0;
+
+  function applyCohorts(list: Cohort[]): void {
+    cohorts = list;
+  }
+  function applyPage(key: string, from: string | null, page: MemberPage): string[] {
+    const progress = progressByCohort.get(key) ?? { cursor: null, pages: 0, done: false, totalCount: null };
+    if (progress.done || progress.cursor !== from) return [];
+    let members = membersByCohort.get(key);
+    if (!members) membersByCohort.set(key, (members = new Set()));
+    const fresh: string[] = [];
+    for (const m of page.members) {
+      members.add(m.id);
+      if (!contacts.has(m.id)) {
+        contacts.set(m.id, m);
+        fresh.push(m.id);
+      }
+    }
+    progressByCohort.set(key, {
+      cursor: page.nextCursor,
+      pages: progress.pages + 1,
+      done: page.nextCursor === null,
+      totalCount: page.totalCount ?? progress.totalCount,
+    });
+    return fresh;
+  }
+  function applyResult(id: string, result: ContactResult<S>): void {
+    const prev = results.get(id);
+    if (prev?.kind === 'missing') missing -= 1;
+    results.set(id, result);
+    if (result.kind === 'missing') missing += 1;
+  }
+
+  let fd: number | null = null;
+  const journalPath = options.journalPath;
+  if (journalPath !== undefined) {
+    if (existsSync(journalPath)) {
+      const lines = readFileSync(journalPath, 'utf8').split('\n');
+      for (const line of lines) {
+        if (line === '') continue;
+        let rec: JournalRecord<S>;
+        try {
+          rec = JSON.parse(line) as JournalRecord<S>;
+        } catch {
+          break; // a torn last line from a crash: everything before it is good
+        }
+        if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
+        else if (rec.t === 'page') applyPage(rec.key, rec.from, rec.page);
+        else applyResult(rec.id, rec.result);
+      }
+    }
+    mkdirSync(dirname(journalPath), { recursive: true });
+    fd = openSync(journalPath, 'a');
+  }
+  function journal(rec: JournalRecord<S>): void {
+    if (fd !== null) writeSync(fd, `${JSON.stringify(rec)}\n`);
+  }
+
+  return {
+    async saveCohorts(list) {
+      applyCohorts(list);
+      journal({ t: 'cohorts', cohorts: list });
+      if (fd !== null) fsyncSync(fd);
+    },
+    async loadCohorts() {
+      return cohorts;
+    },
+    async cohortProgress(key) {
+      return progressByCohort.get(key) ?? { cursor: null, pages: 0, done: false, totalCount: null };
+    },
+    async savePage(key, from, page) {
+      const before = progressByCohort.get(key);
+      const fresh = applyPage(key, from, page);
+      if (progressByCohort.get(key) !== before) journal({ t: 'page', key, from, page });
+      return fresh;
+    },
+    async contactsWithoutResult(ids) {
+      return ids.filter((id) => contacts.has(id) && !results.has(id));
+    },
+    async *pendingContacts() {
+      const pending = [...contacts.keys()].filter((id) => !results.has(id));
+      for (let i = 0; i < pending.length; i += 500) yield pending.slice(i, i + 500);
+    },
+    async saveContactResult(id, result) {
+      applyResult(id, result);
+      journal({ t: 'result', id, result });
+    },
+    async *cohortMembers(key) {
+      const ids = [...(membersByCohort.get(key) ?? [])];
+      for (let i = 0; i < ids.length; i += 500) {
+        const batch: Array<MemberWithResult<S>> = [];
+        for (const id of ids.slice(i, i + 500)) {
+          const member = contacts.get(id);
+          if (member) batch.push({ member, result: results.get(id) ?? null });
+        }
+        yield batch;
+      }
+    },
+    async progress(): Promise<RunProgress> {
+      let cohortsDone = 0;
+      for (const p of progressByCohort.values()) if (p.done) cohortsDone += 1;
+      return {
+        cohorts: cohorts?.length ?? 0,
+        cohortsDone,
+        contacts: contacts.size,
+        contactsDone: results.size,
+        contactsMissing: missing,
+      };
+    },
+    async clear() {
+      cohorts = null;
+      progressByCohort.clear();
+      membersByCohort.clear();
+      contacts.clear();
+      results.clear();
+      missing = 0;
+      if (fd !== null) {
+        closeSync(fd);
+        fd = null;
+      }
+      if (journalPath !== undefined) rmSync(journalPath, { force: true });
+    },
+    close() {
+      if (fd !== null) {
+        closeSync(fd);
+        fd = null;
+      }
+    },
+  };
+}

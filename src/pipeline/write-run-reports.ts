@@ -1,0 +1,61 @@
+import { findWindow } from '../report/create-report-windows.js';
+import type { ContactStats } from '../report/contact-stats.js';
+import type { ReportWarning } from '../report/manifest.js';
+import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
+import { writeTrends } from '../report/write-trends.js';
+import type { RunPlan } from './plan-run.js';
+import type { RunStore } from './run-store.js';
+import { summarizeRun } from './summarize-run.js';
+
+export interface WriteRunReportsInput {
+  store: RunStore<ContactStats>;
+  plan: RunPlan;
+  outDir: string;
+  source: { baseUrl: string; apiVersion: string };
+  /** Request counters of the whole run (summed over workers for a distributed run). */
+  requests: { apiCalls: number; responses429: number; retries: number };
+  generatedAt: Date;
+  /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
+  timing?: Record<string, string | number>;
+}
+
+/**
+ * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
+ * month's rows, write each month folder atomically, then rebuild trends.csv from every complete month.
+ */
+export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
+  const { plan } = input;
+  const summary = await summarizeRun(input.store, plan);
+  const written: MonthReportResult[] = [];
+  for (const [i, rows] of summary.months.entries()) {
+    const monthPlan = plan.months[i]!;
+    const warnings: ReportWarning[] = [];
+    if (summary.membersMissing > 0) warnings.push({ name: 'members_missing', count: summary.membersMissing });
+    if (monthPlan.previousBeyondRetention) warnings.push({ name: 'previous_month_beyond_retention', count: 1 });
+    if (monthPlan.beyondRetention) warnings.push({ name: 'month_beyond_retention', count: 1 });
+    written.push(
+      await writeMonthReport({
+        outDir: input.outDir,
+        month: rows.month,
+        timeZone: plan.timeZone,
+        window: findWindow(plan.windows, rows.month),
+        generatedAt: input.generatedAt,
+        ...(input.timing ? { timing: input.timing } : {}),
+        source: input.source,
+        totals: {
+          cohorts: summary.cohorts,
+          members: summary.members,
+          uniqueContacts: summary.uniqueContacts,
+          eventsFetched: summary.eventsFetched,
+          apiCalls: input.requests.apiCalls,
+          responses429: input.requests.responses429,
+          retries: input.requests.retries,
+        },
+        warnings,
+        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts },
+      }),
+    );
+  }
+  await writeTrends(input.outDir);
+  return written;
+}

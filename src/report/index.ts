@@ -1,0 +1,69 @@
+/**
+ * The report area: pure maths from events to rows, the CSV columns, and the atomic writers.
+ * Nothing here reads a clock, the environment or the network; the writers touch only the output
+ * directory they are given.
+ */
+export { monthWindow, assertTimeZone, type MonthWindow } from './month-window.js';
+export { addMonths, formatMonth, isMonth, monthsInRange, parseMonth, previousMonth, type MonthParts } from './months.js';
+export { createReportWindows, findWindow, type ReportWindows } from './create-report-windows.js';
+export { classifyRetention, EVENT_RETENTION_DAYS } from './classify-retention.js';
+export {
+  addAmounts,
+  amountKey,
+  emptyContactStats,
+  parseAmountKey,
+  type AmountStats,
+  type ContactMonthStats,
+  type ContactStats,
+  type NameStats,
+} from './contact-stats.js';
+export { createContactAccumulator, finishContact, foldEvent, type ContactAccumulator } from './contact-accumulator.js';
+export { readMonetaryAmount, type MonetaryAmount } from './read-monetary-amount.js';
+export { signupSec } from './signup-sec.js';
+export {
+  addMember,
+  createCohortAccumulator,
+  finishCohort,
+  mergeCohortAccumulators,
+  type CohortAccumulator,
+  type CohortRows,
+  type FinishCohortOptions,
+} from './cohort-accumulator.js';
+export { summarizeCohort, type CohortMember, type SummarizeCohortOptions } from './summarize-cohort.js';
+export { summarizeTrends, type TrendInput } from './summarize-trends.js';
+export { compareCohorts, compareText, sortCohorts } from './compare-text.js';
+export { formatRatio } from './format-ratio.js';
+export { formatIsoInZone, formatIsoUtcSeconds } from './format-iso.js';
+export { guardFormula, unguardFormula } from './guard-formula.js';
+export { parseCsv } from './parse-csv.js';
+export {
+  AMOUNTS_COLUMNS,
+  AMOUNTS_FILE,
+  EVENTS_COLUMNS,
+  EVENTS_FILE,
+  MANIFEST_FILE,
+  SUMMARY_COLUMNS,
+  SUMMARY_FILE,
+  TRENDS_COLUMNS,
+  TRENDS_FILE,
+  WORKSPACE_TEXT_COLUMNS,
+  type CohortAmountRow,
+  type CohortEventRow,
+  type CohortSummaryRow,
+  type TrendRow,
+} from './columns.js';
+export {
+  MANIFEST_FORMAT,
+  WARNING_MEMBERS_MISSING,
+  WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
+  manifestWithoutTiming,
+  type ManifestFile,
+  type MonthManifest,
+  type ReportTotals,
+  type ReportWarning,
+} from './manifest.js';
+export { writeCsv, type CsvFileStats, type RowSource, type WriteCsvOptions } from './write-csv.js';
+export { writeMonthReport, type MonthReportResult, type WriteMonthReportOptions } from './write-month-report.js';
+export { writeTrends, type TrendsResult } from './write-trends.js';
+export { listMonthReports, readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
+export { ReportError, ReportInputError, ReportIntegrityError, RowOrderError, type ReportErrorCode } from './errors.js';

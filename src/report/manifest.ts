@@ -1,0 +1,74 @@
+/**
+ * manifest.json: what a month folder holds. Written last; a folder without it is incomplete.
+ * Everything that changes from one run of the same data to the next sits under `timing`, so two
+ * runs can be compared byte for byte once `timing` is removed (`manifestWithoutTiming`). The request
+ * counters under `totals` (api_calls, responses_429, retries) describe the run, not the data: they
+ * repeat only when the API answered the same way.
+ */
+
+export const MANIFEST_FORMAT = 'cohort-reports/month-manifest@1';
+
+/** Contacts listed as members whose events call answered 404 (deleted or merged meanwhile). */
+export const WARNING_MEMBERS_MISSING = 'members_missing';
+/** W(M-1) starts more than 90 days before the run: lifecycle and `_prev` columns are empty. Count 1. */
+export const WARNING_PREVIOUS_MONTH_BEYOND_RETENTION = 'previous_month_beyond_retention';
+
+export interface ReportTotals {
+  cohorts: number;
+  /** Members summed over cohorts (a contact in two cohorts counts twice). */
+  members: number;
+  uniqueContacts: number;
+  eventsFetched: number;
+  apiCalls: number;
+  responses429: number;
+  retries: number;
+}
+
+export interface ReportWarning {
+  /** e.g. `members_missing`, `previous_month_beyond_retention`. */
+  name: string;
+  count: number;
+}
+
+export interface ManifestFile {
+  name: string;
+  /** Data rows, header excluded. */
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface MonthManifest {
+  format: typeof MANIFEST_FORMAT;
+  month: string;
+  time_zone: string;
+  window: {
+    /** First instant of the month, local time with the zone's offset. */
+    start: string;
+    /** First instant of the next month (exclusive). */
+    end: string;
+    start_unix: number;
+    end_unix: number;
+    /** 743 or 745 in a month with a DST change, else 24 × days (fractional only in odd historical zones). */
+    hours: number;
+  };
+  source: { base_url: string; api_version: string };
+  totals: {
+    cohorts: number;
+    members: number;
+    unique_contacts: number;
+    events_fetched: number;
+    api_calls: number;
+    responses_429: number;
+    retries: number;
+  };
+  warnings: ReportWarning[];
+  files: ManifestFile[];
+  timing: { generated_at: string } & Record<string, string | number>;
+}
+
+/** The manifest without its run-time fields: what two runs of the same data must agree on. */
+export function manifestWithoutTiming(manifest: MonthManifest): Omit<MonthManifest, 'timing'> {
+  const { timing: _timing, ...rest } = manifest;
+  return rest;
+}

@@ -1,0 +1,206 @@
+/**
+ * Writes one month's report folder, DIR/YYYY-MM/, atomically: the three CSVs and then manifest.json
+ * go into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
+ * is renamed into place only when all are complete. A crash at any point leaves either the previous
+ * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
+ * the month the same way (see renameIntoPlace).
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AMOUNTS_COLUMNS,
+  AMOUNTS_FILE,
+  EVENTS_COLUMNS,
+  EVENTS_FILE,
+  MANIFEST_FILE,
+  SUMMARY_COLUMNS,
+  SUMMARY_FILE,
+  type CohortAmountRow,
+  type CohortEventRow,
+  type CohortSummaryRow,
+} from './columns.js';
+import { compareText } from './compare-text.js';
+import { ReportInputError } from './errors.js';
+import { formatIsoInZone } from './format-iso.js';
+import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning } from './manifest.js';
+import { assertTimeZone } from './month-window.js';
+import { parseMonth } from './months.js';
+import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
+import { syncPath } from './sync-path.js';
+import { writeCsv, type RowSource } from './write-csv.js';
+
+export interface WriteMonthReportOptions {
+  outDir: string;
+  month: string;
+  timeZone: string;
+  window: { startSec: number; endSec: number; month?: string };
+  /** When the report was generated; no clock is read here. */
+  generatedAt: Date | string;
+  /** Further run-time figures (e.g. durationMs), kept under `timing` with generated_at. */
+  timing?: Record<string, string | number>;
+  source: { baseUrl: string; apiVersion: string };
+  totals: ReportTotals;
+  warnings: ReportWarning[];
+  /**
+   * Rows in file order (sortCohorts for the cohorts; summarizeCohort gives each cohort's rows in
+   * order). Async iterables are streamed, never collected. Out-of-order rows fail the write.
+   */
+  rows: {
+    summary: RowSource<CohortSummaryRow>;
+    events: RowSource<CohortEventRow>;
+    amounts: RowSource<CohortAmountRow>;
+  };
+}
+
+export interface MonthReportResult {
+  /** DIR/YYYY-MM */
+  dir: string;
+  manifest: MonthManifest;
+}
+
+const compareSummary = (a: CohortSummaryRow, b: CohortSummaryRow): number =>
+  compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id);
+
+const compareEvents = (a: CohortEventRow, b: CohortEventRow): number =>
+  compareText(a.cohort_type, b.cohort_type) ||
+  compareText(a.cohort_id, b.cohort_id) ||
+  b.events - a.events ||
+  compareText(a.event_name, b.event_name);
+
+const compareAmounts = (a: CohortAmountRow, b: CohortAmountRow): number =>
+  compareText(a.cohort_type, b.cohort_type) ||
+  compareText(a.cohort_id, b.cohort_id) ||
+  compareText(a.event_name, b.event_name) ||
+  compareText(a.metadata_key, b.metadata_key) ||
+  compareText(a.currency, b.currency);
+
+function checkMonth<Row extends { month: string }>(month: string, rows: RowSource<Row>): AsyncIterable<Row> {
+  return (async function* () {
+    for await (const row of rows) {
+      if (row.month !== month) throw new ReportInputError(`a row of month ${row.month} was handed to the report of ${month}`);
+      yield row;
+    }
+  })();
+}
+
+function isoInstant(value: Date | string): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) throw new ReportInputError(`generatedAt is not a valid instant: ${String(value)}`);
+  return date.toISOString();
+}
+
+/** The base URL without credentials, query or fragment: a manifest never carries a secret. */
+function safeBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (cause) {
+    throw new ReportInputError('source.baseUrl is not a URL', { cause });
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function normalizeWarnings(warnings: readonly ReportWarning[]): ReportWarning[] {
+  const counts = new Map<string, number>();
+  for (const { name, count } of warnings) {
+    if (!Number.isSafeInteger(count) || count < 0) throw new ReportInputError(`warning ${name}: count must be an integer >= 0`);
+    counts.set(name, (counts.get(name) ?? 0) + count);
+  }
+  return [...counts]
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([name, count]) => ({ name, count }));
+}
+
+function checkTotals(totals: ReportTotals): void {
+  for (const [key, value] of Object.entries(totals)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new ReportInputError(`totals.${key} must be an integer >= 0, got ${value}`);
+  }
+}
+
+/**
+ * @example
+ * await writeMonthReport({ outDir: 'reports', month: '2026-10', timeZone: 'Europe/Berlin', window,
+ *   generatedAt: now, source, totals, warnings: [], rows: { summary, events, amounts } });
+ */
+export async function writeMonthReport(options: WriteMonthReportOptions): Promise<MonthReportResult> {
+  const { outDir, month, timeZone, window } = options;
+  parseMonth(month);
+  assertTimeZone(timeZone);
+  if (window.month !== undefined && window.month !== month) {
+    throw new ReportInputError(`window of ${window.month} passed for month ${month}`);
+  }
+  if (!Number.isSafeInteger(window.startSec) || !Number.isSafeInteger(window.endSec) || window.endSec <= window.startSec) {
+    throw new ReportInputError('window must be whole Unix seconds with endSec > startSec');
+  }
+  checkTotals(options.totals);
+  const generatedAt = isoInstant(options.generatedAt);
+  const warnings = normalizeWarnings(options.warnings);
+  const baseUrl = safeBaseUrl(options.source.baseUrl);
+
+  await mkdir(outDir, { recursive: true });
+  const target = join(outDir, month);
+  await removeLeftovers(target);
+  const tmp = temporarySibling(target, 'tmp');
+  await mkdir(tmp);
+  try {
+    const files: ManifestFile[] = [];
+    const summary = await writeCsv(join(tmp, SUMMARY_FILE), {
+      columns: SUMMARY_COLUMNS,
+      rows: checkMonth(month, options.rows.summary),
+      compare: compareSummary,
+    });
+    files.push({ name: SUMMARY_FILE, ...summary });
+    const events = await writeCsv(join(tmp, EVENTS_FILE), {
+      columns: EVENTS_COLUMNS,
+      rows: checkMonth(month, options.rows.events),
+      compare: compareEvents,
+    });
+    files.push({ name: EVENTS_FILE, ...events });
+    const amounts = await writeCsv(join(tmp, AMOUNTS_FILE), {
+      columns: AMOUNTS_COLUMNS,
+      rows: checkMonth(month, options.rows.amounts),
+      compare: compareAmounts,
+    });
+    files.push({ name: AMOUNTS_FILE, ...amounts });
+
+    const t = options.totals;
+    const manifest: MonthManifest = {
+      format: MANIFEST_FORMAT,
+      month,
+      time_zone: timeZone,
+      window: {
+        start: formatIsoInZone(window.startSec, timeZone),
+        end: formatIsoInZone(window.endSec, timeZone),
+        start_unix: window.startSec,
+        end_unix: window.endSec,
+        hours: (window.endSec - window.startSec) / 3600,
+      },
+      source: { base_url: baseUrl, api_version: options.source.apiVersion },
+      totals: {
+        cohorts: t.cohorts,
+        members: t.members,
+        unique_contacts: t.uniqueContacts,
+        events_fetched: t.eventsFetched,
+        api_calls: t.apiCalls,
+        responses_429: t.responses429,
+        retries: t.retries,
+      },
+      warnings,
+      files,
+      timing: {
+        generated_at: generatedAt,
+        ...Object.fromEntries(Object.entries(options.timing ?? {}).filter(([key]) => key !== 'generated_at')),
+      },
+    };
+    const manifestPath = join(tmp, MANIFEST_FILE);
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+    await syncPath(manifestPath);
+    await syncPath(tmp);
+    await renameIntoPlace(tmp, target);
+    return { dir: target, manifest };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Dispatches an authenticated, admitted request to its handler. Only the four read endpoints exist;
+ * any other method or path is 404 `not_found`, as an unknown route is in Intercom.
+ */
+import type { FaultPicker } from './create-fault-picker.js';
+import type { WorkspaceIndex } from './create-workspace-index.js';
+import { errorList } from './error-list.js';
+import { handleContactsSearch } from './handle-contacts-search.js';
+import { handleEvents } from './handle-events.js';
+import { handleSegments } from './handle-segments.js';
+import { handleTags } from './handle-tags.js';
+import type { SandboxCounters, SandboxEndpoint, SandboxResponse } from './types.js';
+
+export type ParsedBody = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'malformed' };
+
+export interface RouteContext {
+  endpoint: SandboxEndpoint;
+  url: URL;
+  body: ParsedBody;
+  index: WorkspaceIndex;
+  baseUrl: string;
+  nowMs: number;
+  requestId: string;
+  counters: SandboxCounters;
+  faults: FaultPicker;
+  eventsPerPageDefault: number;
+  eventsPerPageMax: number;
+}
+
+export function routeRequest(ctx: RouteContext): SandboxResponse {
+  switch (ctx.endpoint) {
+    case 'segments':
+      return handleSegments(ctx.index.workspace, ctx.url.searchParams);
+    case 'tags':
+      return handleTags(ctx.index.workspace);
+    case 'contacts.search':
+      if (ctx.body.kind === 'malformed') return errorList(400, ctx.requestId, 'bad_request', 'The request body is not valid JSON');
+      // A body sent without a JSON content type is not read, as a Rails app would not parse it.
+      return handleContactsSearch(ctx.index, ctx.body.kind === 'json' ? ctx.body.value : {}, ctx.requestId, ctx.counters);
+    case 'events':
+      return handleEvents({
+        index: ctx.index,
+        query: ctx.url.searchParams,
+        baseUrl: ctx.baseUrl,
+        nowMs: ctx.nowMs,
+        requestId: ctx.requestId,
+        counters: ctx.counters,
+        faults: ctx.faults,
+        perPageDefault: ctx.eventsPerPageDefault,
+        perPageMax: ctx.eventsPerPageMax,
+      });
+    default:
+      return errorList(404, ctx.requestId, 'not_found', 'Resource Not Found');
+  }
+}

@@ -1,0 +1,20 @@
+/** The CLI's entry to the sandbox: starts it from plain numbers; the caller prints `url` and `token`. */
+import { startSandbox } from './start-sandbox.js';
+import type { Sandbox } from './types.js';
+
+export async function runSandboxServer(opts: {
+  port: number;
+  contacts: number;
+  seed: number;
+  /** Requests per 10-second window, or null for no limit. */
+  rateLimit: number | null;
+  host?: string;
+}): Promise<Sandbox> {
+  return startSandbox({
+    port: opts.port,
+    contacts: opts.contacts,
+    seed: opts.seed,
+    host: opts.host ?? '127.0.0.1',
+    rateLimit: opts.rateLimit === null ? null : { allowancePerWindow: opts.rateLimit, windowSeconds: 10, mode: 'fixed' },
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Worker processes for the distributed-run tests: real OS processes running the CLI's `worker`
+ * command against a sandbox and a test prefix, with their output kept for failure messages. Every
+ * process started here is killed by `killAllWorkers()` (call it in afterEach/afterAll).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { Queue } from 'bullmq';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+}
+
+const started = new Set<WorkerProcess>();
+
+export interface WorkerEnv {
+  baseUrl: string;
+  token: string;
+  redisUrl: string;
+  prefix: string;
+  outDir: string;
+  /** RATE_LIMIT_ALLOWANCE per 10 s for the shared bucket. */
+  allowance: number;
+}
+
+export function workerEnvironment(env: WorkerEnv): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    INTERCOM_TOKEN: env.token,
+    INTERCOM_BASE_URL: env.baseUrl,
+    REDIS_URL: env.redisUrl,
+    COHORT_REPORTS_PREFIX: env.prefix,
+    COHORT_REPORTS_OUT: env.outDir,
+    RATE_LIMIT_ALLOWANCE: String(env.allowance),
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
+export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 20_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', String(concurrency)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const wp: WorkerProcess = { child, output: () => out };
+  started.add(wp);
+  child.once('exit', () => started.delete(wp));
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!out.includes('"worker started"')) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode} before it was ready:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`worker not ready within ${readyTimeoutMs} ms:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return wp;
+}
+
+/** SIGKILL, and wait for the process to be gone. */
+export async function killWorker(wp: WorkerProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  if (wp.child.exitCode !== null || wp.child.signalCode !== null) return wp.child.exitCode;
+  const exited = once(wp.child, 'exit');
+  wp.child.kill(signal);
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+export async function killAllWorkers(): Promise<void> {
+  await Promise.all([...started].map((wp) => killWorker(wp)));
+}
+
+/** Polls a job until it reaches one of `states`; throws (with `context()`) past the bound. */
+export async function waitForJobState(
+  queue: Queue,
+  jobId: string,
+  states: readonly string[],
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await queue.getJobState(jobId);
+    if (states.includes(state)) return state;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms\n${context()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Drives src/report the way the month pipeline will: each contact's events folded page by page
+ * (pages overlap, so ids repeat; the accumulator goes through JSON between pages, as it would
+ * through Redis), then each cohort summarized from its member list (repeats included).
+ */
+import type { Cohort, ContactEvent, Member } from '../../src/intercom/types.js';
+import {
+  createContactAccumulator,
+  createReportWindows,
+  finishContact,
+  foldEvent,
+  sortCohorts,
+  summarizeCohort,
+  type CohortAmountRow,
+  type CohortEventRow,
+  type CohortSummaryRow,
+  type ContactAccumulator,
+  type ContactStats,
+  type ReportWindows,
+} from '../../src/report/index.js';
+import type { RawContact, RawData, RawEvent } from './report-reference.js';
+
+export interface MonthRows {
+  summary: CohortSummaryRow[];
+  events: CohortEventRow[];
+  amounts: CohortAmountRow[];
+}
+
+export function toMember(c: RawContact): Member {
+  return { id: c.id, role: c.role, createdAtSec: c.created_at, signedUpAtSec: c.signed_up_at };
+}
+
+export function toEvent(e: RawEvent): ContactEvent {
+  return { id: e.id, name: e.event_name, createdAtSec: e.created_at, metadata: e.metadata ?? {} };
+}
+
+export function toCohort(c: RawData['cohorts'][number]): Cohort {
+  return { type: c.type, id: c.id, name: c.name, memberCountReported: c.reported, personType: null };
+}
+
+/** Folds one contact's events in overlapping pages of `pageSize`, through JSON between pages. */
+export function foldContact(events: RawEvent[], windows: ReportWindows, pageSize = 7): ContactStats {
+  let acc: ContactAccumulator = createContactAccumulator();
+  for (let start = 0; start < events.length; start += pageSize) {
+    // Each page starts with the last event of the page before: an overlap the dedupe must absorb.
+    const page = events.slice(Math.max(0, start - 1), start + pageSize);
+    for (const e of page) foldEvent(acc, toEvent(e), windows);
+    acc = JSON.parse(JSON.stringify(acc)) as ContactAccumulator;
+  }
+  // The stats travel through JSON too (Redis between stages in the distributed run).
+  return JSON.parse(JSON.stringify(finishContact(acc))) as ContactStats;
+}
+
+export async function computeMonths(
+  data: RawData,
+  months: string[],
+  timeZone: string,
+  options: { pageSize?: number; previousBeyondRetention?: (month: string) => boolean } = {},
+): Promise<Map<string, MonthRows>> {
+  const windows = createReportWindows(months, timeZone);
+  const stats = new Map<string, ContactStats>();
+  for (const [id, events] of data.events) stats.set(id, foldContact(events, windows, options.pageSize));
+  const out = new Map<string, MonthRows>();
+  const cohorts = sortCohorts(data.cohorts.map(toCohort));
+  for (const month of windows.reportMonths) {
+    const rows: MonthRows = { summary: [], events: [], amounts: [] };
+    for (const cohort of cohorts) {
+      const raw = data.cohorts.find((c) => c.type === cohort.type && c.id === cohort.id)!;
+      const members = raw.memberIds.map((id) => ({ member: toMember(data.contacts.get(id)!), stats: stats.get(id) ?? null }));
+      const r = await summarizeCohort(cohort, members, {
+        windows,
+        month,
+        previousMonthBeyondRetention: options.previousBeyondRetention?.(month) ?? false,
+      });
+      rows.summary.push(r.summary);
+      rows.events.push(...r.events);
+      rows.amounts.push(...r.amounts);
+    }
+    out.set(month, rows);
+  }
+  return out;
+}
+
+/** Our rows as a table of cells (header first): null → '', numbers as written. */
+export function toCells<Row extends object>(rows: readonly Row[], columns: readonly (keyof Row & string)[]): string[][] {
+  return [
+    [...columns],
+    ...rows.map((row) => columns.map((c) => {
+      const v = row[c] as unknown;
+      return v === null ? '' : String(v);
+    })),
+  ];
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseContactList, parseEventList, parseSegmentList, parseTagList } from '../../src/intercom/wire-schemas.js';
+
+describe('wire schemas', () => {
+  it('reads 2.x and 1.x tag lists and turns integer ids into strings', () => {
+    const v2 = parseTagList({ type: 'list', data: [{ type: 'tag', id: '17', name: 'Beta' }] });
+    const v1 = parseTagList({ type: 'tag.list', tags: [{ type: 'tag', id: 17, name: 'Beta' }] });
+    expect(v2).toEqual({ ok: true, value: [{ id: '17', name: 'Beta' }] });
+    expect(v1).toEqual(v2);
+  });
+
+  it('names the field that is wrong, without quoting its value', () => {
+    const parsed = parseSegmentList({ type: 'segment.list', segments: [{ id: 'a', name: 'someone@example.com', count: 'many' }] });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problem).toContain('segments[0].count');
+    expect(parsed.problem).not.toContain('many');
+  });
+
+  it('rejects a body of another endpoint', () => {
+    expect(parseContactList({ type: 'event.list', events: [] }).ok).toBe(false);
+    expect(parseEventList({ type: 'event.summary', events: [{ name: 'x', first: '2024-01-01T00:00:00Z', count: 1 }] }).ok).toBe(false);
+    expect(parseTagList([]).ok).toBe(false);
+  });
+
+  it('accepts events without metadata and a null pages object', () => {
+    const parsed = parseEventList({ type: 'event.list', events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null });
+    expect(parsed).toEqual({ ok: true, value: { events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null } });
+  });
+});

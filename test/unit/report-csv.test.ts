@@ -1,0 +1,114 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AMOUNTS_COLUMNS,
+  EVENTS_COLUMNS,
+  RowOrderError,
+  SUMMARY_COLUMNS,
+  compareText,
+  guardFormula,
+  parseCsv,
+  unguardFormula,
+  writeCsv,
+  type CohortEventRow,
+} from '../../src/report/index.js';
+import { computeMonths, toCells } from '../support/report-drive.js';
+import { EDGE_NAMES, edgeRawData } from '../support/report-edge-data.js';
+import { referenceCsvText, referenceMonth } from '../support/report-reference.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'report-csv-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const byCohortAndEvents = (a: CohortEventRow, b: CohortEventRow): number =>
+  compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id) || b.events - a.events || compareText(a.event_name, b.event_name);
+
+describe('writeCsv', () => {
+  it('writes exactly the bytes of an independent RFC 4180 serializer, formula guard included', async () => {
+    const month = '2026-10';
+    const data = edgeRawData(month, 'UTC');
+    const ours = (await computeMonths(data, [month], 'UTC')).get(month)!;
+    const ref = referenceMonth(data, { month, timeZone: 'UTC' });
+    const path = join(dir, 'events.csv');
+    const stats = await writeCsv(path, { columns: EVENTS_COLUMNS, rows: ours.events, compare: byCohortAndEvents });
+    const bytes = await readFile(path);
+    expect(bytes.toString('utf8')).toBe(referenceCsvText(ref.events));
+    expect(stats.rows).toBe(ref.events.length - 1);
+    expect(stats.bytes).toBe(bytes.length);
+
+    const summaryPath = join(dir, 'summary.csv');
+    await writeCsv(summaryPath, { columns: SUMMARY_COLUMNS, rows: ours.summary, compare: (a, b) => compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id) });
+    expect(await readFile(summaryPath, 'utf8')).toBe(referenceCsvText(ref.summary));
+    const amountsPath = join(dir, 'amounts.csv');
+    await writeCsv(amountsPath, { columns: AMOUNTS_COLUMNS, rows: ours.amounts, compare: () => -1 });
+    expect(await readFile(amountsPath, 'utf8')).toBe(referenceCsvText(ref.amounts));
+  });
+
+  it('guards = + - @ tab, CR and a leading LF in workspace text, and never a number', async () => {
+    const path = join(dir, 'guard.csv');
+    const rows = EDGE_NAMES.map((name, i) => ({ month: '2026-10', cohort_type: 'tag', cohort_id: `id${String(i).padStart(2, '0')}`, cohort_name: name, event_name: name, metadata_key: '-k', currency: '@c', amount: String(-5 - i), events: -1 }));
+    await writeCsv(path, { columns: AMOUNTS_COLUMNS, rows, compare: (a, b) => compareText(a.cohort_id, b.cohort_id) });
+    const table = parseCsv(await readFile(path, 'utf8'));
+    const [header, ...body] = table;
+    expect(header).toEqual([...AMOUNTS_COLUMNS]);
+    body.forEach((cells, i) => {
+      const name = EDGE_NAMES[i]!;
+      const risky = /^[=+\-@\t\r\n]/.test(name);
+      expect(cells[3]).toBe(risky ? `'${name}` : name);
+      expect(cells[4]).toBe(risky ? `'${name}` : name);
+      expect(unguardFormula(cells[4]!)).toBe(name);
+      expect(cells[5]).toBe("'-k");
+      expect(cells[6]).toBe("'@c");
+      expect(cells[7]).toBe(String(-5 - i));
+      expect(cells[8]).toBe('-1');
+    });
+  });
+
+  it('starts with the header, ends every line with \\n, has no BOM, and writes a header-only file for no rows', async () => {
+    const path = join(dir, 'empty.csv');
+    const stats = await writeCsv(path, { columns: EVENTS_COLUMNS, rows: [], compare: () => -1 });
+    const bytes = await readFile(path);
+    expect(bytes.toString('utf8')).toBe(`${EVENTS_COLUMNS.join(',')}\n`);
+    expect(bytes[0]).not.toBe(0xef);
+    expect(stats).toMatchObject({ rows: 0, bytes: bytes.length });
+  });
+
+  it('refuses rows out of METRICS.md order with REPORT_ROW_ORDER', async () => {
+    const row = (id: string, events: number, name: string): CohortEventRow => ({
+      month: '2026-10', cohort_type: 'tag', cohort_id: id, cohort_name: 'n', event_name: name, events, members: 1, member_share: '1.0000', first_at: 'x', last_at: 'x',
+    });
+    // "1001" < "99" as strings: 99 before 1001 is out of order.
+    const attempt = writeCsv(join(dir, 'bad.csv'), { columns: EVENTS_COLUMNS, rows: [row('99', 1, 'a'), row('1001', 1, 'a')], compare: byCohortAndEvents });
+    await expect(attempt).rejects.toBeInstanceOf(RowOrderError);
+    await expect(attempt).rejects.toMatchObject({ code: 'REPORT_ROW_ORDER', rowIndex: 1 });
+    const repeated = writeCsv(join(dir, 'dup.csv'), { columns: EVENTS_COLUMNS, rows: [row('1', 2, 'a'), row('1', 2, 'a')], compare: byCohortAndEvents });
+    await expect(repeated).rejects.toBeInstanceOf(RowOrderError);
+  });
+});
+
+describe('guardFormula / parseCsv', () => {
+  it('leaves ordinary text alone and round-trips through unguardFormula', () => {
+    for (const text of ['plain', "'already quoted", '', '1+1', 'a=b', ...EDGE_NAMES]) {
+      expect(unguardFormula(guardFormula(text))).toBe(text);
+    }
+    expect(guardFormula('plain')).toBe('plain');
+  });
+
+  it('reads quoted fields with commas, doubled quotes and line breaks', () => {
+    expect(parseCsv('a,b\n"x, ""y""","1\n2"\n,\n')).toEqual([['a', 'b'], ['x, "y"', '1\n2'], ['', '']]);
+  });
+
+  it('reads what the reference serializer writes', () => {
+    const table = toCells(
+      [{ a: '=x', b: 'q"uote', c: 'line\nbreak\r\n' }],
+      ['a', 'b', 'c'],
+    );
+    expect(parseCsv(referenceCsvText(table))).toEqual(table);
+  });
+});
