@@ -4,7 +4,7 @@
  * alone, and a live run of it is not disturbed.
  */
 import { enqueueRun } from './enqueue-run.js';
-import { lastCompleteMonth } from './last-complete-month.js';
+import { lastCompleteMonth } from '../src/report/last-complete-month.js';
 import type { Processor } from './worker-context.js';
 
 export const processScheduledRun: Processor<'scheduled-run'> = async (job, _token, _signal, ctx) => {

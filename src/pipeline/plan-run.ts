@@ -5,6 +5,7 @@
  */
 import { classifyRetention } from '../report/classify-retention.js';
 import { createReportWindows, findWindow, type ReportWindows } from '../report/create-report-windows.js';
+import { lastCompleteMonth } from '../report/last-complete-month.js';
 import { isMonth, monthsInRange } from '../report/months.js';
 
 export class RunPlanError extends Error {
@@ -36,7 +37,7 @@ export interface RunPlan {
 }
 
 export interface PlanRunInput {
-  /** `YYYY-MM`; with `to`, the first month of a range. */
+  /** `YYYY-MM`, or `last` for the last month that has ended in `timeZone`; with `to`, the first month of a range. */
   from: string;
   to?: string | undefined;
   timeZone: string;
@@ -46,11 +47,15 @@ export interface PlanRunInput {
 
 function checkMonth(flag: string, value: string): void {
   if (!isMonth(value)) {
-    throw new RunPlanError(`${flag} must be a month written YYYY-MM, such as 2026-10 (got ${JSON.stringify(value)})`);
+    throw new RunPlanError(`${flag} must be a month written YYYY-MM, such as 2026-10, or last for --month (got ${JSON.stringify(value)})`);
   }
 }
 
-export function planRun(input: PlanRunInput): RunPlan {
+export function planRun(request: PlanRunInput): RunPlan {
+  const input =
+    request.from === 'last' && request.to === undefined
+      ? { ...request, from: lastCompleteMonth(request.nowSec * 1000, request.timeZone) }
+      : request;
   const to = input.to ?? input.from;
   checkMonth(input.to === undefined ? '--month' : '--from', input.from);
   checkMonth('--to', to);

@@ -15,7 +15,7 @@ import { planRun, type RunPlan } from '../../src/pipeline/plan-run.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME, type MonthRunData } from '../../jobs/job-types.js';
-import { lastCompleteMonth } from '../../jobs/last-complete-month.js';
+import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
 import { killAllWorkers, killWorker, spawnWorker, waitForJobState, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { readReportFiles, runReference } from '../support/jobs-reference-run.js';

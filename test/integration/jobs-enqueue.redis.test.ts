@@ -12,7 +12,7 @@ import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME, runJobId, SCHEDULER_ID } from '../../jobs/job-types.js';
-import { lastCompleteMonth } from '../../jobs/last-complete-month.js';
+import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
 import { upsertSchedule } from '../../jobs/upsert-schedule.js';
 import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthenticationError, RateLimitedError, ServerError } from '../../src/intercom/errors.js';
 import { RunPlanError } from '../../src/pipeline/plan-run.js';
 import { eventsJobId, pageJobId, runJobId, sweepJobId } from '../../jobs/job-types.js';
-import { lastCompleteMonth } from '../../jobs/last-complete-month.js';
+import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { classifyJobError } from '../../jobs/map-job-error.js';
 import { checkProcessors, PROCESSORS } from '../../jobs/start-worker.js';
 

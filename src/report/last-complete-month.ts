@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { formatMonth, previousMonth } from '../src/report/months.js';
+import { formatMonth, previousMonth } from './months.js';
 
 /**
  * The latest month that has ended at `nowMs` in `timeZone`: the month before the one `nowMs` falls in
