@@ -4,18 +4,21 @@
  * Workers read INTERCOM_TOKEN from their own environment; nothing secret is ever put in a job.
  */
 import { Queue } from 'bullmq';
+import { collectDefaultMetrics } from 'prom-client';
 import { loadConfig, type Config } from '../src/config.js';
 import { UsageError } from '../src/cli-errors.js';
 import { intFlag, type ParsedFlags } from '../src/commands/flags.js';
 import { configFlags, monthArgs } from '../src/commands/shared-flags.js';
 import { createLogger } from '../src/logger.js';
+import { createMetrics, startMetricsServer, type CohortMetrics, type MetricsServer } from '../src/metrics/index.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
 import { connectRedis } from './connect-redis.js';
 import { enqueueRun } from './enqueue-run.js';
 import { asRunProgress, formatProgress } from './format-progress.js';
 import { bullPrefix, QUEUE_NAME, SCHEDULER_ID, type MonthRunData } from './job-types.js';
+import { portFlag } from './port-flag.js';
 import { readRunProgress } from './refresh-run-progress.js';
-import { startWorker } from './start-worker.js';
+import { startWorker, type WorkerHandle } from './start-worker.js';
 import { upsertSchedule } from './upsert-schedule.js';
 
 function load(flags: ParsedFlags, requireToken: boolean): { config: Readonly<Config>; token: string | null } {
@@ -70,7 +73,29 @@ async function workerCommand(flags: ParsedFlags): Promise<number> {
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const log = createLogger({ level: config.log.level, secrets: [token] }).child({ role: 'worker' });
-  const handle = await startWorker({ config, token, concurrency, log });
+  if (flags['metrics-host'] !== undefined && flags['metrics-port'] === undefined) {
+    throw new UsageError('--metrics-host goes with --metrics-port (e.g. --metrics-port 9464 --metrics-host 0.0.0.0)');
+  }
+  // The metrics server starts first, so a port already taken fails the command before any job is taken.
+  let metrics: CohortMetrics | undefined;
+  let metricsServer: MetricsServer | null = null;
+  if (flags['metrics-port'] !== undefined) {
+    metrics = createMetrics();
+    collectDefaultMetrics({ register: metrics.registry });
+    metricsServer = await startMetricsServer({
+      registry: metrics.registry,
+      host: typeof flags['metrics-host'] === 'string' ? flags['metrics-host'] : '127.0.0.1',
+      port: portFlag(flags, 'metrics-port', 9464),
+    });
+    log.info({ url: metricsServer.url, port: metricsServer.port }, 'metrics listening');
+  }
+  let handle: WorkerHandle;
+  try {
+    handle = await startWorker({ config, token, concurrency, log, ...(metrics ? { metrics } : {}) });
+  } catch (err) {
+    await metricsServer?.close();
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       log.info({ signal, drainTimeoutMs: config.worker.drainTimeoutMs }, 'draining');
@@ -80,6 +105,7 @@ async function workerCommand(flags: ParsedFlags): Promise<number> {
     process.once('SIGINT', stop);
   });
   const { forced } = await handle.drain(config.worker.drainTimeoutMs);
+  await metricsServer?.close();
   log.info({ forced }, forced ? 'drain deadline passed: active jobs handed back' : 'drained');
   return 0;
 }

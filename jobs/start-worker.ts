@@ -8,6 +8,8 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { createIntercomClient } from '../src/intercom/index.js';
+import type { IntercomApi } from '../src/intercom/types.js';
+import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
 import type { RunStore } from '../src/pipeline/run-store.js';
@@ -17,6 +19,7 @@ import { connectRedis } from './connect-redis.js';
 import { createApiPool } from './create-api-pool.js';
 import { bullPrefix, JOB_NAMES, QUEUE_NAME, type JobName, type PlannedRun } from './job-types.js';
 import { mapJobError } from './map-job-error.js';
+import { meterWorker } from './meter-worker.js';
 import { processFetchContacts } from './process-fetch-contacts.js';
 import { processMonthRun } from './process-month-run.js';
 import { processPageCohort } from './process-page-cohort.js';
@@ -50,6 +53,8 @@ export interface StartWorkerOptions {
   concurrency: number;
   log: Logger;
   processors?: Processors;
+  /** When given, the limiter, every Intercom client and the worker's jobs feed these metrics. */
+  metrics?: CohortMetrics;
 }
 
 export interface WorkerHandle {
@@ -65,22 +70,25 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const prefix = config.redis.prefix;
   const redis = connectRedis(config.redis.url, 'commands');
   const bullConnection = connectRedis(config.redis.url, 'bullmq-worker');
-  const limiter = createRedisLimiter({ redis, keyPrefix: prefix, settings: config.rateLimit });
+  const { metrics } = options;
+  const redisLimiter = createRedisLimiter({ redis, keyPrefix: prefix, settings: config.rateLimit });
+  const limiter = metrics ? meterLimiter(redisLimiter, metrics) : redisLimiter;
+  const createApi = (): IntercomApi =>
+    createIntercomClient({
+      baseUrl: config.intercom.baseUrl,
+      token: options.token,
+      limiter,
+      perPage: config.intercom.perPage,
+      timeouts: {
+        connectMs: config.intercom.connectTimeoutMs,
+        headersMs: config.intercom.headersTimeoutMs,
+        bodyMs: config.intercom.bodyTimeoutMs,
+      },
+      retry: { maxAttempts: config.intercom.maxAttempts },
+      logger: log.child({ stage: 'http' }),
+    });
   const apis = createApiPool({
-    createApi: () =>
-      createIntercomClient({
-        baseUrl: config.intercom.baseUrl,
-        token: options.token,
-        limiter,
-        perPage: config.intercom.perPage,
-        timeouts: {
-          connectMs: config.intercom.connectTimeoutMs,
-          headersMs: config.intercom.headersTimeoutMs,
-          bodyMs: config.intercom.bodyTimeoutMs,
-        },
-        retry: { maxAttempts: config.intercom.maxAttempts },
-        logger: log.child({ stage: 'http' }),
-      }),
+    createApi: metrics ? () => meterApi(createApi(), metrics) : createApi,
     flush: (runId, delta) => addRunRequestStats(redis, prefix, runId, delta),
   });
   const queue = new Queue(QUEUE_NAME, { connection: bullConnection, prefix: bullPrefix(prefix) });
@@ -134,6 +142,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     limiter: { max: 1_000_000, duration: 1_000 },
   });
   const w = worker;
+  if (metrics) meterWorker({ worker: w, queue, metrics });
   w.on('failed', (job, err) => {
     if (job) log.warn({ jobId: job.id, job: job.name, attemptsMade: job.attemptsMade, err: { message: err.message, name: err.name } }, 'job failed');
   });

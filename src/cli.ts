@@ -11,6 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from './config.js';
 import { AuthenticationError, IntercomError } from './intercom/errors.js';
 import { UsageError, exitCodeFor } from './cli-errors.js';
+import { RunPlanError } from './pipeline/plan-run.js';
 import type { ParsedFlags } from './commands/flags.js';
 
 const HELP = `cohort-reports — month-end cohort behaviour reports (CSV) from an Intercom workspace
@@ -21,8 +22,11 @@ Usage:
   cohort-reports sandbox [--port 4010] [--contacts 5000] [--seed 1] [--rate-limit 1000]
   cohort-reports schedule                                      upsert the monthly job scheduler (BullMQ) and exit
   cohort-reports worker [--concurrency N]                      run a worker (any number, on any machine)
+         [--metrics-port 9464] [--metrics-host 127.0.0.1]      serve Prometheus metrics on /metrics
   cohort-reports enqueue --month YYYY-MM [--wait]              queue a run by hand
   cohort-reports status                                        list runs and their progress
+  cohort-reports dashboard [--port 3000] [--host 127.0.0.1]    queue dashboard (Bull Board); off loopback it
+                                                               needs DASHBOARD_USER and DASHBOARD_PASSWORD
 
 Options (run, worker, enqueue, schedule, status):
   --config FILE        JSON overriding config/default.json
@@ -65,7 +69,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     help: { type: 'boolean', short: 'h' },
   },
   schedule: { ...COMMON },
-  worker: { ...COMMON, concurrency: { type: 'string' }, 'metrics-port': { type: 'string' } },
+  worker: { ...COMMON, concurrency: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' } },
   enqueue: {
     ...COMMON,
     month: { type: 'string' },
@@ -75,6 +79,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     wait: { type: 'boolean' },
   },
   status: { ...COMMON },
+  dashboard: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -100,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/sandbox-command.js')).sandboxCommand(flags);
     case 'run':
       return (await import('./commands/run-command.js')).runCommand(flags);
+    case 'dashboard':
+      return (await import('../jobs/dashboard-command.js')).dashboardCommand(flags);
     default:
       return (await import('../jobs/commands.js')).jobsCommand(command, flags);
   }
@@ -116,12 +123,13 @@ main(process.argv.slice(2)).then(
         ? err.message
         : err instanceof AuthenticationError
           ? `authentication refused by Intercom (${err.status ?? ''} ${err.intercomCode ?? ''}): check INTERCOM_TOKEN and the region (INTERCOM_BASE_URL)`
-          : err instanceof IntercomError || err instanceof UsageError
+          : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError
             ? err.message
             : err instanceof Error
               ? `${err.name}: ${err.message}`
               : String(err);
-    process.stderr.write(`cohort-reports: ${message}\n`);
+    // One line whatever the message holds (a wrapped library error may span several).
+    process.stderr.write(`cohort-reports: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     if (process.env.COHORT_REPORTS_DEBUG === '1' && err instanceof Error && err.stack) {
       process.stderr.write(`${err.stack}\n`);
     }

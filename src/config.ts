@@ -13,9 +13,8 @@ import { resolveBaseUrl } from './intercom/resolve-base-url.js';
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(readonly problems: ConfigProblem[]) {
-    super(
-      `invalid configuration:\n${problems.map((p) => `  - ${p.field}: ${p.message}${p.fix ? ` — ${p.fix}` : ''}`).join('\n')}`,
-    );
+    // One line, problems separated by "; ": the CLI promises a one-line message on stderr.
+    super(`invalid configuration: ${problems.map((p) => `${p.field}: ${p.message}${p.fix ? ` — ${p.fix}` : ''}`).join('; ')}`);
     this.name = 'ConfigError';
   }
 }
@@ -233,7 +232,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         }
         continue;
       }
-      const hint = FIX_HINTS[field];
+      const hint = FIX_HINTS[field] ?? (issue.code === 'invalid_type' ? `write a ${issue.expected}, as in config/default.json` : undefined);
       problems.push({ field, message: issue.message, ...(hint ? { fix: hint } : {}) });
     }
   }

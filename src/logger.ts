@@ -55,7 +55,9 @@ function prettyStream(): DestinationStream | null {
 }
 
 export function createLogger(options: CreateLoggerOptions): Logger {
-  const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const given = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  // A line is JSON: a secret holding `"` or `\` appears there escaped, so scrub that spelling too.
+  const secrets = [...new Set(given.flatMap((s) => [JSON.stringify(s).slice(1, -1), s]))];
   const wantPretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
   const base = options.destination ?? (wantPretty ? prettyStream() : null) ?? pino.destination({ fd: 2, sync: true });
   return pino(

@@ -16,6 +16,7 @@ import { createMemoryLimiter } from '../rate-limit/memory-limiter.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { UsageError } from '../cli-errors.js';
+import { checkOutputFolder } from './check-output-folder.js';
 import { intFlag, type ParsedFlags } from './flags.js';
 import { monthArgs, configFlags } from './shared-flags.js';
 import { createProgressReporter } from './progress-reporter.js';
@@ -34,6 +35,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const startedAt = Date.now();
   const plan = planRun({ ...monthArgs(flags), timeZone: config.report.timezone, nowSec: Math.floor(startedAt / 1000), allowPartial: flags['allow-partial'] === true });
+  checkOutputFolder(config.report.outDir);
 
   let sandbox: Sandbox | null = null;
   let baseUrl = config.intercom.baseUrl;

@@ -3,7 +3,7 @@
  * is also appended to a JSON-lines file and replayed on open, so a rerun after a crash resumes instead
  * of starting over; the journal is removed when the run's reports are written.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
 import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
@@ -59,27 +59,39 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
 
   let fd: number | null = null;
   const journalPath = options.journalPath;
-  if (journalPath !== undefined) {
-    if (existsSync(journalPath)) {
-      const lines = readFileSync(journalPath, 'utf8').split('\n');
-      for (const line of lines) {
-        if (line === '') continue;
+  if (journalPath !== undefined && existsSync(journalPath)) {
+    const text = readFileSync(journalPath, 'utf8');
+    // Only newline-terminated lines are records: a crash can leave a torn last line, which is cut off
+    // here so that the next record starts on a line of its own (appended to the torn text, it would
+    // make that line unreadable, and every record after it would be lost on the next replay).
+    let goodChars = 0;
+    let end = text.indexOf('\n');
+    while (end !== -1) {
+      const line = text.slice(goodChars, end);
+      if (line !== '') {
         let rec: JournalRecord<S>;
         try {
           rec = JSON.parse(line) as JournalRecord<S>;
         } catch {
-          break; // a torn last line from a crash: everything before it is good
+          break;
         }
         if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
         else if (rec.t === 'page') applyPage(rec.key, rec.from, rec.page);
         else applyResult(rec.id, rec.result);
       }
+      goodChars = end + 1;
+      end = text.indexOf('\n', goodChars);
     }
-    mkdirSync(dirname(journalPath), { recursive: true });
-    fd = openSync(journalPath, 'a');
+    if (goodChars < text.length) truncateSync(journalPath, Buffer.byteLength(text.slice(0, goodChars), 'utf8'));
   }
   function journal(rec: JournalRecord<S>): void {
-    if (fd !== null) writeSync(fd, `${JSON.stringify(rec)}\n`);
+    if (journalPath === undefined) return;
+    // Opened on the first record, so a run that fails before recording anything leaves no file behind.
+    if (fd === null) {
+      mkdirSync(dirname(journalPath), { recursive: true });
+      fd = openSync(journalPath, 'a');
+    }
+    writeSync(fd, `${JSON.stringify(rec)}\n`);
   }
 
   return {
@@ -144,7 +156,15 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         closeSync(fd);
         fd = null;
       }
-      if (journalPath !== undefined) rmSync(journalPath, { force: true });
+      if (journalPath !== undefined) {
+        rmSync(journalPath, { force: true });
+        // The journal's folder (DIR/.work) goes too once nothing else is in it.
+        try {
+          rmdirSync(dirname(journalPath));
+        } catch {
+          // not empty, or already gone
+        }
+      }
     },
     close() {
       if (fd !== null) {

@@ -15,6 +15,7 @@ import { createRateWindow, DEFAULT_WINDOW_SECONDS, type RateDecision, type RateW
 import { createWorkspaceIndex } from './create-workspace-index.js';
 import { errorList } from './error-list.js';
 import { SandboxError } from './errors.js';
+import type { SandboxResponseTransform } from './types.js';
 import { generateWorkspace } from './generate-workspace.js';
 import { routeRequest, type ParsedBody } from './route-request.js';
 import type { Sandbox, SandboxOptions, SandboxRateLimit, SandboxResponse } from './types.js';
@@ -104,8 +105,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const workspace =
     options.workspace ??
     generateWorkspace({ contacts: options.contacts ?? 500, seed: options.seed ?? 1, nowSec: options.nowSec ?? Math.floor(clock() / 1000) });
-  const token = options.token ?? `sandbox_${randomBytes(24).toString('base64url')}`;
-  const tokenBytes = Buffer.from(token, 'utf8');
+  let token = options.token ?? `sandbox_${randomBytes(24).toString('base64url')}`;
+  let tokenBytes = Buffer.from(token, 'utf8');
+  let transform: SandboxResponseTransform | null = null;
   const index = createWorkspaceIndex(workspace);
   const counters = createCounters();
   let limit = limitFrom(options.rateLimit);
@@ -188,11 +190,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         })
       : errorList(406, requestId, 'not_acceptable', 'The Accept header must admit application/json');
 
+    const reply = (): void => {
+      if (transform === null || response.status !== 200) return sendJson(res, response, headers);
+      const out = transform(endpoint, response.body, url);
+      if (typeof out === 'object' && out !== null && typeof (out as { raw?: unknown }).raw === 'string') {
+        send(res, 200, headers, (out as { raw: string }).raw);
+      } else {
+        sendJson(res, { status: 200, body: out }, headers);
+      }
+    };
     if (fault.kind === 'slow') {
       counters.faultsInjected.slow += 1;
       const timer = setTimeout(() => {
         slowTimers.delete(timer);
-        sendJson(res, response, headers);
+        reply();
       }, fault.delayMs);
       slowTimers.add(timer);
       res.on('close', () => {
@@ -201,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
       return;
     }
-    sendJson(res, response, headers);
+    reply();
   };
 
   const server = createServer((req, res) => {
@@ -227,7 +238,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
-    token,
+    get token() {
+      return token;
+    },
     workspace,
     counters,
     setFaults(next) {
@@ -235,6 +248,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     setRateLimit(next) {
       limit = limitFrom(next);
+    },
+    setToken(next) {
+      token = next;
+      tokenBytes = Buffer.from(next, 'utf8');
+    },
+    setResponseTransform(next) {
+      transform = next;
     },
     resetCounters: () => resetCounters(counters),
     close() {

@@ -104,6 +104,18 @@ export interface Sandbox {
   counters: SandboxCounters;
   setFaults(faults: SandboxFaults): void;
   setRateLimit(limit: SandboxRateLimit | null): void;
+  /**
+   * Replaces the accepted token, as when an admin revokes or rotates it: from now on the old one gets
+   * 401 `unauthorized`. `token` reads the current one.
+   */
+  setToken(token: string): void;
+  /**
+   * Rewrites successful answers before they are sent (null: none), so tests can serve the odd shapes a
+   * real API or proxy may produce: missing fields, ids as numbers, millisecond timestamps, huge pages.
+   * The function receives the endpoint and the body as the sandbox would send it, and returns the body
+   * to send (any JSON value) or a `{ raw: string }` object whose text is sent as it is.
+   */
+  setResponseTransform(transform: SandboxResponseTransform | null): void;
   /** Zeroes the counters in place (references to `counters` stay valid). */
   resetCounters(): void;
   /** Closes the server and every open socket. */
@@ -111,6 +123,8 @@ export interface Sandbox {
 }
 
 /** What a handler answers; the server turns it into bytes. */
+export type SandboxResponseTransform = (endpoint: SandboxEndpoint, body: unknown, url: URL) => unknown | { raw: string };
+
 export interface SandboxResponse {
   status: number;
   body: unknown;

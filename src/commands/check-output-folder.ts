@@ -1,0 +1,40 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../cli-errors.js';
+
+/**
+ * Refuses, before any API call, an output folder the run could not write: one that is a file, sits
+ * under a file, or is not writable (nor, when it does not exist yet, is the folder it would be created
+ * in). Creates nothing: a refused run leaves no trace. Otherwise the failure would come only after
+ * every contact had been fetched, as a bare ENOTDIR/EACCES.
+ */
+export function checkOutputFolder(outDir: string): void {
+  const refuse = (reason: string): never => {
+    throw new UsageError(
+      `cannot write reports to ${outDir}: ${reason}; choose a folder you can write to with --out (or COHORT_REPORTS_OUT)`,
+    );
+  };
+  let path = resolve(outDir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = dirname(path);
+      // Missing (or under a file): look at what it would be created in.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== path) {
+        path = parent;
+        continue;
+      }
+      return refuse(`${path} cannot be read (${code ?? 'error'})`);
+    }
+    if (!isDirectory) return refuse(`${path} is a file, not a folder`);
+    try {
+      accessSync(path, constants.W_OK | constants.X_OK);
+    } catch (err) {
+      return refuse(`${path} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return;
+  }
+}
