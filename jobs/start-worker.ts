@@ -7,7 +7,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
-import { createIntercomClient } from '../src/intercom/index.js';
+import { createApiClient } from '../src/commands/create-api-client.js';
 import type { IntercomApi } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
@@ -74,19 +74,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const redisLimiter = createRedisLimiter({ redis, keyPrefix: prefix, settings: config.rateLimit });
   const limiter = metrics ? meterLimiter(redisLimiter, metrics) : redisLimiter;
   const createApi = (): IntercomApi =>
-    createIntercomClient({
-      baseUrl: config.intercom.baseUrl,
-      token: options.token,
-      limiter,
-      perPage: config.intercom.perPage,
-      timeouts: {
-        connectMs: config.intercom.connectTimeoutMs,
-        headersMs: config.intercom.headersTimeoutMs,
-        bodyMs: config.intercom.bodyTimeoutMs,
-      },
-      retry: { maxAttempts: config.intercom.maxAttempts },
-      logger: log.child({ stage: 'http' }),
-    });
+    createApiClient({ config, baseUrl: config.intercom.baseUrl, token: options.token, limiter, log });
   const apis = createApiPool({
     createApi: metrics ? () => meterApi(createApi(), metrics) : createApi,
     flush: (runId, delta) => addRunRequestStats(redis, prefix, runId, delta),

@@ -10,6 +10,16 @@ export class UsageError extends Error {
   }
 }
 
+/** SIGINT or SIGTERM stopped a run; its progress is kept. Exit 130, as shells report an interrupted command. */
+export class InterruptedError extends Error {
+  readonly code = 'INTERRUPTED';
+  readonly exitCode = 130;
+  constructor() {
+    super('interrupted; progress is kept, run the same command again to resume');
+    this.name = 'InterruptedError';
+  }
+}
+
 /** Any error whose `exitCode` field says how the process should end (e.g. a refused month: 2). */
 interface WithExitCode {
   exitCode: number;

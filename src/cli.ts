@@ -10,7 +10,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from './config.js';
 import { AuthenticationError, IntercomError } from './intercom/errors.js';
-import { UsageError, exitCodeFor } from './cli-errors.js';
+import { InterruptedError, UsageError, exitCodeFor } from './cli-errors.js';
 import { RunPlanError } from './pipeline/plan-run.js';
 import type { ParsedFlags } from './commands/flags.js';
 
@@ -123,7 +123,7 @@ main(process.argv.slice(2)).then(
         ? err.message
         : err instanceof AuthenticationError
           ? `authentication refused by Intercom (${err.status ?? ''} ${err.intercomCode ?? ''}): check INTERCOM_TOKEN and the region (INTERCOM_BASE_URL)`
-          : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError
+          : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError || err instanceof InterruptedError
             ? err.message
             : err instanceof Error
               ? `${err.name}: ${err.message}`

@@ -3,11 +3,12 @@
  * no Redis. Progress is journaled under DIR/.work/ so a rerun after a crash or Ctrl-C resumes; with
  * --sandbox the built-in workspace is started on a free loopback port and used instead of Intercom.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig } from '../config.js';
-import { createIntercomClient } from '../intercom/index.js';
+import { loadConfig, type Config } from '../config.js';
 import type { IntercomApi } from '../intercom/types.js';
 import { createLogger } from '../logger.js';
+import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
 import { collectRun } from '../pipeline/collect-run.js';
 import { createMemoryStore } from '../pipeline/memory-store.js';
 import { planRun } from '../pipeline/plan-run.js';
@@ -15,11 +16,21 @@ import { writeRunReports } from '../pipeline/write-run-reports.js';
 import { createMemoryLimiter } from '../rate-limit/memory-limiter.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { UsageError } from '../cli-errors.js';
+import { InterruptedError, UsageError } from '../cli-errors.js';
 import { checkOutputFolder } from './check-output-folder.js';
+import { createApiClient } from './create-api-client.js';
 import { intFlag, type ParsedFlags } from './flags.js';
 import { monthArgs, configFlags } from './shared-flags.js';
 import { createProgressReporter } from './progress-reporter.js';
+
+/**
+ * The journal belongs to one run of one workspace with one cohort selection: a rerun with other
+ * settings must start afresh rather than resume someone else's progress.
+ */
+function journalKey(config: Readonly<Config>, baseUrl: string): string {
+  const shaping = { baseUrl, cohorts: config.cohorts, perPage: config.intercom.perPage };
+  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
+}
 
 export async function runCommand(flags: ParsedFlags): Promise<number> {
   const useSandbox = flags.sandbox === true;
@@ -55,26 +66,15 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
 
   const log = createLogger({ level: config.log.level, secrets: [token] }).child({ runId: plan.runId });
-  const limiter = createMemoryLimiter(config.rateLimit);
-  const api: IntercomApi = createIntercomClient({
-    baseUrl,
-    token,
-    limiter,
-    perPage: config.intercom.perPage,
-    timeouts: {
-      connectMs: config.intercom.connectTimeoutMs,
-      headersMs: config.intercom.headersTimeoutMs,
-      bodyMs: config.intercom.bodyTimeoutMs,
-    },
-    retry: { maxAttempts: config.intercom.maxAttempts },
-    logger: log.child({ stage: 'http' }),
-  });
+  const metrics = createMetrics();
+  const limiter = meterLimiter(createMemoryLimiter(config.rateLimit), metrics);
+  const api: IntercomApi = meterApi(createApiClient({ config, baseUrl, token, limiter, log }), metrics);
   // A sandbox workspace is new every run: journaling it would resume against other data.
   const store = createMemoryStore<ContactStats>(
-    useSandbox ? {} : { journalPath: join(config.report.outDir, '.work', `${plan.runId}.journal.jsonl`) },
+    useSandbox ? {} : { journalPath: join(config.report.outDir, '.work', `${plan.runId}.${journalKey(config, baseUrl)}.journal.jsonl`) },
   );
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new UsageError('interrupted; progress is kept, run the same command again to resume'));
+  const onSignal = (): void => controller.abort(new InterruptedError());
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const progress = createProgressReporter({ store, api, settings: config.rateLimit, log: log.child({ stage: 'progress' }) });
@@ -103,7 +103,8 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       source: { baseUrl, apiVersion: config.intercom.apiVersion },
       requests: { apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries },
       generatedAt: new Date(),
-      timing: { duration_ms: Date.now() - startedAt },
+      // The same figures a worker exports to Prometheus, so a single-process run is as observable.
+      timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
     });
     await store.clear();
     for (const w of written) {

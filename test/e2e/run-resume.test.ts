@@ -164,7 +164,7 @@ describe('resuming a stopped run', () => {
     run.child.kill('SIGINT');
     const interrupted = await run.done;
     expect(interrupted.signal).toBeNull();
-    expect(interrupted.code).not.toBe(0);
+    expect(interrupted.code).toBe(130);
     expect(humanLines(interrupted.stderr)).toEqual(['cohort-reports: interrupted; progress is kept, run the same command again to resume']);
     expect(await listFiles(outDir)).toEqual([(await journalFile(outDir)).slice(outDir.length + 1)]);
     const journal = await readJournal(outDir);
