@@ -9,7 +9,7 @@
  * claims, so a contact claimed by a job that no longer exists is never stranded.
  */
 import type { Redis } from 'ioredis';
-import { runKeyBase } from '../src/pipeline/redis-store.js';
+import { runStoreKeys } from '../src/pipeline/redis-store.js';
 
 /**
  * claim-contacts (KEYS 2)
@@ -44,10 +44,9 @@ export interface ClaimContactsInput {
 
 export async function claimContacts(redis: Redis, input: ClaimContactsInput): Promise<string[]> {
   if (input.contactIds.length === 0) return [];
-  const base = runKeyBase(input.prefix, input.runId);
-  // Under the store's base, so the store's clear() removes the claims with the rest of the run.
-  const claimsKey = `${base}:claims:${input.scope}`;
-  const resultsKey = `${base}:results`;
+  const keys = runStoreKeys(input.prefix, input.runId);
+  const claimsKey = keys.claims(input.scope);
+  const resultsKey = keys.results;
   const ttl = input.ttlSeconds ?? 14 * 24 * 3600;
   const out = await redis.eval(CLAIM_CONTACTS, 2, claimsKey, resultsKey, input.ownerJobId, String(ttl), ...input.contactIds);
   return Array.isArray(out) ? (out as string[]) : [];

@@ -59,11 +59,11 @@ export function runKeyBase(prefix: string, runId: string): string {
   return `${prefix}:run:{${runId}}`;
 }
 
-export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
-  const { redis } = options;
-  const base = runKeyBase(options.prefix, options.runId);
-  const ttl = options.ttlSeconds ?? 14 * 24 * 3600;
-  const k = {
+/** The run's keys; exported so the job layer's claim script shares the results hash with the store. */
+export function runStoreKeys(prefix: string, runId: string) {
+  const base = runKeyBase(prefix, runId);
+  return {
+    base,
     cohorts: `${base}:cohorts`,
     progress: `${base}:cohort-progress`,
     members: (cohortKey: string) => `${base}:members:${cohortKey}`,
@@ -71,7 +71,15 @@ export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
     order: `${base}:contact-order`,
     results: `${base}:results`,
     missing: `${base}:missing`,
+    /** Contact claims of one scope (see jobs/claim-contacts.ts); under `base`, so clear() removes them. */
+    claims: (scope: string) => `${base}:claims:${scope}`,
   };
+}
+
+export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
+  const { redis } = options;
+  const ttl = options.ttlSeconds ?? 14 * 24 * 3600;
+  const k = runStoreKeys(options.prefix, options.runId);
 
   const parseResult = (raw: string | null): ContactResult<S> | null => (raw === null ? null : (JSON.parse(raw) as ContactResult<S>));
 
@@ -166,7 +174,7 @@ export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
     async clear() {
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${base.replace(/[[\]*?{}]/g, '\\$&')}:*`, 'COUNT', 500);
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${k.base.replace(/[[\]*?{}]/g, '\\$&')}:*`, 'COUNT', 500);
         cursor = next;
         if (keys.length > 0) await redis.del(...keys);
       } while (cursor !== '0');
