@@ -8,8 +8,7 @@ import { createScriptRunner } from './create-script-runner.js';
 import { createSleeperSet } from './create-sleeper-set.js';
 import { rateLimitKeys } from './rate-limit-keys.js';
 import { RateLimiterClosedError } from './errors.js';
-import { reportScript } from './lua/report-3.lua.js';
-import { takeScript } from './lua/take-3.lua.js';
+import { reportScript, takeScript } from './lua-scripts.js';
 import { validateRateLimitSettings } from './validate-rate-limit-settings.js';
 import { DEFAULT_MAX_WAIT_MS, waitForGrant } from './wait-for-grant.js';
 import type { GrantAttempt } from './wait-for-grant.js';
@@ -81,8 +80,8 @@ export function createRedisLimiter(options: RedisLimiterOptions): RateLimiter {
   // performance.now() measures elapsed time for sleeps; it never decides the rate (Redis TIME does).
   const clockMs = (): number => performance.now();
   const sleepers = createSleeperSet(clockMs);
-  const runTake = createScriptRunner(redis, takeScript);
-  const runReport = createScriptRunner(redis, reportScript);
+  const runTake = createScriptRunner(redis, takeScript());
+  const runReport = createScriptRunner(redis, reportScript());
 
   let closed = false;
   // The allowance in force as Redis last said it: report() skips the round trip when a response's

@@ -6,8 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createScriptRunner } from '../../src/rate-limit/create-script-runner.js';
-import { reportScript } from '../../src/rate-limit/lua/report-3.lua.js';
-import { takeScript } from '../../src/rate-limit/lua/take-3.lua.js';
+import { reportScript, takeScript } from '../../src/rate-limit/lua-scripts.js';
 import { rateLimitKeys } from '../../src/rate-limit/rate-limit-keys.js';
 import { reportCases, takeCases } from '../support/rate-limit-cases.js';
 import type { RelativeState } from '../support/rate-limit-cases.js';
@@ -51,7 +50,7 @@ describe('take-3.lua on the cases shared with planTake', () => {
   for (const c of takeCases) {
     it(c.name, async () => {
       const { keys, bucketKey, beforeMs } = await arrange(c.state, c.pauseInMs, c.learnedLimit);
-      const reply = (await createScriptRunner(redis, takeScript)(keys, args(c.params))) as number[];
+      const reply = (await createScriptRunner(redis, takeScript())(keys, args(c.params))) as number[];
       const driftMs = (await redisNowMs()) - beforeMs + 1;
       const kind = { 1: 'granted', 2: 'paused', 3: 'retry' }[reply[0] ?? 0];
       expect(kind).toBe(c.expected.kind);
@@ -74,7 +73,7 @@ describe('report-3.lua on the cases shared with planReport', () => {
     it(c.name, async () => {
       const { keys, channel, bucketKey, limitKey, beforeMs } = await arrange(c.state, c.pauseInMs, c.learnedLimit);
       const feedback = c.feedback(beforeMs);
-      const reply = (await createScriptRunner(redis, reportScript)(keys, [
+      const reply = (await createScriptRunner(redis, reportScript())(keys, [
         ...args(c.params),
         feedback.status,
         feedback.limit ?? '',

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RateLimiterUnavailableError } from '../../src/rate-limit/errors.js';
-import { takeScript } from '../../src/rate-limit/lua/take-3.lua.js';
+import { takeScript } from '../../src/rate-limit/lua-scripts.js';
 import type { RateLimiter, RateLimitSettings } from '../../src/rate-limit/rate-limiter.js';
 import { createRedisLimiter } from '../../src/rate-limit/redis-limiter.js';
 import { rateLimitKeys } from '../../src/rate-limit/rate-limit-keys.js';
@@ -55,7 +55,7 @@ describe('createRedisLimiter', () => {
     const limiter = limiterFor(settings200);
     await limiter.take();
     await redis.script('FLUSH');
-    const sha = createHash('sha1').update(takeScript).digest('hex');
+    const sha = createHash('sha1').update(takeScript()).digest('hex');
     expect(await redis.script('EXISTS', sha)).toEqual([0]);
     await limiter.take();
     expect(await redis.script('EXISTS', sha)).toEqual([1]);

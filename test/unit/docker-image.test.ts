@@ -145,9 +145,11 @@ describe('Dockerfile', () => {
     }
     const runtimeCopies = copies(stage('runtime')).filter((c) => c.from !== null);
     expect(runtimeCopies.map((c) => `${c.from}:${c.sources.join(' ')}`).sort()).toEqual(['build:/app/dist', 'deps:/app/node_modules']);
-    // /app/dist is what `npm run build` writes: tsc with tsconfig.build.json, whose outDir is dist.
+    // /app/dist is what `npm run build` writes: tsc with tsconfig.build.json, whose outDir is dist, then
+    // build:assets, which copies the rate limiter's Lua scripts (under src/, copied into the stage) into dist.
     expect(runs(stage('build'))).toContain('npm run build');
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && npm run build:assets');
+    expect(pkg.scripts['build:assets']).toContain("cpSync('src/rate-limit/lua', 'dist/src/rate-limit/lua'");
     const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
     expect([base.compilerOptions.outDir, base.compilerOptions.rootDir]).toEqual(['dist', '.']);
   });
