@@ -29,11 +29,17 @@ export function resolveNextUrl(next: string, baseUrl: string): string {
   return url.href;
 }
 
+/** Metadata is an object of values; an array, a string or null holds no value (so no amount). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * A contact's listable events (the last 90 days), page by page, following `pages.next` as given.
  *
- * With `notBeforeSec`, paging stops after a non-empty page whose events are all older than it — but
- * only while every event so far came newest first (non-increasing `created_at` within and across
+ * With `notBeforeSec`, paging stops after a page whose oldest (last) event is older than it: in
+ * newest-first order every later page holds only older events, ties included. That holds only while
+ * every event so far came newest first (non-increasing `created_at` within and across
  * pages). Newest-first order is implied by Intercom's `before=` cursor, not documented, so once it is
  * broken the walk goes on to the last page: an early stop must never lose an event.
  */
@@ -51,12 +57,19 @@ export async function* listEventPages(
   let previousSec = Number.POSITIVE_INFINITY;
 
   for (;;) {
-    const page = await transport.send({ endpoint: 'events', method: 'GET', url, parse: parseEventList, signal: options.signal });
+    const page = await transport.send({
+      endpoint: 'events',
+      method: 'GET',
+      url,
+      parse: parseEventList,
+      signal: options.signal,
+      subject: `contact ${contactId}`,
+    });
     const events: ContactEvent[] = page.events.map((event) => ({
       id: event.id,
       name: event.event_name,
       createdAtSec: event.created_at,
-      metadata: event.metadata ?? {},
+      metadata: isPlainObject(event.metadata) ? event.metadata : {},
     }));
     for (const event of events) {
       if (newestFirst && event.createdAtSec > previousSec) {
@@ -73,8 +86,7 @@ export async function* listEventPages(
     if (
       notBeforeSec !== undefined &&
       newestFirst &&
-      events.length > 0 &&
-      events.every((event) => event.createdAtSec < notBeforeSec)
+      (events.at(-1)?.createdAtSec ?? Number.POSITIVE_INFINITY) < notBeforeSec
     ) {
       return;
     }

@@ -165,8 +165,9 @@ describe('listEventPages', () => {
     const notBeforeSec = NOW_SEC - 30 * DAY_SEC;
     const recent = listable.filter((e) => e.created_at >= notBeforeSec);
     const fullWalkCalls = Math.ceil(listable.length / EVENTS_PER_PAGE_DEFAULT);
-    // Newest first, the first page that starts below notBeforeSec is the last one needed.
-    const expectedCalls = Math.min(fullWalkCalls, Math.ceil(recent.length / EVENTS_PER_PAGE_DEFAULT) + 1);
+    // Newest first, the page holding the first event older than notBeforeSec (index recent.length) is
+    // the last one needed: everything after it is older still.
+    const expectedCalls = Math.min(fullWalkCalls, Math.floor(recent.length / EVENTS_PER_PAGE_DEFAULT) + 1);
     expect(expectedCalls).toBeLessThan(fullWalkCalls);
 
     const { events } = await collectEvents(client().listEventPages(contactId, { notBeforeSec }));

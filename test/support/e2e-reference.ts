@@ -128,14 +128,14 @@ export function expectedReports(
 
 /**
  * GET /events calls one contact needs: pages of `perPage` over its listable events (newest first),
- * up to and including the first page whose events all predate `fromSec` (nothing older is of use);
- * one call when it has none.
+ * up to and including the page holding the first event that predates `fromSec` (everything after it
+ * is older, so of no use); one call when it has none.
  */
 export function eventPagesNeeded(ws: SandboxWorkspace, contactId: string, options: { clockMs: number; fromSec: number; perPage: number }): number {
   const listable = (ws.eventsByContact.get(contactId) ?? []).filter((e) => isListable(e.created_at, options.clockMs));
   const total = Math.max(1, Math.ceil(listable.length / options.perPage));
   const useful = listable.filter((e) => e.created_at >= options.fromSec).length;
-  return Math.min(total, Math.ceil(useful / options.perPage) + 1);
+  return Math.min(total, Math.floor(useful / options.perPage) + 1);
 }
 
 /** POST /contacts/search calls paging one cohort of `members` at `perPage` (an empty cohort still answers once). */
