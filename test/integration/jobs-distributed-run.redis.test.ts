@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
+import { FETCH_LANES } from '../../jobs/process-fetch-contacts.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { planRun, type RunPlan } from '../../src/pipeline/plan-run.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -164,10 +165,10 @@ describe('distributed month run', () => {
     const files = await readReportFiles(outDir, [month]);
     for (const [name, bytes] of files) expect(bytes.equals(referenceFiles.get(name)!), `${name} differs`).toBe(true);
     expect(new Set(sandbox.counters.eventsCallsByContact.keys())).toEqual(listedContacts());
-    // The killed worker held at most CONCURRENCY jobs, each with at most one contact or page in flight.
+    // The killed worker held at most CONCURRENCY jobs, each with at most FETCH_LANES contacts or one page in flight.
     const events = extraCalls(sandbox.counters.eventsCallsByContact, referenceEvents);
     const searches = extraCalls(sandbox.counters.searchCallsByCursor, referenceSearches);
-    expect(events.keys + searches.keys).toBeLessThanOrEqual(CONCURRENCY);
+    expect(events.keys + searches.keys).toBeLessThanOrEqual(CONCURRENCY * FETCH_LANES);
   });
 
   it('an idle worker drains and exits 0 on SIGTERM', async () => {
