@@ -26,6 +26,7 @@ import {
 import { parseRateLimitHeaders, type ResponseHeaders } from './parse-rate-limit-headers.js';
 import { planRetryWait, type RetryPolicy } from './plan-retry-wait.js';
 import type { RequestStats } from './types.js';
+import { parseJsonExact } from './parse-json-exact.js';
 import { parseErrorList, type BodyParser } from './wire-schemas.js';
 
 /** The subset of a pino logger the client uses. */
@@ -69,6 +70,11 @@ export interface TransportRequest<T> {
   body?: unknown;
   parse: BodyParser<T>;
   signal?: AbortSignal;
+  /**
+   * What the call is about, for error messages: 'contact 6762f2…', 'segment 123'. Ids only: never
+   * anything that could hold personal data or the token.
+   */
+  subject?: string;
 }
 
 export interface Transport {
@@ -301,8 +307,9 @@ export function createTransport(options: TransportOptions): Transport {
         await report(endpoint, feedback);
       }
       const details: IntercomErrorDetails = { endpoint, status, attempts, requestId: headerValue(response.headers, 'x-request-id') };
+      const about = req.subject === undefined ? endpoint : `${endpoint} (${redact(req.subject)})`;
       if (text === null) {
-        const error = new UnexpectedBodyError(`Intercom ${endpoint} sent a body over ${options.maxBodyBytes} bytes`, {
+        const error = new UnexpectedBodyError(`Intercom ${about} sent a body over ${options.maxBodyBytes} bytes`, {
           ...details,
           reason: 'too-large',
         });
@@ -312,9 +319,9 @@ export function createTransport(options: TransportOptions): Transport {
 
       let json: unknown;
       try {
-        json = JSON.parse(text);
+        json = parseJsonExact(text);
       } catch {
-        const error = new UnexpectedBodyError(`Intercom ${endpoint} answered HTTP ${status} with a body that is not JSON`, {
+        const error = new UnexpectedBodyError(`Intercom ${about} answered HTTP ${status} with a body that is not JSON`, {
           ...details,
           reason: 'not-json',
         });
@@ -322,7 +329,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
       const parsed = req.parse(json);
       if (!parsed.ok) {
-        const error = new UnexpectedBodyError(`Intercom ${endpoint} answered HTTP ${status} with an unexpected body: ${parsed.problem}`, {
+        const error = new UnexpectedBodyError(`Intercom ${about} answered HTTP ${status} with an unexpected body: ${parsed.problem}`, {
           ...details,
           reason: 'wrong-shape',
         });

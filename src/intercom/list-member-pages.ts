@@ -1,5 +1,5 @@
 import type { Transport } from './create-transport.js';
-import { PaginationLoopError } from './errors.js';
+import { PaginationLoopError, UnexpectedBodyError } from './errors.js';
 import type { Cohort, Member, MemberPage } from './types.js';
 import { parseContactList } from './wire-schemas.js';
 
@@ -10,6 +10,12 @@ export const MAX_SEARCH_PER_PAGE = 150;
  * as a query parameter Intercom ignores it). Stops when `pages.next` is absent or carries no cursor.
  * A cursor seen before means the API is looping: that fails with PaginationLoopError instead of
  * paging forever.
+ *
+ * A page without a cursor ends the list only when it can be the last: `pages.page` has reached
+ * `pages.total_pages`, or, when the answer does not say, the page holds fewer contacts than asked
+ * for. A full page with no way to the next one (a proxy that dropped `pages`, a `next` without its
+ * `starting_after`) fails with UnexpectedBodyError: stopping there would silently lose members.
+ * A page larger than asked for is data, and is taken whole.
  */
 export async function* listMemberPages(
   transport: Transport,
@@ -31,8 +37,10 @@ export async function* listMemberPages(
       },
       parse: parseContactList,
       signal: options.signal,
+      subject: `${cohort.type} ${cohort.id}`,
     });
     const nextCursor = page.pages?.next?.starting_after || null;
+    if (nextCursor === null) checkLastPage(page, cohort, options.perPage);
     const members: Member[] = page.data.map((contact) => ({
       id: contact.id,
       role: contact.role,
@@ -50,4 +58,20 @@ export async function* listMemberPages(
     seenCursors.add(nextCursor);
     cursor = nextCursor;
   }
+}
+
+type ContactListPage = Extract<ReturnType<typeof parseContactList>, { ok: true }>['value'];
+
+function checkLastPage(page: ContactListPage, cohort: Pick<Cohort, 'type' | 'id'>, perPage: number): void {
+  const number = page.pages?.page;
+  const total = page.pages?.total_pages;
+  const said = typeof number === 'number' && typeof total === 'number';
+  if (said ? number >= total : page.data.length < perPage) return;
+  const why = said
+    ? `pages.page ${number} is before pages.total_pages ${total}`
+    : `it is a full page (${page.data.length} contacts for per_page ${perPage})`;
+  throw new UnexpectedBodyError(
+    `Intercom contacts.search (${cohort.type} ${cohort.id}) answered a page without pages.next.starting_after, but ${why}: the list cannot be followed to its end`,
+    { endpoint: 'contacts.search', status: 200, reason: 'wrong-shape' },
+  );
 }

@@ -1,7 +1,20 @@
 /**
  * Shape checks for every response body the client reads, and only the fields it reads (unknown fields
  * are dropped). A failed check names the fields that were wrong, never their values (bodies carry
- * e-mail addresses). Ids are accepted as strings or integers and come out as strings.
+ * e-mail addresses). Bodies come from `parseJsonExact`, so integers beyond 2^53 arrive as bigints.
+ *
+ * Normalised where the meaning is unambiguous, refused where it is not:
+ * - Ids: a non-empty string, or a non-negative integer (old payloads), which becomes its decimal
+ *   string — so 123 and "123" are the same id, and 2^53 + 1 stays itself (exact parsing). Fractions,
+ *   negative numbers, booleans, empty strings are refused.
+ * - Timestamps (Unix seconds): a value from 10^11 up is milliseconds — as seconds it would be after
+ *   the year 5000, while every millisecond time since 1973 is above it — and becomes
+ *   floor(ms / 1000); from 10^14 up (microseconds? nanoseconds?) the unit cannot be told, and it is
+ *   refused. A fraction of a second is floored: a second lies in a month exactly when its floor does.
+ *   Negative, strings, null (where a time is required) are refused.
+ * - Event metadata is not checked here: any value passes, and the pager keeps it only when it is a
+ *   plain object (anything else holds no metadata value, so no amount). Copying it through a zod
+ *   record would also drop an own `__proto__` key.
  */
 import { z } from 'zod';
 
@@ -26,8 +39,47 @@ function parserOf<T>(schema: z.ZodType<T>): BodyParser<T> {
   };
 }
 
-const id = z.union([z.string().min(1), z.number().int()]).transform(String);
-const unixSeconds = z.number();
+/** Values from here up are milliseconds (see the header). */
+export const MILLISECONDS_FROM = 1e11;
+/** Values from here up are in no unit that can be told. */
+export const UNREADABLE_TIME_FROM = 1e14;
+
+const id = z.unknown().transform((value, ctx): string => {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'bigint' && value >= 0n) return value.toString();
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  ctx.addIssue({ code: 'custom', message: `expected a non-empty string or a non-negative integer id, received ${describeType(value)}` });
+  return z.NEVER;
+});
+
+function readUnixSeconds(value: unknown, ctx: z.core.$RefinementCtx, optional: boolean): number | null {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < UNREADABLE_TIME_FROM) {
+    return Math.floor(value >= MILLISECONDS_FROM ? value / 1000 : value);
+  }
+  if (optional && (value === null || value === undefined)) return null;
+  const why =
+    typeof value === 'number' || typeof value === 'bigint'
+      ? value < 0
+        ? 'a negative time'
+        : 'a number too large to be Unix seconds or milliseconds'
+      : describeType(value);
+  ctx.addIssue({ code: 'custom', message: `expected Unix seconds, received ${why}` });
+  return z.NEVER;
+}
+
+const unixSeconds = z.unknown().transform((value, ctx): number => readUnixSeconds(value, ctx, false)!);
+const optionalUnixSeconds = z.unknown().transform((value, ctx): number | null => readUnixSeconds(value, ctx, true));
+
+function describeType(value: unknown): string {
+  if (value === undefined) return 'nothing (missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isInteger(value)) return 'a fraction';
+  if (typeof value === 'number' && value < 0) return 'a negative number';
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
 
 const segment = z.object({
   id,
@@ -56,7 +108,7 @@ const contact = z.object({
   id,
   role: z.enum(['user', 'lead']),
   created_at: unixSeconds,
-  signed_up_at: unixSeconds.nullish(),
+  signed_up_at: optionalUnixSeconds.optional(),
 });
 
 export const parseContactList = parserOf(
@@ -66,6 +118,8 @@ export const parseContactList = parserOf(
     total_count: z.number().int().nonnegative().nullish(),
     pages: z
       .object({
+        page: z.number().int().nullish(),
+        total_pages: z.number().int().nullish(),
         next: z.object({ starting_after: z.string().nullish() }).nullish(),
       })
       .nullish(),
@@ -74,9 +128,10 @@ export const parseContactList = parserOf(
 
 const event = z.object({
   id,
-  event_name: z.string(),
+  // An event without a name cannot be counted under any name: refused rather than invented.
+  event_name: z.string().min(1, { message: 'expected the name of the event, received an empty string' }),
   created_at: unixSeconds,
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  metadata: z.unknown().optional(),
 });
 
 // `type` is not checked: the description's own example mislabels the list; the items' shape decides.

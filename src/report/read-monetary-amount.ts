@@ -6,8 +6,8 @@
 
 export interface MonetaryAmount {
   /**
-   * A number when a safe integer, else a bigint holding the exact value the JSON parser gave
-   * (an integer beyond 2^53 may already have lost digits in JSON.parse; nothing here can undo that).
+   * A number when a safe integer, else a bigint holding the exact value (the client parses bodies
+   * with parseJsonExact, which gives integers beyond 2^53 as bigints).
    */
   amountMinor: number | bigint;
   /** Lower-cased (locale-independent `toLowerCase`). */
@@ -22,6 +22,8 @@ export interface MonetaryAmount {
 export function readMonetaryAmount(value: unknown): MonetaryAmount | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const { amount, currency } = value as { amount?: unknown; currency?: unknown };
-  if (typeof amount !== 'number' || !Number.isInteger(amount) || typeof currency !== 'string') return null;
+  if (typeof currency !== 'string') return null;
+  if (typeof amount === 'bigint') return { amountMinor: amount, currency: currency.toLowerCase() };
+  if (typeof amount !== 'number' || !Number.isInteger(amount)) return null;
   return { amountMinor: Number.isSafeInteger(amount) ? amount : BigInt(amount), currency: currency.toLowerCase() };
 }

@@ -98,4 +98,5 @@ export {
   type SandboxEndpoint,
   type Sandbox,
   type SandboxResponse,
+  type SandboxResponseTransform,
 } from './types.js';

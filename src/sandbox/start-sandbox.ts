@@ -174,11 +174,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         break;
     }
 
+    const body = parseBody(req, raw);
     const response: SandboxResponse = acceptsJson(req.headers.accept)
       ? routeRequest({
           endpoint,
           url,
-          body: parseBody(req, raw),
+          body,
           index,
           baseUrl,
           nowMs,
@@ -192,7 +193,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const reply = (): void => {
       if (transform === null || response.status !== 200) return sendJson(res, response, headers);
-      const out = transform(endpoint, response.body, url);
+      const out = transform(endpoint, response.body, url, { body: body.kind === 'json' ? body.value : undefined });
       if (typeof out === 'object' && out !== null && typeof (out as { raw?: unknown }).raw === 'string') {
         send(res, 200, headers, (out as { raw: string }).raw);
       } else {

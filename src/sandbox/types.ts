@@ -122,9 +122,18 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** What a handler answers; the server turns it into bytes. */
-export type SandboxResponseTransform = (endpoint: SandboxEndpoint, body: unknown, url: URL) => unknown | { raw: string };
+/**
+ * Rewrites a successful answer (see Sandbox.setResponseTransform). `request.body` is the request's
+ * JSON body as the server parsed it (the search's query and cursor), undefined when there was none.
+ */
+export type SandboxResponseTransform = (
+  endpoint: SandboxEndpoint,
+  body: unknown,
+  url: URL,
+  request: { body: unknown },
+) => unknown | { raw: string };
 
+/** What a handler answers; the server turns it into bytes. */
 export interface SandboxResponse {
   status: number;
   body: unknown;

@@ -36,7 +36,8 @@ function contactPage(ids: string[], next: string | null) {
     type: 'list',
     data: ids.map((id) => ({ type: 'contact', id, role: 'user', created_at: 1, signed_up_at: 0 })),
     total_count: 99,
-    pages: { type: 'pages', page: 1, per_page: ids.length, total_pages: 9, next: next === null ? null : { page: 2, starting_after: next } },
+    // Without a next cursor, the last of the pages (a page before total_pages without one is refused).
+    pages: { type: 'pages', page: next === null ? 9 : 1, per_page: ids.length, total_pages: 9, next: next === null ? null : { page: 2, starting_after: next } },
   };
 }
 
