@@ -9,6 +9,7 @@
 import type { Queue } from 'bullmq';
 import { planRun, type PlanRunInput } from '../src/pipeline/plan-run.js';
 import { runJobId, type JobDataByName, type MonthRunData, type PlannedRun } from './job-types.js';
+import { removeFinishedRun } from './remove-finished-run.js';
 
 export type EnqueueOutcome =
   | { kind: 'added'; jobId: string; runId: string }
@@ -53,8 +54,8 @@ export async function enqueueRun(
     const state = await existing.getState();
     if (LIVE_STATES.has(state)) return { kind: 'live', jobId, runId: plan.runId, state };
     if (state === 'completed' && input.replaceCompleted === false) return { kind: 'already-completed', jobId, runId: plan.runId };
-    // Children of a failed run may still be finishing; remove() refuses a locked job, and then so do we.
-    await existing.remove({ removeChildren: true });
+    // Children of a failed run may still be running: removeFinishedRun waits for them (bounded).
+    await removeFinishedRun(queue, existing);
     if (state === 'completed') await clearStore(plan.runId);
     replaced = state === 'completed' ? 'completed' : 'failed';
   }
