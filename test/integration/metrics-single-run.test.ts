@@ -15,28 +15,8 @@ import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { parseExposition, sumOf } from '../support/metrics-exposition.js';
 
-/** `name{labels}` → value, from the Prometheus text format; throws on any line that is not in it. */
-function parseExposition(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    if (/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.eE+-]+|NaN|[+-]Inf)$/.exec(line);
-    if (!m) throw new Error(`not Prometheus text format: ${JSON.stringify(line)}`);
-    samples.set(m[1]!, Number(m[2]));
-  }
-  return samples;
-}
-
-function sumOf(samples: Map<string, number>, name: string, labelFilter: (labels: string) => boolean = () => true): number {
-  let total = 0;
-  for (const [key, value] of samples) {
-    const m = /^([^{]+)(\{.*\})?$/.exec(key)!;
-    if (m[1] === name && labelFilter(m[2] ?? '')) total += value;
-  }
-  return total;
-}
 
 let sandbox: Sandbox;
 let metrics: CohortMetrics;
