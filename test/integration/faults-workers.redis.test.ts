@@ -27,10 +27,11 @@ import {
 } from '../support/faults-distributed.js';
 import { injectedFaults, recordFaultCase } from '../support/faults-record.js';
 import { diffFromIndependentReference, diffRunOutputs, readRunOutput, type RunOutput } from '../support/faults-reports.js';
-import { FAULT_KINDS_OF_MIX, FAULT_MIX, faultsWithinFirst, pastClockMs, seededRandom, writeFaultConfig } from '../support/faults-setup.js';
+import { FAULT_KINDS_OF_MIX, FAULT_MIX, faultsWithinFirst, pastClockMs, writeFaultConfig } from '../support/faults-setup.js';
 import { isAlive, spawnFaultWorker, stopFaultWorkers, workerOutputs } from '../support/faults-workers.js';
 import { killWorker, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createPrng } from '../../src/sandbox/create-prng.js';
 
 const CONTACTS = 300;
 const SEARCH_PER_PAGE = 40;
@@ -194,7 +195,7 @@ describe('three workers under faults', () => {
 
   it(`kill -9 of a worker at ${KILLS} seeded random points of one run, each replaced: the run completes with identical reports, repeating only work in flight`, async () => {
     await ensureWorkers();
-    const random = seededRandom(KILL_SEED);
+    const random = createPrng(KILL_SEED).next;
     const points = Array.from({ length: KILLS }, () => 0.1 + 0.6 * random()).sort((a, b) => a - b);
     const outDir = join(tmp, 'killed');
     sb.freshRun();

@@ -6,7 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { freePort } from './free-port.js';
 
 export interface OwnRedisServer {
   url: string;
@@ -17,16 +18,6 @@ export interface OwnRedisServer {
   start(): Promise<void>;
   /** Stops it for good (SIGKILL if it does not exit on SIGTERM within 5 s); safe to call twice. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function ping(port: number, timeoutMs: number): Promise<boolean> {

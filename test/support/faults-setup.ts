@@ -99,14 +99,3 @@ export function pastClockMs(): number {
   return Math.floor(Date.now() / 1000) * 1000 - 60_000;
 }
 
-/** mulberry32: a small seeded generator for reproducible kill schedules (print the seed). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

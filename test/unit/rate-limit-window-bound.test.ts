@@ -10,19 +10,9 @@ import { planReport } from '../../src/rate-limit/plan-report.js';
 import { planTake } from '../../src/rate-limit/plan-take.js';
 import type { BucketState } from '../../src/rate-limit/plan-take.js';
 import { jitterSpansMs } from '../../src/rate-limit/wait-for-grant.js';
+import { createPrng } from '../../src/sandbox/create-prng.js';
 
 const START_MS = 1_800_000_000_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sim {
   allowancePerWindow: number;
@@ -38,7 +28,7 @@ interface Sim {
 
 /** Greedy clients: each takes again the moment its previous request is sent. Returns send and arrival times. */
 function simulate(sim: Sim): { sendsMs: number[]; arrivalsMs: number[] } {
-  const random = mulberry32(sim.seed);
+  const random = createPrng(sim.seed).next;
   const params = { allowancePerWindow: sim.allowancePerWindow, windowMs: sim.windowMs, share: sim.share, latencyMarginMs: sim.latencyMarginMs };
   const { resumeJitterMs, retryJitterMs } = jitterSpansMs(sim.windowMs);
   const clients = Array.from({ length: sim.clients }, (_, i) => ({ atMs: START_MS + i, action: 'attempt' as 'attempt' | 'send' }));

@@ -23,6 +23,7 @@ import {
   type CohortAccumulator,
 } from '../../../src/report/index.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
+import { createPrng } from '../../../src/sandbox/create-prng.js';
 
 const COHORTS = 200;
 const MONTH = '2026-10';
@@ -47,17 +48,6 @@ interface ChildResult {
   wall_s: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -65,7 +55,7 @@ function cpuSeconds(): number {
 
 async function runChild(contacts: number): Promise<ChildResult> {
   const wallStart = performance.now();
-  const rand = mulberry32(contacts);
+  const rand = createPrng(contacts).next;
   const windows = createReportWindows([MONTH], TIME_ZONE);
   const fromSec = windows.windows[0]!.startSec - 10 * 86_400;
   const spanSec = windows.windows[1]!.endSec + 5 * 86_400 - fromSec;

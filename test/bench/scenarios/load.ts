@@ -29,7 +29,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -41,6 +40,7 @@ import { EVENTS_PER_PAGE_DEFAULT, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, s
 import { minimumCalls } from '../../support/bench-month-minimum.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForOutput, type BenchProcess } from '../../support/bench-month-spawn.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
+import { freePort } from '../../support/free-port.js';
 
 const SEED = 1;
 const ALLOWANCE_PER_WINDOW = 6_000;
@@ -52,16 +52,6 @@ const SAMPLE_MS = 500;
 const limiterRatePerSec = (ALLOWANCE_PER_WINDOW * SHARE) / WINDOW_SECONDS;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** A redis-server for this run alone; resolves once it answers PING. */
 async function startRedisServer(): Promise<{ url: string; child: ChildProcess; output(): string }> {
