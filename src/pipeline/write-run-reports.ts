@@ -1,6 +1,11 @@
 import { findWindow } from '../report/create-report-windows.js';
 import type { ContactStats } from '../report/contact-stats.js';
-import type { ReportWarning } from '../report/manifest.js';
+import {
+  WARNING_MEMBERS_MISSING,
+  WARNING_MONTH_BEYOND_RETENTION,
+  WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
+  type ReportWarning,
+} from '../report/manifest.js';
 import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
 import { writeTrends } from '../report/write-trends.js';
 import type { RunPlan } from './plan-run.js';
@@ -30,9 +35,9 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
     const warnings: ReportWarning[] = [];
-    if (summary.membersMissing > 0) warnings.push({ name: 'members_missing', count: summary.membersMissing });
-    if (monthPlan.previousBeyondRetention) warnings.push({ name: 'previous_month_beyond_retention', count: 1 });
-    if (monthPlan.beyondRetention) warnings.push({ name: 'month_beyond_retention', count: 1 });
+    if (summary.membersMissing > 0) warnings.push({ name: WARNING_MEMBERS_MISSING, count: summary.membersMissing });
+    if (monthPlan.previousBeyondRetention) warnings.push({ name: WARNING_PREVIOUS_MONTH_BEYOND_RETENTION, count: 1 });
+    if (monthPlan.beyondRetention) warnings.push({ name: WARNING_MONTH_BEYOND_RETENTION, count: 1 });
     written.push(
       await writeMonthReport({
         outDir: input.outDir,

@@ -56,6 +56,7 @@ export {
   MANIFEST_FORMAT,
   WARNING_MEMBERS_MISSING,
   WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
+  WARNING_MONTH_BEYOND_RETENTION,
   manifestWithoutTiming,
   type ManifestFile,
   type MonthManifest,

@@ -12,6 +12,8 @@ export const MANIFEST_FORMAT = 'cohort-reports/month-manifest@1';
 export const WARNING_MEMBERS_MISSING = 'members_missing';
 /** W(M-1) starts more than 90 days before the run: lifecycle and `_prev` columns are empty. Count 1. */
 export const WARNING_PREVIOUS_MONTH_BEYOND_RETENTION = 'previous_month_beyond_retention';
+/** W(M) itself starts more than 90 days before the run (--allow-partial): only what is still listable. Count 1. */
+export const WARNING_MONTH_BEYOND_RETENTION = 'month_beyond_retention';
 
 export interface ReportTotals {
   cohorts: number;
