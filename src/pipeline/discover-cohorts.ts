@@ -1,4 +1,5 @@
 import type { Cohort, IntercomApi } from '../intercom/types.js';
+import { sortCohorts } from '../report/compare-text.js';
 
 export interface CohortFilter {
   segments: boolean;
@@ -35,5 +36,5 @@ export async function discoverCohorts(api: IntercomApi, filter: CohortFilter, si
     seen.add(key);
     return true;
   });
-  return unique.sort((a, b) => (a.type !== b.type ? (a.type < b.type ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sortCohorts(unique);
 }
