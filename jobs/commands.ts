@@ -5,10 +5,10 @@
  */
 import { Queue } from 'bullmq';
 import { collectDefaultMetrics } from 'prom-client';
-import { loadConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { UsageError } from '../src/cli-errors.js';
 import { intFlag, type ParsedFlags } from '../src/commands/flags.js';
-import { configFlags, monthArgs } from '../src/commands/shared-flags.js';
+import { loadConfigFromFlags, monthArgs } from '../src/commands/shared-flags.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics, startMetricsServer, type CohortMetrics, type MetricsServer } from '../src/metrics/index.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
@@ -20,15 +20,6 @@ import { portFlag } from './port-flag.js';
 import { readRunProgress } from './refresh-run-progress.js';
 import { startWorker, type WorkerHandle } from './start-worker.js';
 import { upsertSchedule } from './upsert-schedule.js';
-
-function load(flags: ParsedFlags, requireToken: boolean): { config: Readonly<Config>; token: string | null } {
-  return loadConfig({
-    configFile: typeof flags.config === 'string' ? flags.config : undefined,
-    env: process.env,
-    flags: configFlags(flags),
-    requireToken,
-  });
-}
 
 /** A queue handle for the short-lived commands, with the connections to close afterwards. */
 function openQueue(config: Readonly<Config>) {
@@ -49,7 +40,7 @@ function openQueue(config: Readonly<Config>) {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function scheduleCommand(flags: ParsedFlags): Promise<number> {
-  const { config } = load(flags, false);
+  const { config } = loadConfigFromFlags(flags, false);
   const q = openQueue(config);
   try {
     const { nextMs } = await upsertSchedule(q.queue, {
@@ -69,7 +60,7 @@ async function scheduleCommand(flags: ParsedFlags): Promise<number> {
 }
 
 async function workerCommand(flags: ParsedFlags): Promise<number> {
-  const { config, token } = load(flags, true);
+  const { config, token } = loadConfigFromFlags(flags, true);
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const log = createLogger({ level: config.log.level, secrets: [token] }).child({ role: 'worker' });
@@ -111,7 +102,7 @@ async function workerCommand(flags: ParsedFlags): Promise<number> {
 }
 
 async function enqueueCommand(flags: ParsedFlags): Promise<number> {
-  const { config } = load(flags, false);
+  const { config } = loadConfigFromFlags(flags, false);
   const months = monthArgs(flags);
   const q = openQueue(config);
   try {
@@ -172,7 +163,7 @@ async function waitForRun(queue: Queue, redis: ReturnType<typeof connectRedis>, 
 }
 
 async function statusCommand(flags: ParsedFlags): Promise<number> {
-  const { config } = load(flags, false);
+  const { config } = loadConfigFromFlags(flags, false);
   const q = openQueue(config);
   try {
     const scheduler = await q.queue.getJobScheduler(SCHEDULER_ID);

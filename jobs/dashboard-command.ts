@@ -5,8 +5,8 @@
  * and job data never holds it.
  */
 import { Queue } from 'bullmq';
-import { loadConfig } from '../src/config.js';
 import type { ParsedFlags } from '../src/commands/flags.js';
+import { loadConfigFromFlags } from '../src/commands/shared-flags.js';
 import { createDashboardApp, resolveDashboardAuth, startDashboard } from '../src/dashboard/index.js';
 import { connectRedis } from './connect-redis.js';
 import { bullPrefix, QUEUE_NAME } from './job-types.js';
@@ -32,11 +32,7 @@ export async function dashboardCommand(flags: ParsedFlags): Promise<number> {
   const host = typeof flags.host === 'string' ? flags.host : DEFAULT_DASHBOARD_HOST;
   const port = portFlag(flags, 'port', DEFAULT_DASHBOARD_PORT);
   const auth = resolveDashboardAuth({ host, user: process.env.DASHBOARD_USER, password: process.env.DASHBOARD_PASSWORD });
-  const { config } = loadConfig({
-    configFile: typeof flags.config === 'string' ? flags.config : undefined,
-    env: process.env,
-    requireToken: false,
-  });
+  const { config } = loadConfigFromFlags(flags, false);
   // Reconnects for as long as the dashboard runs; every command still has a timeout.
   const connection = connectRedis(config.redis.url, 'commands');
   const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(config.redis.prefix) });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import type { IntercomApi } from '../intercom/types.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
@@ -20,7 +20,7 @@ import { InterruptedError, UsageError } from '../cli-errors.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { createApiClient } from './create-api-client.js';
 import { intFlag, type ParsedFlags } from './flags.js';
-import { monthArgs, configFlags } from './shared-flags.js';
+import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { createProgressReporter } from './progress-reporter.js';
 
 /**
@@ -37,12 +37,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   if (!useSandbox && (flags['sandbox-contacts'] !== undefined || flags['sandbox-seed'] !== undefined)) {
     throw new UsageError('--sandbox-contacts and --sandbox-seed go with --sandbox');
   }
-  const { config, token: envToken } = loadConfig({
-    configFile: typeof flags.config === 'string' ? flags.config : undefined,
-    env: process.env,
-    flags: configFlags(flags),
-    requireToken: !useSandbox,
-  });
+  const { config, token: envToken } = loadConfigFromFlags(flags, !useSandbox);
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const startedAt = Date.now();
   const plan = planRun({ ...monthArgs(flags), timeZone: config.report.timezone, nowSec: Math.floor(startedAt / 1000), allowPartial: flags['allow-partial'] === true });

@@ -1,4 +1,5 @@
 import { UsageError } from '../cli-errors.js';
+import { loadConfig, type LoadedConfig } from '../config.js';
 import type { ParsedFlags } from './flags.js';
 
 /** --month M, or --from M1 --to M2: exactly one of the two forms. */
@@ -23,4 +24,14 @@ export function configFlags(flags: ParsedFlags): Record<string, string | undefin
     'report.timezone': str(flags.timezone),
     'log.level': str(flags['log-level']),
   };
+}
+
+/** The configuration as every command loads it: defaults ← --config ← environment ← flags. */
+export function loadConfigFromFlags(flags: ParsedFlags, requireToken: boolean): LoadedConfig {
+  return loadConfig({
+    configFile: typeof flags.config === 'string' ? flags.config : undefined,
+    env: process.env,
+    flags: configFlags(flags),
+    requireToken,
+  });
 }
