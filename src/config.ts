@@ -53,6 +53,7 @@ const schema = z.strictObject({
     baseUrl: z.string().min(1),
     apiVersion: z.literal('2.14'),
     perPage: z.number().int().min(1).max(150),
+    eventsPerPage: z.enum(['auto', 'omit']),
     connectTimeoutMs: positiveInt,
     headersTimeoutMs: positiveInt,
     bodyTimeoutMs: positiveInt,
@@ -101,6 +102,7 @@ const FIX_HINTS: Record<string, string> = {
   'rateLimit.allowancePerWindow': 'set the requests your app may make per window (Intercom: 10,000/min ≈ 1666 per 10 s)',
   'rateLimit.share': 'a number in (0, 1], e.g. 0.9 to leave 10% for other integrations',
   'intercom.perPage': 'Intercom allows 1 to 150 contacts per search page',
+  'intercom.eventsPerPage': '"auto" asks GET /events for 150 per page and steps down on a 400; "omit" sends no per_page',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

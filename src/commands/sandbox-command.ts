@@ -7,7 +7,20 @@ export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
   const contacts = intFlag(flags, 'contacts', 5000, 1);
   const seed = intFlag(flags, 'seed', 1);
   const rateLimit = flags['rate-limit'] === undefined ? 1000 : intFlag(flags, 'rate-limit', 1000, 1);
-  const sandbox = await runSandboxServer({ port, contacts, seed, rateLimit });
+  const optionalInt = (name: string): number | undefined => (flags[name] === undefined ? undefined : intFlag(flags, name, 1, 1));
+  const sandbox = await runSandboxServer({
+    port,
+    contacts,
+    seed,
+    rateLimit,
+    variant: {
+      eventsPerPageDefault: optionalInt('events-default-page'),
+      eventsPerPageMax: optionalInt('events-max-page'),
+      eventsOverMax: flags['events-over-max'] as 'clamp' | '400' | undefined,
+      segmentsPerPage: optionalInt('segment-page'),
+      nextOrigin: flags['next-origin'] as string | undefined,
+    },
+  });
   const segments = sandbox.workspace.segments.length;
   const tags = sandbox.workspace.tags.length;
   process.stdout.write(

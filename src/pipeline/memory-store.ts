@@ -5,13 +5,15 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
 import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
 
 type JournalRecord<S> =
   | { t: 'cohorts'; cohorts: Cohort[] }
   | { t: 'page'; key: string; from: string | null; page: MemberPage }
-  | { t: 'result'; id: string; result: ContactResult<S> };
+  | { t: 'result'; id: string; result: ContactResult<S> }
+  | { t: 'events-page-size'; size: EventsPageSize };
 
 export interface MemoryStore<S> extends RunStore<S> {
   /** Closes the journal file (if any). */
@@ -25,6 +27,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
   const contacts = new Map<string, Member>();
   const results = new Map<string, ContactResult<S>>();
   let missing = 0;
+  let pageSizeSettled: EventsPageSize | null = null;
 
   function applyCohorts(list: Cohort[]): void {
     cohorts = list;
@@ -77,6 +80,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         }
         if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
         else if (rec.t === 'page') applyPage(rec.key, rec.from, rec.page);
+        else if (rec.t === 'events-page-size') pageSizeSettled = rec.size;
         else applyResult(rec.id, rec.result);
       }
       goodChars = end + 1;
@@ -93,6 +97,9 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     }
     writeSync(fd, `${JSON.stringify(rec)}\n`);
   }
+  const pageSizeMemory = (initial: EventsPageSize | null) =>
+    createEventsPageSizeMemory({ initial, onSettle: (size) => journal({ t: 'events-page-size', size }) });
+  let eventsPageSize = pageSizeMemory(pageSizeSettled);
 
   return {
     async saveCohorts(list) {
@@ -145,8 +152,12 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         contactsMissing: missing,
       };
     },
+    get eventsPageSize() {
+      return eventsPageSize;
+    },
     async clear() {
       cohorts = null;
+      eventsPageSize = pageSizeMemory(null);
       progressByCohort.clear();
       membersByCohort.clear();
       contacts.clear();

@@ -31,6 +31,8 @@ export interface WriteRunReportsInput {
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
   const summary = await summarizeRun(input.store, plan);
+  const settledPageSize = await input.store.eventsPageSize.settled();
+  const source = { ...input.source, eventsPerPage: typeof settledPageSize === 'number' ? settledPageSize : null };
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
@@ -46,7 +48,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
         window: findWindow(plan.windows, rows.month),
         generatedAt: input.generatedAt,
         ...(input.timing ? { timing: input.timing } : {}),
-        source: input.source,
+        source,
         totals: {
           cohorts: summary.cohorts,
           members: summary.members,

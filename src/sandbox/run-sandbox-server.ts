@@ -1,6 +1,9 @@
 /** The CLI's entry to the sandbox: starts it from plain numbers; the caller prints `url` and `token`. */
 import { startSandbox } from './start-sandbox.js';
-import type { Sandbox } from './types.js';
+import type { Sandbox, SandboxOptions } from './types.js';
+
+/** The API behaviours `cohort-reports sandbox` can switch on (see SandboxOptions). */
+export type SandboxVariant = Pick<SandboxOptions, 'eventsPerPageDefault' | 'eventsPerPageMax' | 'eventsOverMax' | 'segmentsPerPage' | 'nextOrigin'>;
 
 export async function runSandboxServer(opts: {
   port: number;
@@ -9,8 +12,10 @@ export async function runSandboxServer(opts: {
   /** Requests per 10-second window, or null for no limit. */
   rateLimit: number | null;
   host?: string;
+  variant?: SandboxVariant;
 }): Promise<Sandbox> {
   return startSandbox({
+    ...opts.variant,
     port: opts.port,
     contacts: opts.contacts,
     seed: opts.seed,
