@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, type SandboxVariant, type SandboxWorkspace } from '../../src/sandbox/index.js';
 import { minimumEventsCalls, PAGE_SIZE_REGIMES, regimeOutcome } from '../support/api-variants.js';
-import { humanLines, listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
+import { humanLines, listFiles, runCli, spawnCli, waitUntil, type CliResult } from '../support/e2e-cli.js';
+import { freePort } from '../support/free-port.js';
 import { expectedReports, lastEndedMonth, monthStartSec } from '../support/e2e-reference.js';
 import { startE2eProxy, type E2eProxy } from '../support/e2e-proxy.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
@@ -128,5 +129,40 @@ describe('GET /events page-size regimes', () => {
     } finally {
       await o.sb.close();
     }
+  });
+});
+
+describe('cohort-reports sandbox with API variants', () => {
+  it('serves segments in pages, links on the given origin and a 400 above the events maximum', async () => {
+    const port = await freePort();
+    const cli = spawnCli(
+      ['sandbox', '--port', String(port), '--contacts', '40', '--segment-page', '2', '--next-origin', 'https://api.intercom.io', '--events-max-page', '5', '--events-over-max', '400'],
+      {},
+    );
+    let out = '';
+    cli.child.stdout!.on('data', (chunk: string) => (out += chunk));
+    try {
+      await waitUntil('the sandbox prints its token', () => out.includes('INTERCOM_TOKEN='), { timeoutMs: 30_000 });
+      const token = /INTERCOM_TOKEN=(\S+)/.exec(out)![1]!;
+      const get = async (path: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+        return { status: res.status, body: (await res.json()) as { pages?: { next?: string; total_pages?: number }; errors?: Array<{ field?: string }> } };
+      };
+      const segments = await get('/segments?include_count=true');
+      expect(segments.status).toBe(200);
+      expect(segments.body.pages?.next).toBe('https://api.intercom.io/segments?include_count=true&page=2');
+      const tooLarge = await get('/events?type=user&intercom_user_id=x&per_page=6');
+      expect(tooLarge.status).toBe(400);
+      expect(tooLarge.body.errors?.[0]?.field).toBe('per_page');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    expect((await cli.done).code).toBe(0);
+  });
+
+  it('refuses an option that cannot work with exit 2 and one line naming it', async () => {
+    const result = await runCli(['sandbox', '--port', '0', '--events-over-max', 'sometimes'], {});
+    expect(result.code).toBe(2);
+    expect(humanLines(result.stderr)).toEqual([expect.stringContaining('--events-over-max')]);
   });
 });
