@@ -3,8 +3,10 @@
  * restated from the definitions (not from src/): the client asks GET /events for 150 per page, and on
  * a 400 naming per_page asks for 100, then 50; a server that clamps serves min(asked, max).
  */
-import type { SandboxVariant, SandboxWorkspace } from '../../src/sandbox/index.js';
-import { eventPagesNeeded, listedContactIds } from './e2e-reference.js';
+import { expect } from 'vitest';
+import type { SandboxCounters, SandboxResponseTransform, SandboxVariant, SandboxWorkspace } from '../../src/sandbox/index.js';
+import { eventPagesNeeded, listedContactIds, monthStartSec } from './e2e-reference.js';
+import { monthBefore } from './report-reference.js';
 
 export interface PageSizeRegime {
   name: string;
@@ -40,3 +42,28 @@ export function minimumEventsCalls(
   const byContact = new Map([...listedContactIds(ws)].map((id) => [id, eventPagesNeeded(ws, id, { ...options, perPage: servedPerPage })]));
   return { total: [...byContact.values()].reduce((a, b) => a + b, 0) + refusedCalls, byContact };
 }
+
+/**
+ * Asserts that a run of `month` (UTC) under the regime made exactly the minimum events calls: each
+ * listed contact's pages, and no more calls in all than those plus the refused asks.
+ */
+export function expectMinimumEventsCalls(
+  counters: SandboxCounters,
+  ws: SandboxWorkspace,
+  variant: SandboxVariant,
+  options: { clockMs: number; month: string },
+): void {
+  const minimum = minimumEventsCalls(ws, variant, { clockMs: options.clockMs, fromSec: monthStartSec(monthBefore(options.month), 'UTC') });
+  expect(Object.fromEntries(counters.eventsCallsByContact)).toEqual(Object.fromEntries(minimum.byContact));
+  expect(counters.byEndpoint.events).toBe(minimum.total);
+}
+
+/**
+ * What a proxy that drops links would pass on for a paged segment list: more pages announced
+ * (`total_pages`), with neither a next URL nor a page number to reach them.
+ */
+export const announceSegmentPagesWithoutLinks: SandboxResponseTransform = (endpoint, body) => {
+  if (endpoint !== 'segments') return body;
+  const { pages, ...rest } = body as { pages: { total_pages: number } };
+  return { ...rest, pages: { type: 'pages', total_pages: pages.total_pages } };
+};
