@@ -21,7 +21,7 @@ Usage:
   cohort-reports run --from YYYY-MM --to YYYY-MM [options]     several months, each contact's history fetched once
   cohort-reports sandbox [--port 4010] [--contacts 5000] [--seed 1] [--rate-limit 1000]
          [--events-default-page N] [--events-max-page N] [--events-over-max clamp|400]
-         [--segment-page N] [--next-origin URL]                API variants (default: as today)
+         [--segment-page N] [--next-origin URL]                answers the real API may give
   cohort-reports schedule                                      upsert the monthly job scheduler (BullMQ) and exit
   cohort-reports worker [--concurrency N]                      run a worker (any number, on any machine)
          [--metrics-port 9464] [--metrics-host 127.0.0.1]      serve Prometheus metrics on /metrics

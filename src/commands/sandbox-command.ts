@@ -1,5 +1,5 @@
 import { intFlag, type ParsedFlags } from './flags.js';
-import { runSandboxServer } from '../sandbox/index.js';
+import { describeSandboxVariant, runSandboxServer, type SandboxVariant } from '../sandbox/index.js';
 
 /** `cohort-reports sandbox`: serves the built-in workspace until SIGINT/SIGTERM and prints how to use it. */
 export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
@@ -8,24 +8,20 @@ export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
   const seed = intFlag(flags, 'seed', 1);
   const rateLimit = flags['rate-limit'] === undefined ? 1000 : intFlag(flags, 'rate-limit', 1000, 1);
   const optionalInt = (name: string): number | undefined => (flags[name] === undefined ? undefined : intFlag(flags, name, 1, 1));
-  const sandbox = await runSandboxServer({
-    port,
-    contacts,
-    seed,
-    rateLimit,
-    variant: {
-      eventsPerPageDefault: optionalInt('events-default-page'),
-      eventsPerPageMax: optionalInt('events-max-page'),
-      eventsOverMax: flags['events-over-max'] as 'clamp' | '400' | undefined,
-      segmentsPerPage: optionalInt('segment-page'),
-      nextOrigin: flags['next-origin'] as string | undefined,
-    },
-  });
+  const variant: SandboxVariant = {
+    eventsPerPageDefault: optionalInt('events-default-page'),
+    eventsPerPageMax: optionalInt('events-max-page'),
+    eventsOverMax: flags['events-over-max'] as 'clamp' | '400' | undefined,
+    segmentsPerPage: optionalInt('segment-page'),
+    nextOrigin: flags['next-origin'] as string | undefined,
+  };
+  const sandbox = await runSandboxServer({ port, contacts, seed, rateLimit, variant });
   const segments = sandbox.workspace.segments.length;
   const tags = sandbox.workspace.tags.length;
   process.stdout.write(
     `Sandbox Intercom workspace listening on ${sandbox.url}\n` +
       `  ${contacts} contacts, ${segments} segments, ${tags} tags, seed ${seed}, ${rateLimit} requests per 10 s\n` +
+      describeSandboxVariant(variant).map((line) => `  ${line}\n`).join('') +
       `Use it with:\n` +
       `  export INTERCOM_BASE_URL=${sandbox.url}\n` +
       `  export INTERCOM_TOKEN=${sandbox.token}\n` +

@@ -75,7 +75,7 @@
  */
 export { generateWorkspace, type GenerateWorkspaceOptions } from './generate-workspace.js';
 export { startSandbox, UNLIMITED_ALLOWANCE_PER_WINDOW, EVENTS_PER_PAGE_DEFAULT, EVENTS_PER_PAGE_MAX } from './start-sandbox.js';
-export { runSandboxServer, type SandboxVariant } from './run-sandbox-server.js';
+export { describeSandboxVariant, runSandboxServer, type SandboxVariant } from './run-sandbox-server.js';
 export { routeRequest, type RouteContext, type ParsedBody } from './route-request.js';
 export { handleSegments } from './handle-segments.js';
 export { handleTags } from './handle-tags.js';

@@ -23,3 +23,16 @@ export async function runSandboxServer(opts: {
     rateLimit: opts.rateLimit === null ? null : { allowancePerWindow: opts.rateLimit, windowSeconds: 10, mode: 'fixed' },
   });
 }
+
+/** The variant for the terminal, one short line per behaviour ([] when it is the default behaviour). */
+export function describeSandboxVariant(variant: SandboxVariant): string[] {
+  const lines: string[] = [];
+  const events: string[] = [];
+  if (variant.eventsPerPageDefault !== undefined) events.push(`default page ${variant.eventsPerPageDefault}`);
+  if (variant.eventsPerPageMax !== undefined) events.push(`max page ${variant.eventsPerPageMax}`);
+  if (variant.eventsOverMax !== undefined) events.push(variant.eventsOverMax === '400' ? '400 above the max' : 'clamped at the max');
+  if (events.length > 0) lines.push(`events: ${events.join(', ')}`);
+  if (variant.segmentsPerPage !== undefined && variant.segmentsPerPage !== null) lines.push(`segments: ${variant.segmentsPerPage} per page`);
+  if (variant.nextOrigin !== undefined) lines.push(`next links on ${variant.nextOrigin}`);
+  return lines;
+}
