@@ -7,6 +7,7 @@ import {
   AMOUNTS_FILE,
   EVENTS_FILE,
   MANIFEST_FILE,
+  RETENTION_FILE,
   ReportIntegrityError,
   SUMMARY_FILE,
   TRENDS_FILE,
@@ -56,11 +57,18 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
         expect(await readFile(join(dir, SUMMARY_FILE), 'utf8')).toBe(referenceCsvText(ref.summary));
         expect(await readFile(join(dir, EVENTS_FILE), 'utf8')).toBe(referenceCsvText(ref.events));
         expect(await readFile(join(dir, AMOUNTS_FILE), 'utf8')).toBe(referenceCsvText(ref.amounts));
+        expect(await readFile(join(dir, RETENTION_FILE), 'utf8')).toBe(referenceCsvText(ref.retention));
 
         const manifest = await readManifest(dir);
         expect(manifest).toEqual(written.get(month)!.result.manifest);
-        const refTables: Record<string, string[][]> = { [SUMMARY_FILE]: ref.summary, [EVENTS_FILE]: ref.events, [AMOUNTS_FILE]: ref.amounts };
-        expect(manifest.files.map((f) => f.name)).toEqual([SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE]);
+        const refTables: Record<string, string[][]> = {
+          [SUMMARY_FILE]: ref.summary,
+          [EVENTS_FILE]: ref.events,
+          [AMOUNTS_FILE]: ref.amounts,
+          [RETENTION_FILE]: ref.retention,
+        };
+        expect(manifest.files.map((f) => f.name)).toEqual([SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE, RETENTION_FILE]);
+        expect(manifest.formula_guard).toBe(true);
         for (const file of manifest.files) {
           const bytes = await readFile(join(dir, file.name));
           expect(file).toEqual({
@@ -91,7 +99,7 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
     try {
       await writeMonthsFromRaw(outDir, data, ['2026-11'], 'Europe/Berlin', { generatedAt: '2026-12-10T03:00:00Z' });
       await writeMonthsFromRaw(other, data, ['2026-11'], 'Europe/Berlin', { generatedAt: '2026-12-11T04:05:06Z', stream: true });
-      for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE]) {
+      for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE, RETENTION_FILE]) {
         expect((await readFile(join(other, '2026-11', file))).equals(await readFile(join(outDir, '2026-11', file)))).toBe(true);
       }
       const a = await readManifest(join(outDir, '2026-11'));
@@ -113,7 +121,7 @@ describe('writeMonthReport replacing and refusing', () => {
     const ref = referenceMonth(edge, { month, timeZone: 'UTC' });
     expect(await readFile(join(outDir, month, SUMMARY_FILE), 'utf8')).toBe(referenceCsvText(ref.summary));
     expect(await readdir(outDir)).toEqual([month]);
-    expect((await readdir(join(outDir, month))).sort()).toEqual([AMOUNTS_FILE, EVENTS_FILE, SUMMARY_FILE, MANIFEST_FILE].sort());
+    expect((await readdir(join(outDir, month))).sort()).toEqual([AMOUNTS_FILE, EVENTS_FILE, SUMMARY_FILE, RETENTION_FILE, MANIFEST_FILE].sort());
   });
 
   it('keeps the previous complete month when the rows fail midway, and removes its temporary folder', async () => {
@@ -135,7 +143,7 @@ describe('writeMonthReport replacing and refusing', () => {
         source: { baseUrl: 'http://127.0.0.1:9', apiVersion: '2.14' },
         totals: { cohorts: 0, members: 0, uniqueContacts: 0, eventsFetched: 0, apiCalls: 0, responses429: 0, retries: 0 },
         warnings: [],
-        rows: { summary: rows.summary, events: failing(), amounts: [] },
+        rows: { summary: rows.summary, events: failing(), amounts: [], retention: [] },
       }),
     ).rejects.toThrow('upstream failed');
     expect(await readFile(join(outDir, month, MANIFEST_FILE), 'utf8')).toBe(before);
@@ -158,7 +166,7 @@ describe('writeMonthReport replacing and refusing', () => {
         { name: 'members_missing', count: 1 },
         { name: 'zero', count: 0 },
       ],
-      rows: { summary: [], events: [], amounts: [] },
+      rows: { summary: [], events: [], amounts: [], retention: [] },
     });
     expect(result.manifest.warnings).toEqual([
       { name: 'members_missing', count: 3 },
@@ -181,7 +189,7 @@ describe('writeMonthReport replacing and refusing', () => {
         source: { baseUrl: 'http://127.0.0.1:9', apiVersion: '2.14' },
         totals: { cohorts: 1, members: 0, uniqueContacts: 0, eventsFetched: 0, apiCalls: 0, responses429: 0, retries: 0 },
         warnings: [],
-        rows: { summary: [row!], events: [], amounts: [] },
+        rows: { summary: [row!], events: [], amounts: [], retention: [] },
       }),
     ).rejects.toMatchObject({ code: 'REPORT_INVALID_INPUT' });
     expect((await readdir(outDir)).sort()).toEqual(['2026-09']);

@@ -39,7 +39,7 @@ export async function writeMonthsFromRaw(
       },
       warnings: [{ name: 'members_missing', count: 0 }],
       rows: options.stream
-        ? { summary: streamed(rows.summary), events: streamed(rows.events), amounts: streamed(rows.amounts) }
+        ? { summary: streamed(rows.summary), events: streamed(rows.events), amounts: streamed(rows.amounts), retention: streamed(rows.retention) }
         : rows,
     });
     out.set(month, { rows, result });

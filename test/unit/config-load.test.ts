@@ -48,12 +48,12 @@ describe('loadConfig precedence: default < --config file < environment < flags',
       log: { level: 'debug' },
     });
     const fileOnly = loadConfig({ configFile: file, env: {}, requireToken: false }).config;
-    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file' });
+    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file', formats: ['csv'], formulaGuard: true });
     expect(fileOnly.rateLimit.allowancePerWindow).toBe(500);
 
     const env = { REPORT_TIMEZONE: 'Asia/Tokyo', RATE_LIMIT_ALLOWANCE: '700' };
     const fileAndEnv = loadConfig({ configFile: file, env, requireToken: false }).config;
-    expect(fileAndEnv.report).toEqual({ timezone: 'Asia/Tokyo', outDir: '/from/file' });
+    expect(fileAndEnv.report).toMatchObject({ timezone: 'Asia/Tokyo', outDir: '/from/file' });
     expect(fileAndEnv.rateLimit.allowancePerWindow).toBe(700);
     expect(fileAndEnv.log.level).toBe('debug');
 
@@ -63,7 +63,7 @@ describe('loadConfig precedence: default < --config file < environment < flags',
       flags: { 'report.timezone': 'Europe/Berlin', 'log.level': undefined },
       requireToken: false,
     }).config;
-    expect(all.report).toEqual({ timezone: 'Europe/Berlin', outDir: '/from/file' });
+    expect(all.report).toMatchObject({ timezone: 'Europe/Berlin', outDir: '/from/file' });
     expect(all.rateLimit.allowancePerWindow).toBe(700);
     // An absent flag overrides nothing.
     expect(all.log.level).toBe('debug');
