@@ -8,6 +8,7 @@ import {
   EVENTS_FILE,
   MANIFEST_FILE,
   RETENTION_FILE,
+  RETENTION_HISTORY_FILE,
   ReportIntegrityError,
   SUMMARY_FILE,
   TRENDS_FILE,
@@ -18,7 +19,8 @@ import {
   type MonthManifest,
 } from '../../src/report/index.js';
 import { edgeRawData } from '../support/report-edge-data.js';
-import { referenceCsvText, referenceMonth, referenceTrends, type RawData } from '../support/report-reference.js';
+import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
+import { referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type RawData } from '../support/report-reference.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
 
@@ -109,6 +111,38 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('report.formulaGuard off', () => {
+  it('writes workspace text as it is, records the setting, and rebuilds trends and retention without stripping a quote', async () => {
+    const month = '2026-10';
+    const edge = edgeRawData(month, 'UTC');
+    // A name that looks guarded already: with the guard off it must come back with its quote.
+    const quoted = { type: 'tag' as const, id: "'+quoted", name: "'=already quoted", reported: null, memberIds: [...edge.contacts.keys()].slice(0, 3) };
+    const data: RawData = { ...edge, cohorts: [...edge.cohorts, quoted] };
+    const output = { formats: ['csv'] as const, formulaGuard: false };
+    await writeMonthsFromRaw(outDir, data, [month], 'UTC', { output: { ...output, formats: [...output.formats] } });
+    const ref = referenceMonth(data, { month, timeZone: 'UTC' });
+    expect(ref.summary.some((row) => row[3]!.startsWith('='))).toBe(true);
+    for (const [file, table] of [[SUMMARY_FILE, ref.summary], [EVENTS_FILE, ref.events], [AMOUNTS_FILE, ref.amounts], [RETENTION_FILE, ref.retention]] as const) {
+      expect(await readFile(join(outDir, month, file), 'utf8'), file).toBe(referenceCsvText(table, { guard: false }));
+    }
+    expect((await readManifest(join(outDir, month))).formula_guard).toBe(false);
+    await writeTrends(outDir, { ...output, formats: ['csv'] });
+    await writeRetentionHistory(outDir, { ...output, formats: ['csv'] });
+    expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends([{ month, summary: ref.summary }]), { guard: false }));
+    expect(await readFile(join(outDir, RETENTION_HISTORY_FILE), 'utf8')).toBe(referenceCsvText(referenceRetentionHistory([ref]), { guard: false }));
+  });
+
+  it('rebuilds trends.csv with the guard from months written without it, and the other way round', async () => {
+    const data = edgeRawData('2026-10', 'UTC');
+    await writeMonthsFromRaw(outDir, data, ['2026-09'], 'UTC', { output: { formats: ['csv'], formulaGuard: false } });
+    await writeMonthsFromRaw(outDir, data, ['2026-10'], 'UTC');
+    await writeTrends(outDir);
+    const summaries = ['2026-09', '2026-10'].map((month) => ({ month, summary: referenceMonth(data, { month, timeZone: 'UTC' }).summary }));
+    expect(summaries[0]!.summary.some((row) => /^[=+\-@]/.test(row[3]!))).toBe(true);
+    expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends(summaries)));
   });
 });
 

@@ -375,14 +375,15 @@ function guard(s: string): string {
   return /^[=+\-@\t\r\n]/.test(s) ? `'${s}` : s;
 }
 
-/** The exact bytes a table must have on disk: header, \n line ends, RFC 4180 quoting, text guarded. */
-export function referenceCsvText(table: string[][]): string {
+/** The exact bytes a table must have on disk: header, \n line ends, RFC 4180 quoting, text guarded (unless told not to). */
+export function referenceCsvText(table: string[][], options: { guard?: boolean } = {}): string {
+  const guarded = options.guard ?? true;
   const header = table[0]!;
   return table
     .map((row, r) =>
       row
         .map((cell, c) => {
-          const v = r > 0 && TEXT_COLUMNS.has(header[c]!) ? guard(cell) : cell;
+          const v = guarded && r > 0 && TEXT_COLUMNS.has(header[c]!) ? guard(cell) : cell;
           return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
         })
         .join(','),
