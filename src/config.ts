@@ -239,7 +239,8 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         }
         continue;
       }
-      const hint = FIX_HINTS[field] ?? (issue.code === 'invalid_type' ? `write a ${issue.expected}, as in config/default.json` : undefined);
+      // An item of a list (report.formats.1) takes the list's hint.
+      const hint = FIX_HINTS[field] ?? FIX_HINTS[field.replace(/\.\d+$/, '')] ?? (issue.code === 'invalid_type' ? `write a ${issue.expected}, as in config/default.json` : undefined);
       problems.push({ field, message: issue.message, ...(hint ? { fix: hint } : {}) });
     }
   }

@@ -133,6 +133,18 @@ describe('loadConfig validation', () => {
     expect(byField.get('schedule.cron')!.message).toMatch(/not a valid cron pattern/);
   });
 
+  it('takes report.formats with csv, optionally parquet, and refuses anything else naming the field', () => {
+    const load = (formats: unknown) => loadConfig({ env: {}, flags: { 'report.formats': formats as string[] }, requireToken: false });
+    expect(load(['csv', 'parquet']).config.report.formats).toEqual(['csv', 'parquet']);
+    expect(load(['csv']).config.report.formulaGuard).toBe(true);
+    for (const bad of [['parquet'], ['csv', 'xml'], ['csv', 'csv'], []]) {
+      expect(problemsOf(() => load(bad)).some((p) => p.field.startsWith('report.formats')), JSON.stringify(bad)).toBe(true);
+    }
+    expect(problemsOf(() => loadConfig({ env: {}, flags: { 'report.formulaGuard': 'no' }, requireToken: false })).map((p) => p.field)).toEqual([
+      'report.formulaGuard',
+    ]);
+  });
+
   it('puts all problems on one line of the error message', () => {
     try {
       loadConfig({ env: { RATE_LIMIT_ALLOWANCE: '0', REPORT_TIMEZONE: 'Nowhere/Else' }, requireToken: false });
