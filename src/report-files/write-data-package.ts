@@ -14,7 +14,7 @@ import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/re
 import { syncPath } from '../report/sync-path.js';
 import { TABLE_DESCRIPTIONS, TABLE_FIELDS, type FieldKind, type TableField } from '../report/table-fields.js';
 
-const FRICTIONLESS_TYPES: Record<FieldKind, { type: string; format?: string }> = {
+const FRICTIONLESS_TYPES: Record<FieldKind, { type: string }> = {
   text: { type: 'string' },
   label: { type: 'string' },
   month: { type: 'yearmonth' },

@@ -186,5 +186,9 @@ describe('Parquet beside each CSV, read by DuckDB with no declared types', () =>
       expect(await expectParquetEqualsCsv(join(none, '2026-10', file), join(none, '2026-10', file.replace('.parquet', '.csv')), true)).toBe(0);
     }
     for (const file of ['trends.parquet', 'retention.parquet']) expect(await expectParquetEqualsCsv(join(none, file), join(none, file.replace('.parquet', '.csv')), true)).toBe(0);
+    // A later rebuild without Parquet leaves no root twin describing older data.
+    await writeTrends(none);
+    await writeRetentionHistory(none, { formats: ['csv'], formulaGuard: true });
+    expect((await readdir(none)).filter((f) => f.endsWith('.parquet'))).toEqual([]);
   });
 });
