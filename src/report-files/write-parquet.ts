@@ -10,13 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { ReportInputError } from '../report/errors.js';
 import { MAJOR_AMOUNT_SCALE, type TableField } from '../report/table-fields.js';
 import { syncPath } from '../report/sync-path.js';
 import type { CsvFileStats } from '../report/write-csv.js';
 
-type SchemaElement = NonNullable<Parameters<typeof parquetWrite>[0]['schema']>[number];
+type HyparquetWriter = typeof import('hyparquet-writer');
+type SchemaElement = NonNullable<Parameters<HyparquetWriter['parquetWrite']>[0]['schema']>[number];
 type Cell = string | number | bigint | null | undefined;
 
 /** Every file carries the same writer name: no version, so an upgrade alone does not change the bytes. */
@@ -122,6 +122,8 @@ export async function writeParquet(path: string, fields: readonly TableField[], 
     name: field.name,
     data: rows.map((row, i) => convert(field, (row as Record<string, Cell>)[field.name], `${path} row ${i} ${field.name}`)),
   }));
+  // Loaded on first use: a CSV-only run never loads the Parquet writer.
+  const { ByteWriter, parquetWrite } = await import('hyparquet-writer');
   const writer = new ByteWriter();
   parquetWrite({
     writer,
