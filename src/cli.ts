@@ -32,7 +32,7 @@ Options (run, worker, enqueue, schedule, status):
   --config FILE        JSON overriding config/default.json
   --out DIR            output folder (default ./reports): DIR/YYYY-MM/ and DIR/trends.csv
   --timezone ZONE      report time zone (IANA), default UTC
-  --format LIST        (run, worker) csv or csv,parquet: Parquet beside each CSV, default csv
+  --format LIST        (run, worker) csv (default) or csv,parquet
   --allow-partial      accept a month whose start is past the 90-day event window
   --sandbox            (run) start the built-in sandbox workspace on a free loopback port and use it
   --sandbox-contacts N (run --sandbox) size of the sandbox workspace, default 2000

@@ -1,7 +1,8 @@
 /**
  * The per-cohort reduction for one month, one member at a time. Memory is bounded by the number of
- * distinct event names, amount groups, signup months and distinct per-member event counts — never by the number of
- * events: the median and p90 come from a histogram of events_M(u), not from a sorted array.
+ * distinct event names, amount groups, signup months and distinct per-member event counts — never
+ * by the number of events: the median and p90 come from a histogram of events_M(u), not from a
+ * sorted array.
  *
  * Plain JSON, and mergeable: two accumulators over disjoint sets of members merge into the one over
  * their union (for splitting a large cohort across workers).

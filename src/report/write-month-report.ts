@@ -1,7 +1,7 @@
 /**
  * Writes one month's report folder, DIR/YYYY-MM/, atomically: the tables (CSV, and Parquet when
- * asked for) and then manifest.json
- * go into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
+ * asked for) and then manifest.json go into a hidden temporary folder beside it
+ * (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
  * is renamed into place only when all are complete. A crash at any point leaves either the previous
  * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
  * the month the same way (see renameIntoPlace).
