@@ -5,8 +5,8 @@
  * as DECIMAL(18, the CSV's digits), instants as TIMESTAMP (UTC, milliseconds). Cells are the
  * values themselves: no formula guard, which is for spreadsheets. The same rows give the same bytes.
  *
- * hyparquet-writer is pure JavaScript (about 1 MB installed with its reader), so production carries no native
- * build; DuckDB (a dev dependency) reads the files back in the tests.
+ * hyparquet-writer is pure JavaScript (about 1 MB installed with its reader), so production
+ * carries no native build; DuckDB (a dev dependency) reads the files back in the tests.
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
