@@ -100,6 +100,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       generatedAt: new Date(),
       // The same figures a worker exports to Prometheus, so a single-process run is as observable.
       timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
+      output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
     });
     await store.clear();
     for (const w of written) {
@@ -108,7 +109,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
           `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429\n`,
       );
     }
-    process.stdout.write(`wrote ${join(config.report.outDir, 'trends.csv')}\n`);
+    process.stdout.write(`wrote ${join(config.report.outDir, 'trends.csv')}, retention.csv and datapackage.json\n`);
     log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     return 0;
   } finally {
