@@ -5,9 +5,10 @@
  * cancels the rest (their locks lapse and another worker resumes them from the store).
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
-import { createApiClient } from '../src/commands/create-api-client.js';
+import { createApiClient } from '../src/intercom/create-api-client.js';
 import type { IntercomApi } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
@@ -59,6 +60,8 @@ export interface StartWorkerOptions {
 
 export interface WorkerHandle {
   worker: Worker;
+  /** The worker's Redis connections, for watching that Redis stays reachable. */
+  connections: Redis[];
   /** Stops taking jobs; waits for active ones up to `deadlineMs`, then cancels them and closes. */
   drain(deadlineMs: number): Promise<{ forced: boolean }>;
 }
@@ -141,6 +144,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   let closing: Promise<{ forced: boolean }> | null = null;
   return {
     worker: w,
+    connections: [redis, bullConnection],
     drain(deadlineMs) {
       closing ??= (async () => {
         let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@ import { writeTrends } from '../report/write-trends.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
+import { buildRunResults, writeRunResults } from './write-run-results.js';
 
 export interface WriteRunReportsInput {
   store: RunStore<ContactStats>;
@@ -22,11 +23,14 @@ export interface WriteRunReportsInput {
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
   timing?: Record<string, string | number>;
+  /** When the run began (run_results.json's start and duration). */
+  startedAt?: Date;
 }
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically, then rebuild trends.csv from every complete month.
+ * month's rows, write each month folder atomically, rebuild trends.csv from every complete month, then
+ * write run_results.json, last, as the sign that the run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
@@ -62,5 +66,16 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
     );
   }
   await writeTrends(input.outDir);
+  await writeRunResults(
+    buildRunResults({
+      runId: plan.runId,
+      timeZone: plan.timeZone,
+      outDir: input.outDir,
+      startedAt: input.startedAt ?? null,
+      finishedAt: new Date(),
+      written,
+      requests: input.requests,
+    }),
+  );
   return written;
 }

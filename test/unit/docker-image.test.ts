@@ -219,10 +219,10 @@ describe('Dockerfile', () => {
         expect(i.args, `${s.name}: ${i.keyword} ${i.args}`).not.toMatch(/TOKEN|PASSWORD|SECRET|CREDENTIAL/i);
       }
     }
-    for (const path of ['.env', '.env.production', 'reports/2026-10/manifest.json', 'node_modules/bullmq/package.json', 'dist/src/cli.js', '.git/HEAD', 'test/unit/docker-image.test.ts']) {
+    for (const path of ['.env', '.env.production', 'reports/2026-10/manifest.json', 'node_modules/bullmq/package.json', 'dist/src/cli/main.js', '.git/HEAD', 'test/unit/docker-image.test.ts']) {
       expect(included(path), path).toBe(false);
     }
-    for (const path of ['package.json', 'package-lock.json', 'src/cli.ts', 'jobs/commands.ts', 'config/default.json']) {
+    for (const path of ['package.json', 'package-lock.json', 'src/cli/main.ts', 'jobs/start-worker.ts', 'config/default.json']) {
       expect(included(path), path).toBe(true);
     }
   });

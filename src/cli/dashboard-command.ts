@@ -5,11 +5,11 @@
  * and job data never holds it.
  */
 import { Queue } from 'bullmq';
-import type { ParsedFlags } from '../src/commands/flags.js';
-import { loadConfigFromFlags } from '../src/commands/shared-flags.js';
-import { createDashboardApp, resolveDashboardAuth, startDashboard } from '../src/dashboard/index.js';
-import { connectRedis } from './connect-redis.js';
-import { bullPrefix, QUEUE_NAME } from './job-types.js';
+import type { ParsedFlags } from './flags.js';
+import { loadConfigFromFlags } from './shared-flags.js';
+import { createDashboardApp, resolveDashboardAuth, startDashboard } from '../dashboard/index.js';
+import { connectRedis } from '../../jobs/connect-redis.js';
+import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
 import { portFlag } from './port-flag.js';
 
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
