@@ -42,11 +42,23 @@ export function usageErrorFrom(err: CommanderError, argv: string[]): UsageError 
   return new UsageError(`${problem}${hint ? ` ${hint}` : ''}; see cohort-reports ${command ? `${command} ` : ''}--help`);
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(given: string[]): Promise<number> {
   let code = 0;
+  // --help is taken out and answered by the command's action, so the rest of the line is still parsed
+  // strictly: `worker --metrics-bind x --help` is refused rather than shown help (compose files rely on it).
+  const helpAt = given.findIndex((a) => a === '--help' || a === '-h');
+  const argv = helpAt === -1 ? given : given.filter((a) => a !== '--help' && a !== '-h');
   const program = buildProgram({
     version: packageVersion(),
-    load: async (name) => COMMANDS[name]!(),
+    load: async (name) => {
+      if (helpAt !== -1) {
+        return async () => {
+          program.commands.find((c) => c.name() === name)!.outputHelp();
+          return 0;
+        };
+      }
+      return COMMANDS[name]!();
+    },
     onResult: (c) => {
       code = c;
     },
@@ -55,9 +67,9 @@ async function main(argv: string[]): Promise<number> {
   program.configureOutput({ outputError: () => {} });
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} });
   if (argv.length === 0) {
-    // No command: the overview on stdout, and the usage exit code (a script calling it bare is wrong).
+    // No command: the overview on stdout, and the usage exit code unless help was asked for.
     process.stdout.write(program.helpInformation());
-    return 2;
+    return helpAt === -1 ? 2 : 0;
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -78,7 +90,7 @@ function oneLine(err: unknown): string {
       : err instanceof AuthenticationError
         ? `authentication refused by Intercom (${err.status ?? ''} ${err.intercomCode ?? ''}): check INTERCOM_TOKEN and the region (INTERCOM_BASE_URL)`
         : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError || hasExitCode(err)
-          ? err.message
+          ? (err as Error).message
           : err instanceof Error
             ? `${err.name}: ${err.message}`
             : String(err);

@@ -77,7 +77,7 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
   });
 
   it('writes exactly the files of a month and trends.csv: no name or id chose a path', async () => {
-    expect(await listFiles(out)).toEqual(['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${month}/${f}`).concat('trends.csv').sort());
+    expect(await listFiles(out)).toEqual(['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${month}/${f}`).concat('trends.csv', 'run_results.json').sort());
     // Nothing beside or above the output folder either (folders included, e.g. an empty `etc`).
     const all = await everyPathUnder(tmp);
     const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
