@@ -39,7 +39,7 @@ export function usageErrorFrom(err: CommanderError, argv: string[]): UsageError 
     err.code === 'commander.unknownCommand'
       ? (first ?? '').replace(/unknown command '([^']*)'/, 'unknown command "$1"')
       : (first ?? '').replace(/^./, (c) => c.toUpperCase());
-  return new UsageError(`${problem}${hint ? ` ${hint}` : ''}; see cohort-reports ${command ? `${command} ` : ''}--help`);
+  return new UsageError(`${problem}${hint ? ` ${hint}` : ''}; see cohort-reports --help${command ? ` and cohort-reports ${command} --help` : ''}`);
 }
 
 async function main(given: string[]): Promise<number> {

@@ -22,7 +22,10 @@ export interface RequestCounts {
 }
 
 export interface MemoryStore<S> extends RunStore<S> {
-  /** Adds requests made since the last call; journaled, so a resumed run's counters cover its earlier part. */
+  /**
+   * Adds requests made since the last call; journaled (once the journal holds some progress), so a
+   * resumed run's counters cover its earlier part.
+   */
   addRequests(delta: RequestCounts): void;
   /** Every request recorded so far, the replayed journal included. */
   requests(): RequestCounts;
@@ -167,7 +170,8 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     addRequests(delta) {
       if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return;
       applyRequests(delta);
-      journal({ t: 'requests', delta });
+      // Never the first record: a run refused before it recorded anything (a 401) leaves no journal.
+      if (fd !== null || existsSync(journalPath ?? '')) journal({ t: 'requests', delta });
     },
     requests() {
       return { ...requests };

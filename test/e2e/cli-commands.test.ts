@@ -73,7 +73,7 @@ describe('help and version', () => {
       expect(humanLines(r.stderr)).toHaveLength(1);
     }
     expect(command.stderr).toMatch(/^cohort-reports: unknown command "stauts" \(Did you mean status\?\); see cohort-reports --help$/m);
-    expect(option.stderr).toMatch(/Unknown option '--sandbox-sed' \(Did you mean --sandbox-seed\?\); see cohort-reports run --help/);
+    expect(option.stderr).toMatch(/Unknown option '--sandbox-sed' \(Did you mean --sandbox-seed\?\); see cohort-reports --help and cohort-reports run --help/);
   });
 });
 

@@ -54,7 +54,7 @@ async function runOnSandbox(name: string, args: string[]): Promise<{ outDir: str
 async function expectFilesEqual(outDir: string, expected: ExpectedReports): Promise<void> {
   const months = [...expected.tables.keys()];
   expect(await listFiles(outDir)).toEqual(
-    [...months.flatMap((m) => ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${m}/${f}`)), 'trends.csv'].sort(),
+    [...months.flatMap((m) => ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${m}/${f}`)), 'run_results.json', 'trends.csv'].sort(),
   );
   for (const [path, text] of expected.files) {
     expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
