@@ -137,7 +137,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   w.on('failed', (job, err) => {
     if (job) log.warn({ jobId: job.id, job: job.name, attemptsMade: job.attemptsMade, err: { message: err.message, name: err.name } }, 'job failed');
   });
-  w.on('error', (err) => log.error({ err }, 'worker error'));
+  // While Redis is unreachable every reconnect attempt reports the same error: log it once per
+  // message and minute, not dozens of times a second (the worker command exits after its grace).
+  const lastLogged = new Map<string, number>();
+  const onError = (source: string) => (err: Error) => {
+    const key = `${source}:${err.message}`;
+    const now = Date.now();
+    if (now - (lastLogged.get(key) ?? 0) < 60_000) return;
+    lastLogged.set(key, now);
+    log.error({ err }, `${source} error`);
+  };
+  w.on('error', onError('worker'));
+  queue.on('error', onError('queue'));
   await w.waitUntilReady();
   log.info({ queue: queue.qualifiedName, concurrency: options.concurrency }, 'worker started');
 

@@ -106,6 +106,10 @@ main(process.argv.slice(2)).then(
     if (process.env.COHORT_REPORTS_DEBUG === '1' && err instanceof Error && err.stack) {
       process.stderr.write(`${err.stack}\n`);
     }
-    process.exitCode = exitCodeFor(err);
+    const code = exitCodeFor(err);
+    process.exitCode = code;
+    // The line is out; whatever still holds the event loop (a Redis client reconnecting to a server
+    // that is gone) must not keep a failed command alive.
+    setTimeout(() => process.exit(code), 2_000).unref();
   },
 );
