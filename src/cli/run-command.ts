@@ -13,6 +13,7 @@ import { createMemoryStore, type RequestCounts } from '../pipeline/memory-store.
 import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
 import { RUN_RESULTS_FILE } from '../pipeline/write-run-results.js';
+import { SUMMARY_FILE, TRENDS_FILE } from '../report/columns.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import type { MonthReportResult } from '../report/write-month-report.js';
 import { checkOutputFolder } from './check-output-folder.js';
@@ -43,15 +44,12 @@ export function finalLines(outDir: string, written: MonthReportResult[]): string
   const lines = written.map(
     (w) =>
       `wrote ${resolve(w.dir)}: ${w.manifest.totals.cohorts} cohorts, ${w.manifest.totals.unique_contacts} contacts, ` +
-      `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429 ` +
-      `(${w.manifest.files.map((f) => f.name).join(', ')}, manifest.json)`,
+      `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429`,
   );
-  lines.push(`wrote ${join(abs, 'trends.csv')} and ${join(abs, RUN_RESULTS_FILE)}`);
+  const months = written.map((w) => `${w.manifest.month}/ (${[...w.manifest.files.map((f) => f.name), 'manifest.json'].join(', ')})`);
+  lines.push(`reports in ${abs}: ${[...months, TRENDS_FILE, RUN_RESULTS_FILE].join(', ')}`);
   const last = written[written.length - 1];
-  if (last) {
-    const summary = join(resolve(last.dir), 'cohort_summary.csv');
-    lines.push(`reports are in ${abs}; next: duckdb -c "SELECT * FROM read_csv('${summary}', types = {'cohort_id': 'VARCHAR'})"`);
-  }
+  if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(resolve(last.dir), SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
   return lines;
 }
 

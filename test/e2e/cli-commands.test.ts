@@ -137,9 +137,9 @@ describe('run --json', () => {
     expect(results.months[0]!.files).toEqual(['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'manifest.json']);
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
     expect(humanLines(r.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: `)),
-      `wrote ${join(out, 'trends.csv')} and ${join(out, 'run_results.json')}`,
-      expect.stringMatching(new RegExp(`^reports are in ${out}; next: duckdb -c `)),
+      expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
+      `reports in ${out}: ${month}/ (cohort_summary.csv, cohort_events.csv, cohort_amounts.csv, manifest.json), trends.csv, run_results.json`,
+      `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
     ]);
   });
 });
