@@ -1,5 +1,6 @@
 import { intFlag, type ParsedFlags } from './flags.js';
 import { portFlag } from './port-flag.js';
+import { untilStopSignal } from './until-stop-signal.js';
 import { runSandboxServer } from '../sandbox/index.js';
 
 /** `cohort-reports sandbox`: serves the built-in workspace until SIGINT/SIGTERM and prints how to use it. */
@@ -19,10 +20,7 @@ export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
       `  export INTERCOM_TOKEN=${sandbox.token}\n` +
       `Press Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopSignal();
   await sandbox.close();
   return 0;
 }

@@ -148,7 +148,8 @@ describe('Dockerfile', () => {
     // /app/dist is what `npm run build` writes: tsc with tsconfig.build.json, whose outDir is dist, then
     // build:assets, which copies the rate limiter's Lua scripts (under src/, copied into the stage) into dist.
     expect(runs(stage('build'))).toContain('npm run build');
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && npm run build:assets');
+    // dist/ is emptied first, so a file moved or removed in src/ does not linger in the image or the package.
+    expect(pkg.scripts.build).toMatch(/^node -e "require\('fs'\)\.rmSync\('dist', \{ recursive: true, force: true \}\)" && tsc -p tsconfig\.build\.json && npm run build:assets$/);
     expect(pkg.scripts['build:assets']).toContain("cpSync('src/rate-limit/lua', 'dist/src/rate-limit/lua'");
     const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
     expect([base.compilerOptions.outDir, base.compilerOptions.rootDir]).toEqual(['dist', '.']);
