@@ -113,6 +113,7 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     ),
   )
     .option('--concurrency <n>', 'requests in flight (default worker.concurrency)')
+    .option('--format <list>', 'csv (default) or csv,parquet: a typed Parquet twin beside every CSV (report.formats)')
     .option('--json', 'print run_results.json on stdout (the human summary goes to stderr)');
 
   add('sandbox', 'serve the built-in sandbox workspace on loopback and print the base URL and token to use with it', '  cohort-reports sandbox --port 4010 --contacts 5000')
@@ -133,6 +134,7 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
 
   withCommon(add('worker', 'run a worker (any number, on any machine, one Redis); SIGTERM drains', '  cohort-reports worker --concurrency 8 --metrics-port 9464'))
     .option('--concurrency <n>', 'jobs in flight in this process (default worker.concurrency)')
+    .option('--format <list>', 'csv (default) or csv,parquet for the runs this worker writes (report.formats)')
     .option('--metrics-port <port>', 'serve Prometheus metrics on /metrics at this port (0: any free port)')
     .option('--metrics-host <host>', 'address of the metrics server (with --metrics-port; default 127.0.0.1)');
 

@@ -12,10 +12,9 @@ import { collectRun } from '../pipeline/collect-run.js';
 import { createMemoryStore, type RequestCounts } from '../pipeline/memory-store.js';
 import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
-import { RUN_RESULTS_FILE } from '../pipeline/write-run-results.js';
-import { SUMMARY_FILE, TRENDS_FILE } from '../report/columns.js';
+import { RUN_RESULTS_FILE, type RunResults } from '../pipeline/write-run-results.js';
+import { SUMMARY_FILE } from '../report/columns.js';
 import type { ContactStats } from '../report/contact-stats.js';
-import type { MonthReportResult } from '../report/write-month-report.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { InterruptedError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
@@ -39,17 +38,14 @@ function journalKey(config: Readonly<Config>, workspace: string): string {
 }
 
 /** The lines after the `run finished` log: where the reports are, what was written, what to do next. */
-export function finalLines(outDir: string, written: MonthReportResult[]): string[] {
-  const abs = resolve(outDir);
-  const lines = written.map(
-    (w) =>
-      `wrote ${resolve(w.dir)}: ${w.manifest.totals.cohorts} cohorts, ${w.manifest.totals.unique_contacts} contacts, ` +
-      `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429`,
+export function finalLines(results: RunResults): string[] {
+  const lines = results.months.map(
+    (m) => `wrote ${m.dir}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} answered 429`,
   );
-  const months = written.map((w) => `${w.manifest.month}/ (${[...w.manifest.files.map((f) => f.name), 'manifest.json'].join(', ')})`);
-  lines.push(`reports in ${abs}: ${[...months, TRENDS_FILE, RUN_RESULTS_FILE].join(', ')}`);
-  const last = written[written.length - 1];
-  if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(resolve(last.dir), SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
+  const months = results.months.map((m) => `${m.month}/ (${m.files.join(', ')})`);
+  lines.push(`reports in ${results.out_dir}: ${[...months, ...results.files].join(', ')}`);
+  const last = results.months[results.months.length - 1];
+  if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(last.dir, SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
   return lines;
 }
 
@@ -124,13 +120,15 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       startedAt: new Date(startedAt),
       // The same figures a worker exports to Prometheus, so a single-process run is as observable.
       timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
+      output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
     });
     await store.clear();
     log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
+    const text = await readFile(join(resolve(config.report.outDir), RUN_RESULTS_FILE), 'utf8');
     const human = flags.json === true ? terminal.stream : process.stdout;
-    for (const line of finalLines(config.report.outDir, written)) human.write(`${line}\n`);
-    if (flags.json === true) process.stdout.write(await readFile(join(resolve(config.report.outDir), RUN_RESULTS_FILE), 'utf8'));
+    for (const line of finalLines(JSON.parse(text) as RunResults)) human.write(`${line}\n`);
+    if (flags.json === true) process.stdout.write(text);
     return 0;
   } finally {
     clearInterval(flushTimer);

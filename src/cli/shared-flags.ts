@@ -21,6 +21,8 @@ export function configFlags(flags: ParsedFlags): Record<string, string | string[
   const select = listFlag(flags, 'select');
   return {
     'report.outDir': strFlag(flags, 'out'),
+    // --format csv,parquet: the same list report.formats takes, validated with it.
+    'report.formats': strFlag(flags, 'format')?.split(',').map((f) => f.trim()),
     'report.timezone': strFlag(flags, 'timezone'),
     // --quiet shows warnings and errors only, unless a level is asked for.
     'log.level': strFlag(flags, 'log-level') ?? (flags.quiet === true ? 'warn' : undefined),

@@ -1,3 +1,4 @@
+import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import { findWindow } from '../report/create-report-windows.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import {
@@ -8,6 +9,9 @@ import {
 } from '../report/manifest.js';
 import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
 import { writeTrends } from '../report/write-trends.js';
+import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
+import { writeDataPackage } from '../report-files/write-data-package.js';
+import { writeRetentionHistory } from '../report-files/write-retention-history.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
@@ -23,17 +27,21 @@ export interface WriteRunReportsInput {
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
   timing?: Record<string, string | number>;
+  /** report.formats and report.formulaGuard; default CSV only, guarded. */
+  output?: TableWriteOptions;
   /** When the run began (run_results.json's start and duration). */
   startedAt?: Date;
 }
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically, rebuild trends.csv from every complete month, then
- * write run_results.json, last, as the sign that the run is complete.
+ * month's rows, write each month folder atomically, rebuild trends.csv, retention.csv and
+ * datapackage.json from every complete month, then write run_results.json, last, as the sign that the
+ * run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
+  const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
   const summary = await summarizeRun(input.store, plan);
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
@@ -61,11 +69,15 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
           retries: input.requests.retries,
         },
         warnings,
-        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts },
+        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts, retention: rows.retention },
+        output,
       }),
     );
   }
-  await writeTrends(input.outDir);
+  const trends = await writeTrends(input.outDir, output);
+  const retention = await writeRetentionHistory(input.outDir, output);
+  const rootFiles = [...trends.files, ...retention.files];
+  await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
   await writeRunResults(
     buildRunResults({
       runId: plan.runId,
@@ -74,6 +86,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
       startedAt: input.startedAt ?? null,
       finishedAt: new Date(),
       written,
+      rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE],
       requests: input.requests,
     }),
   );

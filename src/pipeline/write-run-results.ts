@@ -5,7 +5,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TRENDS_FILE } from '../report/columns.js';
 import type { ReportWarning } from '../report/manifest.js';
 import { renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
 import type { MonthReportResult } from '../report/write-month-report.js';
@@ -31,7 +30,8 @@ export interface RunResults {
     totals: MonthReportResult['manifest']['totals'];
     warnings: ReportWarning[];
   }>;
-  trends: string;
+  /** The files beside the month folders (trends, retention, datapackage.json), relative to out_dir. */
+  files: string[];
   requests: { api_calls: number; responses_429: number; retries: number };
 }
 
@@ -42,6 +42,7 @@ export function buildRunResults(input: {
   startedAt: Date | null;
   finishedAt: Date;
   written: MonthReportResult[];
+  rootFiles: string[];
   requests: { apiCalls: number; responses429: number; retries: number };
 }): RunResults {
   const outDir = resolve(input.outDir);
@@ -61,7 +62,7 @@ export function buildRunResults(input: {
       totals: w.manifest.totals,
       warnings: w.manifest.warnings,
     })),
-    trends: join(outDir, TRENDS_FILE),
+    files: [...input.rootFiles, RUN_RESULTS_FILE],
     requests: { api_calls: input.requests.apiCalls, responses_429: input.requests.responses429, retries: input.requests.retries },
   };
 }

@@ -30,12 +30,12 @@ afterAll(async () => {
 
 /** Options each command's help must show (every flag the command takes). */
 const OPTIONS: Record<string, string[]> = {
-  run: ['--month', '--from', '--to', '--allow-partial', '--sandbox', '--sandbox-contacts', '--sandbox-seed', '--sandbox-rate-limit', '--concurrency', '--select', '--exclude', '--json', '--config', '--out', '--timezone'],
+  run: ['--month', '--from', '--to', '--allow-partial', '--sandbox', '--sandbox-contacts', '--sandbox-seed', '--sandbox-rate-limit', '--concurrency', '--format', '--select', '--exclude', '--json', '--config', '--out', '--timezone'],
   sandbox: ['--port', '--contacts', '--seed', '--rate-limit'],
   check: ['--config', '--out', '--sandbox'],
   cohorts: ['--config', '--select', '--exclude', '--sandbox', '--json'],
   schedule: ['--config', '--out', '--timezone'],
-  worker: ['--concurrency', '--metrics-port', '--metrics-host', '--config'],
+  worker: ['--concurrency', '--format', '--metrics-port', '--metrics-host', '--config'],
   enqueue: ['--month', '--from', '--to', '--allow-partial', '--wait', '--select', '--exclude'],
   status: ['--json', '--config'],
   dashboard: ['--port', '--host', '--config'],

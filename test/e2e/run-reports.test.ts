@@ -54,7 +54,15 @@ async function runOnSandbox(name: string, args: string[]): Promise<{ outDir: str
 async function expectFilesEqual(outDir: string, expected: ExpectedReports): Promise<void> {
   const months = [...expected.tables.keys()];
   expect(await listFiles(outDir)).toEqual(
-    [...months.flatMap((m) => ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${m}/${f}`)), 'run_results.json', 'trends.csv'].sort(),
+    [
+      ...months.flatMap((m) =>
+        ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${m}/${f}`),
+      ),
+      'datapackage.json',
+      'retention.csv',
+      'run_results.json',
+      'trends.csv',
+    ].sort(),
   );
   for (const [path, text] of expected.files) {
     expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
@@ -154,6 +162,25 @@ describe('run --from/--to, a two-month backfill in Europe/Berlin', () => {
       [...listedContactIds(ws)].map((id) => [id, eventPagesNeeded(ws, id, { clockMs: sb.clockMs, fromSec, perPage: EVENTS_PER_PAGE })]),
     );
     expect(Object.fromEntries(sb.sandbox.counters.eventsCallsByContact)).toEqual(needed);
+  });
+});
+
+describe('run --format csv,parquet', () => {
+  it('writes a Parquet twin beside every CSV, listed in the manifest and in datapackage.json, the CSVs unchanged', async () => {
+    const month = lastEndedMonth(sb.clockMs / 1000, 'UTC');
+    const { outDir, result, nowSec } = await runOnSandbox('parquet', ['--month', month, '--format', 'csv,parquet']);
+    expectCleanSuccess(result);
+    const expected = expectedReports(sb.sandbox.workspace, { months: [month], timeZone: 'UTC', clockMs: sb.clockMs, nowSec });
+    for (const [path, text] of expected.files) expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
+    const tables = ['cohort_summary', 'cohort_events', 'cohort_amounts', 'cohort_retention'];
+    const manifest = JSON.parse(await readFile(join(outDir, month, 'manifest.json'), 'utf8')) as { files: Array<{ name: string }>; formula_guard: boolean };
+    expect(manifest.files.map((f) => f.name)).toEqual(tables.flatMap((t) => [`${t}.csv`, `${t}.parquet`]));
+    expect(manifest.formula_guard).toBe(true);
+    const listed = (JSON.parse(await readFile(join(outDir, 'datapackage.json'), 'utf8')) as { resources: Array<{ path: string }> }).resources.map((r) => r.path);
+    expect(listed.sort()).toEqual(
+      [...tables.flatMap((t) => [`${month}/${t}.csv`, `${month}/${t}.parquet`]), 'retention.csv', 'retention.parquet', 'trends.csv', 'trends.parquet'].sort(),
+    );
+    for (const path of listed) expect((await readFile(join(outDir, path))).length, path).toBeGreaterThan(0);
   });
 });
 

@@ -14,7 +14,7 @@ import { NASTY_TEXT, nastyWorkspace } from '../support/badinput-nasty-text.js';
 import { humanLines, listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth, listableRawData, startsBeyondRetention } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
-import { monthBefore, referenceCsvText, referenceMonth, referenceTrends, type ReferenceTables } from '../support/report-reference.js';
+import { monthBefore, referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type ReferenceTables } from '../support/report-reference.js';
 
 const TIME_ZONE = 'Asia/Kathmandu';
 const TEXT_COLUMNS = new Set(['cohort_id', 'cohort_name', 'event_name', 'top_event', 'metadata_key', 'currency']);
@@ -77,7 +77,12 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
   });
 
   it('writes exactly the files of a month and trends.csv: no name or id chose a path', async () => {
-    expect(await listFiles(out)).toEqual(['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${month}/${f}`).concat('trends.csv', 'run_results.json').sort());
+    expect(await listFiles(out)).toEqual(
+      ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json']
+        .map((f) => `${month}/${f}`)
+        .concat('datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv')
+        .sort(),
+    );
     // Nothing beside or above the output folder either (folders included, e.g. an empty `etc`).
     const all = await everyPathUnder(tmp);
     const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
@@ -89,7 +94,9 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
       [`${month}/cohort_summary.csv`, referenceCsvText(tables.summary)],
       [`${month}/cohort_events.csv`, referenceCsvText(tables.events)],
       [`${month}/cohort_amounts.csv`, referenceCsvText(tables.amounts)],
+      [`${month}/cohort_retention.csv`, referenceCsvText(tables.retention)],
       ['trends.csv', referenceCsvText(referenceTrends([{ month, summary: tables.summary }]))],
+      ['retention.csv', referenceCsvText(referenceRetentionHistory([tables]))],
     ]);
     for (const [path, text] of expected) expect(await readFile(join(out, path), 'utf8'), path).toBe(text);
   });
@@ -99,6 +106,7 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
       ['cohort_summary.csv', tables.summary],
       ['cohort_events.csv', tables.events],
       ['cohort_amounts.csv', tables.amounts],
+      ['cohort_retention.csv', tables.retention],
     ];
     for (const [file, table] of files) {
       const path = join(out, month, file).replace(/'/g, "''");

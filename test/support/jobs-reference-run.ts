@@ -14,7 +14,7 @@ import { writeRunReports } from '../../src/pipeline/write-run-reports.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 
-export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv'] as const;
+export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'cohort_retention.csv'] as const;
 
 export async function runReference(options: { config: Readonly<Config>; token: string; plan: RunPlan; outDir: string }): Promise<void> {
   const { config } = options;
@@ -38,10 +38,10 @@ export async function runReference(options: { config: Readonly<Config>; token: s
   }
 }
 
-/** The bytes of each month's CSVs and of trends.csv, keyed by relative path. */
+/** The bytes of each month's CSVs, trends.csv and retention.csv, keyed by relative path. */
 export async function readReportFiles(outDir: string, months: readonly string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const month of months) for (const f of CSV_FILES) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
-  files.set('trends.csv', await readFile(join(outDir, 'trends.csv')));
+  for (const name of ['trends.csv', 'retention.csv']) files.set(name, await readFile(join(outDir, name)));
   return files;
 }
