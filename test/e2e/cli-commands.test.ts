@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { humanLines, PROJECT_ROOT, runCli, type CliResult } from '../support/e2e-cli.js';
+import { humanLines, listFiles, PROJECT_ROOT, runCli, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { freePort } from '../support/free-port.js';
@@ -132,13 +132,16 @@ describe('run --json', () => {
     const r = await runCli(['run', '--month', month, '--out', out, '--json'], sb.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(await readFile(join(out, 'run_results.json'), 'utf8'));
-    const results = JSON.parse(r.stdout) as { status: string; out_dir: string; months: Array<{ month: string; dir: string; files: string[] }>; requests: { api_calls: number } };
+    const results = JSON.parse(r.stdout) as { status: string; out_dir: string; months: Array<{ month: string; dir: string; files: string[] }>; files: string[]; requests: { api_calls: number } };
     expect(results).toMatchObject({ status: 'success', out_dir: out, months: [{ month, dir: join(out, month) }] });
-    expect(results.months[0]!.files).toEqual(['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'manifest.json']);
+    // Every file the run left, named once: the month folder's and those beside it.
+    const written = await listFiles(out);
+    expect([...results.months[0]!.files].sort()).toEqual(written.filter((f) => f.startsWith(`${month}/`)).map((f) => f.slice(month.length + 1)));
+    expect([...results.files].sort()).toEqual(written.filter((f) => !f.includes('/')));
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
     expect(humanLines(r.stderr)).toEqual([
       expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
-      `reports in ${out}: ${month}/ (cohort_summary.csv, cohort_events.csv, cohort_amounts.csv, manifest.json), trends.csv, run_results.json`,
+      `reports in ${out}: ${month}/ (${results.months[0]!.files.join(', ')}), ${results.files.join(', ')}`,
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
     ]);
   });
