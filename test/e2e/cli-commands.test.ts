@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { humanLines, listFiles, PROJECT_ROOT, runCli, type CliResult } from '../support/e2e-cli.js';
+import { humanLines, listFiles, PROJECT_ROOT, runCli, spawnCli, waitUntil, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { freePort } from '../support/free-port.js';
@@ -145,6 +145,48 @@ describe('run --json', () => {
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
     ]);
   });
+});
+
+describe('run --select, --quiet and a sandbox journal', () => {
+  it('--select reports only the matching cohorts; --quiet prints no log line', async () => {
+    const listed = JSON.parse((await runCli(['cohorts', '--json'], sb.env)).stdout) as Array<{ name: string }>;
+    const prefix = listed[0]!.name.slice(0, 3);
+    const expected = listed.filter((c) => c.name.toLowerCase().startsWith(prefix.toLowerCase())).length;
+    const out = join(tmp, 'selected');
+    const month = lastEndedMonth(sb.clockMs / 1000, 'UTC');
+    const r = await runCli(['run', '--month', month, '--out', out, '--select', `${prefix}*`, '--quiet'], sb.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const manifest = JSON.parse(await readFile(join(out, month, 'manifest.json'), 'utf8')) as { totals: { cohorts: number } };
+    expect(manifest.totals.cohorts).toBe(expected);
+  });
+
+  it('run --sandbox keeps a journal: Ctrl-C promises a resume, and the rerun finishes from it', async () => {
+    const out = join(tmp, 'sandbox-journal');
+    const args = ['run', '--sandbox', '--month', 'last', '--sandbox-contacts', '300', '--sandbox-rate-limit', '200', '--out', out];
+    const first = spawnCli(args, {});
+    await waitUntil('the journal has results', async () => (await listFiles(out)).some((f) => f.startsWith('.work/')) && (await readFile(join(out, (await listFiles(out)).find((f) => f.startsWith('.work/'))!), 'utf8')).includes('"t":"result"'), { timeoutMs: 30_000 });
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    expect(humanLines(stopped.stderr)).toEqual(['cohort-reports: interrupted; progress is kept, run the same command again to resume']);
+    const journal = (await listFiles(out)).filter((f) => f.startsWith('.work/'));
+    expect(journal).toHaveLength(1);
+    const journaled = (await readFile(join(out, journal[0]!), 'utf8')).split('\n').filter((l) => l.includes('"t":"result"')).length;
+    const rerun = await runCli(args, {}, { timeoutMs: 60_000 });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect((await listFiles(out)).filter((f) => f.startsWith('.work/'))).toEqual([]);
+    // The rerun fetched only what the journal did not hold: fewer events calls than an uninterrupted
+    // run of the same workspace (same size, seed and day; the allowance does not shape the data).
+    const whole = join(tmp, 'sandbox-whole');
+    expect((await runCli([...args.slice(0, -4), '--sandbox-rate-limit', '100000', '--out', whole], {}, { timeoutMs: 60_000 })).code).toBe(0);
+    const eventsCalls = async (dir: string): Promise<number> => {
+      const month = lastEndedMonth(Date.now() / 1000, 'UTC');
+      return (JSON.parse(await readFile(join(dir, month, 'manifest.json'), 'utf8')) as { timing: { api_calls_events: number } }).timing.api_calls_events;
+    };
+    expect(journaled).toBeGreaterThan(0);
+    expect(await eventsCalls(out)).toBeLessThan(await eventsCalls(whole));
+  }, 90_000);
 });
 
 interface Failure {
