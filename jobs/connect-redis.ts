@@ -34,6 +34,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Each connection's latest error, for the one line that reports it. */
+const lastErrors = new WeakMap<Redis, Error>();
+
 export function connectRedis(url: string, role: RedisRole): Redis {
   const common = { connectTimeout: CONNECT_TIMEOUT_MS, connectionName: `cohort-reports-${role}` };
   let redis: Redis;
@@ -53,8 +56,6 @@ export function connectRedis(url: string, role: RedisRole): Redis {
   });
   return redis;
 }
-
-const lastErrors = new WeakMap<Redis, Error>();
 
 function describe(redis: Redis, fallback: string): string {
   const err = lastErrors.get(redis) as (Error & { code?: string }) | undefined;
