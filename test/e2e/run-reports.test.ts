@@ -60,6 +60,7 @@ async function expectFilesEqual(outDir: string, expected: ExpectedReports): Prom
       ),
       'datapackage.json',
       'retention.csv',
+      'run_results.json',
       'trends.csv',
     ].sort(),
   );

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/cli-errors.js';
+import { exitCodeFor } from '../../src/cli/cli-errors.js';
 import { createIntercomClient, UnexpectedBodyError } from '../../src/intercom/index.js';
 import { collectRun } from '../../src/pipeline/collect-run.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
@@ -202,7 +202,7 @@ describe('answers that are odd but unambiguous are accepted, and the figures sta
       const result = await runCli(['run', '--month', odd.month, '--out', out, '--config', config], sb.env);
       expect(result.code, result.stderr).toBe(0);
       expect(humanLines(result.stderr)).toEqual([]);
-      expect(await listFiles(out)).toEqual([...[...odd.expectedFiles.keys()], `${odd.month}/manifest.json`, 'datapackage.json'].sort());
+      expect(await listFiles(out)).toEqual([...[...odd.expectedFiles.keys()], `${odd.month}/manifest.json`, 'datapackage.json', 'run_results.json'].sort());
       for (const [path, text] of odd.expectedFiles) expect(await readFile(join(out, path), 'utf8'), path).toBe(text);
       const manifest = JSON.parse(await readFile(join(out, odd.month, 'manifest.json'), 'utf8')) as { warnings: Array<{ name: string }> };
       expect(manifest.warnings.map((w) => w.name).sort()).toEqual(odd.expectedWarnings);

@@ -80,7 +80,7 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
     expect(await listFiles(out)).toEqual(
       ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json']
         .map((f) => `${month}/${f}`)
-        .concat('datapackage.json', 'retention.csv', 'trends.csv')
+        .concat('datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv')
         .sort(),
     );
     // Nothing beside or above the output folder either (folders included, e.g. an empty `etc`).
