@@ -25,7 +25,6 @@
  * - worker_peak_rss_mb (the largest of the four), cpu_busy (machine CPU over wall × cores, /proc/stat),
  *   contacts_ok: the manifest's unique_contacts equals the contacts the workspace lists.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -40,7 +39,7 @@ import { EVENTS_PER_PAGE_MAX, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, start
 import { minimumCalls } from '../../support/bench-month-minimum.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForOutput, type BenchProcess } from '../../support/bench-month-spawn.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
-import { freePort } from '../../support/free-port.js';
+import { memoryInfo, startRedisServer } from '../../support/bench-redis-server.js';
 
 const SEED = 1;
 const ALLOWANCE_PER_WINDOW = 6_000;
@@ -52,40 +51,6 @@ const SAMPLE_MS = 500;
 const limiterRatePerSec = (ALLOWANCE_PER_WINDOW * SHARE) / WINDOW_SECONDS;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
-
-/** A redis-server for this run alone; resolves once it answers PING. */
-async function startRedisServer(): Promise<{ url: string; child: ChildProcess; output(): string }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-  const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start redis-server (is it on PATH?): ${err.message}`))));
-  failed.catch(() => {});
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  try {
-    for (;;) {
-      const ok = await Promise.race([probe.connect().then(() => probe.ping()).then((r) => r === 'PONG', () => false), failed]);
-      if (ok) return { url, child, output: () => output };
-      probe.disconnect();
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    probe.disconnect();
-  }
-}
-
-async function memoryInfo(redis: Redis): Promise<{ used: number; peak: number; rss: number }> {
-  const info = await redis.info('memory');
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-  return { used: field('used_memory'), peak: field('used_memory_peak'), rss: field('used_memory_rss') };
-}
 
 /** CPU seconds every process of the machine has used since boot (/proc/stat; 0 elsewhere). */
 async function machineCpuSeconds(): Promise<number> {
