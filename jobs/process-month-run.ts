@@ -3,7 +3,8 @@
  *   discover cohorts (once; kept in the store) → one page-cohort child per cohort not yet paged, each
  *   adding fetch-contacts children of this job as its pages arrive → wait for every child → a sweep
  *   round for any contact still without a result (normally none; it repairs a page that came back
- *   different after a crash, or a run resumed after failing) → write the reports.
+ *   different after a crash, or a run resumed after failing) → write the reports → release the
+ *   run's contacts from Redis, keeping the outcome a retry returns.
  * Every pass is idempotent: a retry after a crash re-adds children under the same ids (no-ops), and the
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
  * child ids and contact claims distinct from the last.
@@ -41,6 +42,9 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   const jobId = job.id ?? runJobId(run.runId);
   const parent = { id: jobId, queue: ctx.queue.qualifiedName };
   const log = ctx.log.child({ runId: run.runId });
+  // A retry after the reports were written and the store released: the run is done.
+  const released = await store.released();
+  if (released !== null) return JSON.parse(released) as MonthRunResult;
 
   let cohorts = await store.loadCohorts();
   if (cohorts === null) {
@@ -116,6 +120,8 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     contacts: progress.contacts,
     apiCalls: requests.apiCalls,
   };
+  // The contacts are of no further use once the reports are on disk: Redis keeps the outcome only.
+  await store.release(JSON.stringify(result));
   return result;
 };
 

@@ -13,7 +13,6 @@ import type { IntercomApi } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
-import type { RunStore } from '../src/pipeline/run-store.js';
 import { createRedisLimiter } from '../src/rate-limit/redis-limiter.js';
 import type { ContactStats } from '../src/report/contact-stats.js';
 import { connectRedis } from './connect-redis.js';
@@ -90,7 +89,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     queue,
     apis,
     log,
-    storeFor: (runId): RunStore<ContactStats> => createRedisStore<ContactStats>({ redis, prefix, runId }),
+    storeFor: (runId) => createRedisStore<ContactStats>({ redis, prefix, runId }),
     planFor(run: PlannedRun) {
       let plan = plans.get(run.runId);
       if (plan === undefined) {

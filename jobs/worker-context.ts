@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { RunPlan } from '../src/pipeline/plan-run.js';
-import type { RunStore } from '../src/pipeline/run-store.js';
+import type { RedisStore } from '../src/pipeline/redis-store.js';
 import type { ContactStats } from '../src/report/contact-stats.js';
 import type { ApiPool } from './create-api-pool.js';
 import type { JobDataByName, JobName, PlannedRun } from './job-types.js';
@@ -17,7 +17,7 @@ export interface WorkerContext {
   queue: Queue;
   apis: ApiPool;
   log: Logger;
-  storeFor(runId: string): RunStore<ContactStats>;
+  storeFor(runId: string): RedisStore<ContactStats>;
   planFor(run: PlannedRun): RunPlan;
 }
 

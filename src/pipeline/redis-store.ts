@@ -1,52 +1,27 @@
 /**
  * RunStore in Redis, shared by every worker of a distributed run. Keys live under
  * `<prefix>:run:{<runId>}:` (the braces are a cluster hash tag, so one run's keys share a slot and the
- * page script can touch them together) and expire after `ttlSeconds` of inactivity, so an abandoned
- * run does not stay in Redis forever.
+ * scripts can touch them together) and expire after `ttlSeconds` of inactivity, so an abandoned run
+ * does not stay in Redis forever.
+ *
+ * Each listed contact is one short string (./contact-record.ts: its cohorts, its member fields, its
+ * result) in one of CONTACT_BUCKETS hashes picked by a hash of its id. Small buckets stay in Redis's
+ * compact listpack encoding, and reading a bucket whole (HGETALL) lists each contact exactly once,
+ * which a cursor scan of one large hash does not promise. Claims live only while a contact is being
+ * fetched, and once the reports are written `release` keeps the run's outcome and drops the contacts.
  */
 import type { Redis } from 'ioredis';
 import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';
-import type { Cohort, Member, MemberPage } from '../intercom/types.js';
-import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
+import type { Cohort, MemberPage } from '../intercom/types.js';
+import { createScriptRunner } from '../rate-limit/create-script-runner.js';
+import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, memberSeq, splitRecord } from './contact-record.js';
+import type { CohortProgress, ListedContact, RunProgress, RunStore } from './run-store.js';
+import { storeScript } from './store-scripts.js';
 
-/**
- * save-page (KEYS 4): records one member page atomically.
- * KEYS[1] cohort progress hash (field = cohort key, value = JSON CohortProgress)
- * KEYS[2] the cohort's member set
- * KEYS[3] contacts hash (id -> Member JSON)
- * KEYS[4] contact registration order list (ids, for deterministic pending scans)
- * ARGV[1] cohort key; ARGV[2] the cursor the page was fetched from ('' = first page)
- * ARGV[3] next cursor ('' = last page); ARGV[4] total_count ('' = none); ARGV[5] ttl seconds
- * ARGV[6..] pairs: member id, member JSON
- * Returns the ids registered for the first time, or -1 when the page was already recorded.
- */
-const SAVE_PAGE = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local progress = raw and cjson.decode(raw) or { cursor = cjson.null, pages = 0, done = false, totalCount = cjson.null }
-local stored = progress.cursor
-if stored == cjson.null then stored = '' end
-if progress.done or stored ~= ARGV[2] then return -1 end
-local fresh = {}
-for i = 6, #ARGV, 2 do
-  redis.call('SADD', KEYS[2], ARGV[i])
-  if redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) == 1 then
-    redis.call('RPUSH', KEYS[4], ARGV[i])
-    fresh[#fresh + 1] = ARGV[i]
-  end
-end
-local nextCursor = ARGV[3]
-progress.pages = progress.pages + 1
-if nextCursor == '' then
-  progress.cursor = cjson.null
-  progress.done = true
-else
-  progress.cursor = nextCursor
-end
-if ARGV[4] ~= '' then progress.totalCount = tonumber(ARGV[4]) end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(progress))
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-return fresh
-`;
+/** Hashes the contacts are spread over: ~25 contacts each at 100k, ~250 at 1M. */
+export const CONTACT_BUCKETS = 4096;
+/** Buckets read per round trip when listing every contact. */
+const BUCKETS_PER_READ = 64;
 
 export interface RedisStoreOptions {
   redis: Redis;
@@ -56,28 +31,70 @@ export interface RedisStoreOptions {
   ttlSeconds?: number;
 }
 
+export interface RedisStore<S> extends RunStore<S> {
+  /**
+   * Once the run's reports are written: drops every contact and claim, keeping the cohorts, their
+   * progress, the counters and `outcome` (what the run job returns), so a retry of the run job finds
+   * the run finished instead of summarising an emptied store.
+   */
+  release(outcome: string): Promise<void>;
+  /** The outcome given to `release`, or null while the run's contacts are still held. */
+  released(): Promise<string | null>;
+}
+
 export function runKeyBase(prefix: string, runId: string): string {
   return `${prefix}:run:{${runId}}`;
 }
 
-/** The run's keys; exported so the job layer's claim script shares the results hash with the store. */
+/** FNV-1a of the id, folded onto the buckets: the same id always lands in the same bucket. */
+export function contactBucket(contactId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < contactId.length; i += 1) {
+    h ^= contactId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % CONTACT_BUCKETS;
+}
+
+/** The run's keys; exported so the job layer's claim script reads the same contacts and claims. */
 export function runStoreKeys(prefix: string, runId: string) {
   const base = runKeyBase(prefix, runId);
   return {
     base,
     cohorts: `${base}:cohorts`,
     progress: `${base}:cohort-progress`,
-    members: (cohortKey: string) => `${base}:members:${cohortKey}`,
-    contacts: `${base}:contacts`,
-    order: `${base}:contact-order`,
-    results: `${base}:results`,
-    missing: `${base}:missing`,
+    cohortIndex: `${base}:cohort-index`,
+    counters: `${base}:counters`,
+    bucket: (index: number) => `${base}:contacts:${index}`,
+    /** Claims of contacts being fetched (see src/pipeline/lua/claim-contacts.lua). */
+    claims: `${base}:claims`,
+    released: `${base}:released`,
     /** The GET /events page size the run settled on ('150', 'omit', …), and who is trying sizes. */
     eventsPageSize: `${base}:events-page-size`,
     eventsPageSizeTrial: `${base}:events-page-size-trial`,
-    /** Contact claims of one scope (see jobs/claim-contacts.ts); under `base`, so clear() removes them. */
-    claims: (scope: string) => `${base}:claims:${scope}`,
   };
+}
+
+type RunKeys = ReturnType<typeof runStoreKeys>;
+
+/**
+ * KEYS of the distinct buckets of `ids` after `leading` keys, and for each id the 1-based index of its
+ * bucket among all KEYS (the scripts' ARGV).
+ */
+export function bucketKeys(k: RunKeys, ids: readonly string[], leading: number): { keys: string[]; keyIndex: string[] } {
+  const keys: string[] = [];
+  const position = new Map<number, number>();
+  const keyIndex = ids.map((id) => {
+    const b = contactBucket(id);
+    let at = position.get(b);
+    if (at === undefined) {
+      keys.push(k.bucket(b));
+      at = leading + keys.length;
+      position.set(b, at);
+    }
+    return String(at);
+  });
+  return { keys, keyIndex };
 }
 
 /**
@@ -110,13 +127,32 @@ function createRedisPageSizeMemory(redis: Redis, keys: { size: string; trial: st
   };
 }
 
-export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
+export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
   const { redis } = options;
   const ttl = options.ttlSeconds ?? 14 * 24 * 3600;
   const k = runStoreKeys(options.prefix, options.runId);
-
+  const savePage = createScriptRunner(redis, storeScript('save-page.lua'));
+  const saveResult = createScriptRunner(redis, storeScript('save-result.lua'));
   const eventsPageSize = createRedisPageSizeMemory(redis, { size: k.eventsPageSize, trial: k.eventsPageSizeTrial }, ttl);
-  const parseResult = (raw: string | null): ContactResult<S> | null => (raw === null ? null : (JSON.parse(raw) as ContactResult<S>));
+
+  /** Every bucket's records, BUCKETS_PER_READ buckets at a time. */
+  async function* allRecords(): AsyncGenerator<Array<[id: string, record: string]>> {
+    for (let first = 0; first < CONTACT_BUCKETS; first += BUCKETS_PER_READ) {
+      const pipe = redis.pipeline();
+      for (let b = first; b < Math.min(CONTACT_BUCKETS, first + BUCKETS_PER_READ); b += 1) pipe.hgetall(k.bucket(b));
+      const replies = (await pipe.exec()) ?? [];
+      const batch: Array<[string, string]> = [];
+      for (const [err, value] of replies) {
+        if (err) throw err;
+        for (const [id, record] of Object.entries(value as Record<string, string>)) batch.push([id, record]);
+      }
+      if (batch.length > 0) yield batch;
+    }
+  }
+  async function cohortIndexes(): Promise<Map<string, string>> {
+    const byKey = await redis.hgetall(k.cohortIndex);
+    return new Map(Object.entries(byKey).map(([key, index]) => [index, key]));
+  }
 
   return {
     async saveCohorts(cohorts) {
@@ -131,82 +167,93 @@ export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
       return raw === null ? { cursor: null, pages: 0, done: false, totalCount: null } : (JSON.parse(raw) as CohortProgress);
     },
     async savePage(cohortKey, fromCursor, page: MemberPage) {
-      const args: string[] = [
-        cohortKey,
-        fromCursor ?? '',
-        page.nextCursor ?? '',
-        page.totalCount === null ? '' : String(page.totalCount),
-        String(ttl),
-      ];
-      for (const m of page.members) args.push(m.id, JSON.stringify(m));
-      const out = (await redis.eval(SAVE_PAGE, 4, k.progress, k.members(cohortKey), k.contacts, k.order, ...args)) as
-        | string[]
-        | number;
+      const ids = page.members.map((m) => m.id);
+      const { keys, keyIndex } = bucketKeys(k, ids, 3);
+      const args: string[] = [cohortKey, fromCursor ?? '', page.nextCursor ?? '', page.totalCount === null ? '' : String(page.totalCount), String(ttl)];
+      page.members.forEach((m, i) => args.push(m.id, encodeMember(m), keyIndex[i]!));
+      const out = (await savePage([k.progress, k.cohortIndex, k.counters, ...keys], args)) as string[] | number;
       return Array.isArray(out) ? out : [];
     },
     async contactsWithoutResult(ids) {
       if (ids.length === 0) return [];
       const pipe = redis.pipeline();
-      pipe.hmget(k.contacts, ...ids);
-      pipe.hmget(k.results, ...ids);
-      const [[, known], [, done]] = (await pipe.exec()) as [[null, Array<string | null>], [null, Array<string | null>]];
-      return ids.filter((_, i) => known[i] !== null && done[i] === null);
+      for (const id of ids) pipe.hget(k.bucket(contactBucket(id)), id);
+      const replies = (await pipe.exec()) ?? [];
+      return ids.filter((_, i) => {
+        const [err, raw] = replies[i] ?? [null, null];
+        if (err) throw err;
+        if (typeof raw !== 'string') return false;
+        const r = splitRecord(raw);
+        return r.member !== '' && r.result === '';
+      });
     },
     async *pendingContacts() {
-      const total = await redis.llen(k.order);
-      for (let start = 0; start < total; start += 500) {
-        const ids = await redis.lrange(k.order, start, start + 499);
-        const done = ids.length > 0 ? await redis.hmget(k.results, ...ids) : [];
-        const pending = ids.filter((_, i) => done[i] === null);
-        if (pending.length > 0) yield pending;
+      // In registration order, as a resumed run fetches them: held whole (a resumed run's pending
+      // contacts; normally none by the time the run job sweeps).
+      const pending: Array<[seq: number, id: string]> = [];
+      for await (const batch of allRecords()) {
+        for (const [id, raw] of batch) {
+          const r = splitRecord(raw);
+          if (r.member !== '' && r.result === '') pending.push([memberSeq(r.member), id]);
+        }
       }
+      pending.sort((a, b) => a[0] - b[0]);
+      for (let i = 0; i < pending.length; i += 500) yield pending.slice(i, i + 500).map(([, id]) => id);
     },
     async saveContactResult(contactId, result) {
-      const pipe = redis.multi();
-      pipe.hset(k.results, contactId, JSON.stringify(result));
-      if (result.kind === 'missing') pipe.sadd(k.missing, contactId);
-      else pipe.srem(k.missing, contactId);
-      pipe.expire(k.results, ttl);
-      pipe.expire(k.missing, ttl);
-      await pipe.exec();
+      await saveResult([k.bucket(contactBucket(contactId)), k.counters, k.claims], [contactId, encodeResult(result), String(ttl)]);
     },
     async *cohortMembers(cohortKey) {
-      let cursor = '0';
-      do {
-        const [next, ids] = await redis.sscan(k.members(cohortKey), cursor, 'COUNT', 500);
-        cursor = next;
-        if (ids.length === 0) continue;
-        const pipe = redis.pipeline();
-        pipe.hmget(k.contacts, ...ids);
-        pipe.hmget(k.results, ...ids);
-        const [[, members], [, results]] = (await pipe.exec()) as [[null, Array<string | null>], [null, Array<string | null>]];
-        const batch: Array<MemberWithResult<S>> = [];
-        ids.forEach((_, i) => {
-          const rawMember = members[i];
-          if (rawMember) batch.push({ member: JSON.parse(rawMember) as Member, result: parseResult(results[i] ?? null) });
-        });
-        yield batch;
-      } while (cursor !== '0');
+      const index = await redis.hget(k.cohortIndex, cohortKey);
+      if (index === null) return;
+      for await (const batch of allRecords()) {
+        const out = [];
+        for (const [id, raw] of batch) {
+          const r = splitRecord(raw);
+          if (inCohort(r.cohorts, index)) out.push({ member: decodeMember(id, r.member), result: decodeResult<S>(r.result) });
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+    async *listedContacts() {
+      const keyOf = await cohortIndexes();
+      for await (const batch of allRecords()) {
+        const out: Array<ListedContact<S>> = [];
+        for (const [id, raw] of batch) {
+          const r = splitRecord(raw);
+          if (r.member === '') continue;
+          out.push({ member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) });
+        }
+        if (out.length > 0) yield out;
+      }
     },
     async progress(): Promise<RunProgress> {
       const pipe = redis.pipeline();
       pipe.get(k.cohorts);
       pipe.hvals(k.progress);
-      pipe.hlen(k.contacts);
-      pipe.hlen(k.results);
-      pipe.scard(k.missing);
+      pipe.hmget(k.counters, 'contacts', 'done', 'missing');
       const res = (await pipe.exec()) as Array<[Error | null, unknown]>;
       const cohorts = res[0]?.[1] ? (JSON.parse(res[0][1] as string) as Cohort[]).length : 0;
       const progressValues = (res[1]?.[1] as string[] | undefined) ?? [];
+      const [contacts, done, missing] = (res[2]?.[1] as Array<string | null> | undefined) ?? [];
       return {
         cohorts,
         cohortsDone: progressValues.filter((v) => (JSON.parse(v) as CohortProgress).done).length,
-        contacts: Number(res[2]?.[1] ?? 0),
-        contactsDone: Number(res[3]?.[1] ?? 0),
-        contactsMissing: Number(res[4]?.[1] ?? 0),
+        contacts: Number(contacts ?? 0),
+        contactsDone: Number(done ?? 0),
+        contactsMissing: Number(missing ?? 0),
       };
     },
     eventsPageSize,
+    async release(outcome) {
+      await redis.set(k.released, outcome, 'EX', ttl);
+      const keys = [k.claims];
+      for (let b = 0; b < CONTACT_BUCKETS; b += 1) keys.push(k.bucket(b));
+      for (let i = 0; i < keys.length; i += 512) await redis.unlink(...keys.slice(i, i + 512));
+    },
+    async released() {
+      return redis.get(k.released);
+    },
     async clear() {
       let cursor = '0';
       do {

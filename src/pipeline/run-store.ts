@@ -25,6 +25,11 @@ export interface MemberWithResult<S> {
   result: ContactResult<S> | null;
 }
 
+/** A listed contact with the cohorts whose pages listed it (their cohort keys). */
+export interface ListedContact<S> extends MemberWithResult<S> {
+  cohortKeys: string[];
+}
+
 export interface RunProgress {
   cohorts: number;
   cohortsDone: number;
@@ -52,6 +57,8 @@ export interface RunStore<S> {
   saveContactResult(contactId: string, result: ContactResult<S>): Promise<void>;
   /** A cohort's members with their results, in batches. Order is unspecified: the maths does not depend on it. */
   cohortMembers(cohortKey: string): AsyncIterable<Array<MemberWithResult<S>>>;
+  /** Every listed contact exactly once, with its cohorts, in batches (order unspecified), for one pass over the run. */
+  listedContacts(): AsyncIterable<Array<ListedContact<S>>>;
   progress(): Promise<RunProgress>;
   /** The GET /events page size the run settled on, shared by everyone fetching its events. */
   readonly eventsPageSize: EventsPageSizeMemory;

@@ -1,5 +1,5 @@
 import type { Cohort } from '../intercom/types.js';
-import { addMember, createCohortAccumulator, finishCohort } from '../report/cohort-accumulator.js';
+import { addMember, createCohortAccumulator, finishCohort, type CohortAccumulator } from '../report/cohort-accumulator.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/compare-text.js';
 import type { ContactStats } from '../report/contact-stats.js';
@@ -27,42 +27,49 @@ export interface RunSummary {
 }
 
 /**
- * Turns the collected store into every month's rows: one pass over each cohort's members feeds the
- * accumulators of all the run's months at once, so a backfill reads the store once per cohort (and
- * each contact's events, fetched once, feed every month's cohort_retention rows).
+ * Turns the collected store into every month's rows in one pass over the run's contacts: each contact,
+ * read once, feeds the accumulators of every cohort that lists it and every month of the run (so a
+ * backfill reads the store once, and each contact's events, fetched once, feed every month's
+ * cohort_retention rows). Nothing per contact is kept: memory is the accumulators', whatever the
+ * number of contacts.
  */
 export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
   const cohorts = await store.loadCohorts();
   if (cohorts === null) throw new Error('summarizeRun: the run has no cohorts recorded; collect it first');
   const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
-  let members = 0;
-  const missing = new Set<string>();
-  const counted = new Set<string>();
-  let eventsFetched = 0;
-
-  for (const listed of sortCohorts(cohorts)) {
+  const sorted = sortCohorts(cohorts);
+  const accsByCohort = new Map<string, CohortAccumulator[]>();
+  for (const listed of sorted) {
     const key = cohortKeyOf(listed);
     const progress = await store.cohortProgress(key);
     if (!progress.done) throw new Error(`summarizeRun: cohort ${key} has not been paged to the end`);
-    // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
-    const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed;
-    const accs = plan.months.map((m) => createCohortAccumulator(plan.windows, m.month));
-    const seen = new Set<string>();
-    for await (const batch of store.cohortMembers(key)) {
-      for (const { member, result } of batch) {
-        if (seen.has(member.id)) continue;
-        seen.add(member.id);
-        if (result === null) throw new Error(`summarizeRun: contact ${member.id} has no events recorded; collect it first`);
-        const stats = result.kind === 'ok' ? result.stats : null;
-        if (result.kind === 'missing') missing.add(member.id);
-        if (!counted.has(member.id)) {
-          counted.add(member.id);
-          if (result.kind === 'ok') eventsFetched += result.eventsFetched;
-        }
-        for (const acc of accs) addMember(acc, member, stats);
-      }
+    accsByCohort.set(key, plan.months.map((m) => createCohortAccumulator(plan.windows, m.month)));
+  }
+  let members = 0;
+  let uniqueContacts = 0;
+  let membersMissing = 0;
+  let eventsFetched = 0;
+
+  for await (const batch of store.listedContacts()) {
+    for (const { member, cohortKeys, result } of batch) {
+      // Only the run's cohorts are reported (every cohort paged is one of them).
+      const listing = cohortKeys.filter((key) => accsByCohort.has(key));
+      if (listing.length === 0) continue;
+      if (result === null) throw new Error(`summarizeRun: contact ${member.id} has no events recorded; collect it first`);
+      const stats = result.kind === 'ok' ? result.stats : null;
+      for (const key of listing) for (const acc of accsByCohort.get(key)!) addMember(acc, member, stats);
+      members += listing.length;
+      uniqueContacts += 1;
+      if (result.kind === 'missing') membersMissing += 1;
+      else eventsFetched += result.eventsFetched;
     }
-    members += seen.size;
+  }
+
+  for (const listed of sorted) {
+    const key = cohortKeyOf(listed);
+    // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
+    const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: (await store.cohortProgress(key)).totalCount } : listed;
+    const accs = accsByCohort.get(key)!;
     plan.months.forEach((m, i) => {
       const rows = finishCohort(accs[i]!, cohort, { previousMonthBeyondRetention: m.previousBeyondRetention });
       const out = months[i]!;
@@ -72,5 +79,5 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
       out.retention.push(...rows.retention);
     });
   }
-  return { months, cohorts: cohorts.length, members, uniqueContacts: counted.size, eventsFetched, membersMissing: missing.size };
+  return { months, cohorts: cohorts.length, members, uniqueContacts, eventsFetched, membersMissing };
 }

@@ -17,6 +17,8 @@ export interface GenerateWorkspaceOptions {
   seed: number;
   /** The "now" the data is generated around, Unix seconds. */
   nowSec: number;
+  /** Share of contacts that are leads (default 0.2); B2C workspaces of website visitors run far higher. */
+  leadShare?: number;
 }
 
 const DAY_SEC = 86_400;
@@ -87,6 +89,7 @@ function validate(opts: GenerateWorkspaceOptions): void {
   if (!Number.isInteger(opts.contacts) || opts.contacts < 0) problems.push('contacts must be an integer >= 0');
   if (opts.contacts > 1_000_000) problems.push('contacts must be at most 1,000,000');
   if (!Number.isFinite(opts.seed)) problems.push('seed must be a finite number');
+  if (opts.leadShare !== undefined && !(opts.leadShare >= 0 && opts.leadShare <= 1)) problems.push('leadShare must be between 0 and 1');
   if (!Number.isInteger(opts.nowSec) || opts.nowSec < CONTACT_SPAN_DAYS * DAY_SEC * 2) problems.push('nowSec must be Unix seconds (an integer)');
   if (problems.length > 0) throw new SandboxError('SANDBOX_INVALID_OPTIONS', `generateWorkspace: ${problems.join('; ')}`);
 }
@@ -180,8 +183,8 @@ function uuidLike(rng: Prng, counter: number): string {
   return `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-${variant}${rng.hex(3)}-${counter.toString(16).padStart(12, '0')}`;
 }
 
-function generateContact(rng: Prng, index: number, workspaceId: string, nowSec: number): WireContact {
-  const lead = rng.chance(0.2);
+function generateContact(rng: Prng, index: number, workspaceId: string, nowSec: number, leadShare: number): WireContact {
+  const lead = rng.chance(leadShare);
   const createdAtSec = rng.chance(0.15)
     ? nowSec - rng.int(0, EVENT_SPAN_DAYS * DAY_SEC)
     : nowSec - rng.int(EVENT_SPAN_DAYS * DAY_SEC, CONTACT_SPAN_DAYS * DAY_SEC);
@@ -278,7 +281,7 @@ export function generateWorkspace(opts: GenerateWorkspaceOptions): SandboxWorksp
   const workspaceId = Array.from({ length: 8 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(0, 35)]).join('');
 
   const contacts: WireContact[] = [];
-  for (let i = 0; i < opts.contacts; i += 1) contacts.push(generateContact(rng, i, workspaceId, nowSec));
+  for (let i = 0; i < opts.contacts; i += 1) contacts.push(generateContact(rng, i, workspaceId, nowSec, opts.leadShare ?? 0.2));
   // Search order, and therefore every cohort's member order: created_at, then id.
   contacts.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
 

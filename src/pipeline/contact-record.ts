@@ -1,0 +1,136 @@
+/**
+ * One listed contact as the run stores it, in one short string (Redis hash value, memory-store map
+ * value): `<cohorts>|<member>|<result>`.
+ * - cohorts: the indexes (decimal, comma-separated) of the cohorts whose pages listed the contact,
+ *   numbered in the order the run first recorded a page of each;
+ * - member: role (`u` user, `l` lead), created_at, `,`, signed_up_at (empty for null; else its
+ *   distance from created_at, or `~` and the second itself when either is not a safe integer);
+ *   then, in Redis, `,` and the contact's registration number (0, 1, … in the order contacts were
+ *   first listed, for resuming in that order); empty for a contact that has a result but was never
+ *   listed;
+ * - result: empty until the events are fetched; `m` missing (404); `o<eventsFetched>:<JSON stats>`;
+ *   `c<eventsFetched>:<packed>` for ContactStats of whole seconds, whose field names would otherwise
+ *   take more room than their figures: JSON arrays per month `[month, events, active days, names,
+ *   amounts]`, each name `[name, events, first, last]` with the seconds counted from the start of the
+ *   month in UTC and `last` left out when it equals `first`, and `amounts` left out when empty.
+ * The first two parts never contain `|`, so a Lua script can split a record with two finds, and
+ * JSON text in the result may contain anything.
+ */
+import type { Member } from '../intercom/types.js';
+import type { AmountStats, ContactStats, NameStats } from '../report/contact-stats.js';
+import { createRecord, setOwn } from '../report/own-record.js';
+import type { ContactResult } from './run-store.js';
+
+export interface ContactRecord {
+  /** The cohorts part, as stored. */
+  cohorts: string;
+  /** The member part ('' when never listed). */
+  member: string;
+  /** The result part ('' when none yet). */
+  result: string;
+}
+
+export function splitRecord(text: string): ContactRecord {
+  const a = text.indexOf('|');
+  const b = text.indexOf('|', a + 1);
+  return { cohorts: text.slice(0, a), member: text.slice(a + 1, b), result: text.slice(b + 1) };
+}
+
+export function joinRecord(r: ContactRecord): string {
+  return `${r.cohorts}|${r.member}|${r.result}`;
+}
+
+/** Whether cohort index `index` is in a record's cohorts part. */
+export function inCohort(cohorts: string, index: string): boolean {
+  return `,${cohorts},`.includes(`,${index},`);
+}
+
+export function encodeMember(m: Member): string {
+  const created = m.createdAtSec;
+  const signedUp = m.signedUpAtSec;
+  const after = signedUp === null ? '' : Number.isSafeInteger(created) && Number.isSafeInteger(signedUp) ? String(signedUp - created) : `~${signedUp}`;
+  return `${m.role === 'lead' ? 'l' : 'u'}${created},${after}`;
+}
+
+export function decodeMember(id: string, text: string): Member {
+  const comma = text.indexOf(',');
+  const createdAtSec = Number(text.slice(1, comma));
+  const seqComma = text.indexOf(',', comma + 1);
+  const after = text.slice(comma + 1, seqComma === -1 ? undefined : seqComma);
+  const signedUpAtSec = after === '' ? null : after[0] === '~' ? Number(after.slice(1)) : createdAtSec + Number(after);
+  return { id, role: text[0] === 'l' ? 'lead' : 'user', createdAtSec, signedUpAtSec };
+}
+
+/** The registration number a member part ends with (Redis records only). */
+export function memberSeq(text: string): number {
+  return Number(text.slice(text.lastIndexOf(',') + 1));
+}
+
+type PackedName = [name: string, events: number, first: number, last?: number];
+type PackedMonth = [month: string, events: number, activeDays: number, names: PackedName[], amounts?: Array<[string, ...AmountStats]>];
+
+/** The first second of a `YYYY-MM` month in UTC: what packed seconds are counted from. */
+function monthBaseSec(month: string): number {
+  return Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 1) / 1000;
+}
+
+const MONTH_FIELDS = ['activeDays', 'amounts', 'events', 'names'];
+
+/** True for a value shaped exactly as ContactStats (so packing and unpacking give it back whole). */
+function isContactStats(stats: unknown): stats is ContactStats {
+  if (typeof stats !== 'object' || stats === null || Array.isArray(stats)) return false;
+  const keys = Object.keys(stats);
+  if (keys.length !== 1 || keys[0] !== 'months') return false;
+  const months = (stats as { months: unknown }).months;
+  if (typeof months !== 'object' || months === null || Array.isArray(months)) return false;
+  return Object.entries(months).every(
+    ([month, m]: [string, unknown]) =>
+      /^\d{4}-\d{2}$/.test(month) &&
+      typeof m === 'object' &&
+      m !== null &&
+      Object.keys(m).sort().join() === MONTH_FIELDS.join() &&
+      Object.values((m as { names: object }).names).every((n) => Array.isArray(n) && n.length === 3 && Number.isSafeInteger(n[1]) && Number.isSafeInteger(n[2])) &&
+      Object.values((m as { amounts: object }).amounts).every((a) => Array.isArray(a) && a.length === 2),
+  );
+}
+
+function packStats(stats: ContactStats): string {
+  const packed = Object.entries(stats.months).map(([month, m]): PackedMonth => {
+    const base = monthBaseSec(month);
+    const names = Object.entries(m.names).map(([name, [events, first, last]]): PackedName =>
+      last === first ? [name, events, first - base] : [name, events, first - base, last - base],
+    );
+    const amounts = Object.entries(m.amounts).map(([key, s]): [string, ...AmountStats] => [key, ...s]);
+    return amounts.length === 0 ? [month, m.events, m.activeDays, names] : [month, m.events, m.activeDays, names, amounts];
+  });
+  return JSON.stringify(packed);
+}
+
+function unpackStats(text: string): ContactStats {
+  const months: ContactStats['months'] = {};
+  for (const [month, events, activeDays, nameList, amountList = []] of JSON.parse(text) as PackedMonth[]) {
+    const base = monthBaseSec(month);
+    const names = createRecord<NameStats>();
+    for (const [name, n, first, last = first] of nameList) setOwn(names, name, [n, base + first, base + last]);
+    const amounts = createRecord<AmountStats>();
+    for (const [key, ...s] of amountList) setOwn(amounts, key, s);
+    months[month] = { events, activeDays, names, amounts };
+  }
+  return { months };
+}
+
+export function encodeResult<S>(result: ContactResult<S>): string {
+  if (result.kind === 'missing') return 'm';
+  return isContactStats(result.stats) ? `c${result.eventsFetched}:${packStats(result.stats)}` : `o${result.eventsFetched}:${JSON.stringify(result.stats)}`;
+}
+
+/** null for the empty part (no result yet). */
+export function decodeResult<S>(text: string): ContactResult<S> | null {
+  if (text === '') return null;
+  if (text === 'm') return { kind: 'missing' };
+  const colon = text.indexOf(':');
+  const eventsFetched = Number(text.slice(1, colon));
+  const body = text.slice(colon + 1);
+  const stats = (text[0] === 'c' ? unpackStats(body) : JSON.parse(body)) as S;
+  return { kind: 'ok', stats, eventsFetched };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, joinRecord, memberSeq, splitRecord } from '../../src/pipeline/contact-record.js';
+import type { ContactResult } from '../../src/pipeline/run-store.js';
+import type { ContactStats } from '../../src/report/contact-stats.js';
+import { createRecord, setOwn } from '../../src/report/own-record.js';
+
+function stats(): ContactStats {
+  const names = createRecord<[number, number, number]>();
+  setOwn(names, 'signed-in', [3, 1_793_500_000, 1_794_000_000]);
+  setOwn(names, '__proto__', [1, 1_793_600_000, 1_793_600_000]);
+  setOwn(names, 'report, "quarterly" | 🚀', [2, 1_793_000_000, 1_793_000_001]);
+  const amounts = createRecord<[number | string, number]>();
+  setOwn(amounts, '12:placed-order6:amounteur', ['123456789012345678901234', 2]);
+  setOwn(amounts, '12:placed-order5:pricejpy', [-5, 1]);
+  return {
+    months: {
+      '2026-11': { events: 6, activeDays: 4, names, amounts },
+      '2026-10': { events: 1, activeDays: 1, names: Object.assign(createRecord<[number, number, number]>(), { x: [1, 1_790_000_000, 1_790_000_000] as [number, number, number] }), amounts: createRecord() },
+    },
+  };
+}
+
+describe('contact records', () => {
+  it('give back every result exactly: packed ContactStats, any other JSON stats, missing', () => {
+    const results: Array<ContactResult<unknown>> = [
+      { kind: 'ok', stats: stats(), eventsFetched: 12 },
+      { kind: 'ok', stats: { months: {} }, eventsFetched: 0 },
+      { kind: 'ok', stats: { events: 3 }, eventsFetched: 3 },
+      // Shaped like ContactStats but with fractional seconds: kept as JSON, not packed.
+      { kind: 'ok', stats: { months: { '2026-11': { events: 1, activeDays: 1, names: { a: [1, 1.5, 1.5] }, amounts: {} } } }, eventsFetched: 1 },
+      { kind: 'missing' },
+    ];
+    for (const r of results) expect(decodeResult(encodeResult(r))).toStrictEqual(r.kind === 'ok' ? { ...r } : r);
+    expect(encodeResult(results[0]!)[0]).toBe('c');
+    expect(encodeResult(results[3]!)[0]).toBe('o');
+    expect(decodeResult('')).toBeNull();
+  });
+
+  it('give back members, nulls and odd seconds included, and ignore a registration number', () => {
+    const members = [
+      { id: 'a', role: 'lead' as const, createdAtSec: 1_700_000_000, signedUpAtSec: null },
+      { id: 'b', role: 'user' as const, createdAtSec: 1_700_000_000, signedUpAtSec: 1_699_000_000 },
+      { id: 'c', role: 'user' as const, createdAtSec: 1.5, signedUpAtSec: 2.25 },
+    ];
+    for (const m of members) {
+      expect(decodeMember(m.id, encodeMember(m))).toEqual(m);
+      expect(decodeMember(m.id, `${encodeMember(m)},42`)).toEqual(m);
+    }
+    expect(memberSeq(`${encodeMember(members[0]!)},42`)).toBe(42);
+  });
+
+  it('split and join with any text in the result, and tell cohort indexes apart', () => {
+    const record = { cohorts: '1,12', member: 'u1,2', result: encodeResult({ kind: 'ok', stats: stats(), eventsFetched: 1 }) };
+    expect(splitRecord(joinRecord(record))).toEqual(record);
+    expect(inCohort('1,12', '12')).toBe(true);
+    expect(inCohort('1,12', '2')).toBe(false);
+    expect(inCohort('', '0')).toBe(false);
+  });
+});
