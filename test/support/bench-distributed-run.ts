@@ -62,6 +62,27 @@ export function midRate(samples: Array<[atMs: number, requests: number]>): numbe
   return lo && hi && hi[0] > lo[0] ? ((hi[1] - lo[1]) * 1000) / (hi[0] - lo[0]) : null;
 }
 
+/** The figures every paced run reports: calls and 429s (the sandbox's counters), wall against the bound, pace, CPU. */
+export function pacedFigures(f: { sandbox: Sandbox; pace: PacedRun; minCalls: number; wallS: number; cpuS: number; samples: Array<[number, number]> }): Record<string, number | null> {
+  const { sandbox, pace } = f;
+  const rate = limiterRate(pace);
+  const lowerBoundS = f.minCalls / rate;
+  const mid = midRate(f.samples);
+  const busiest = Math.max(0, ...sandbox.counters.requestsByWindow.values());
+  return {
+    responses_429: sandbox.counters.responses429,
+    api_calls: sandbox.counters.requests,
+    min_calls: f.minCalls,
+    calls_ratio: round(sandbox.counters.requests / f.minCalls, 4),
+    wall_s: round(f.wallS),
+    lower_bound_s: round(lowerBoundS),
+    wall_ratio: round(f.wallS / lowerBoundS, 3),
+    busiest_window: round(busiest / pace.allowancePerWindow, 4),
+    mid_rate_ratio: mid === null ? null : round(mid / rate, 3),
+    cpu_busy: round(f.cpuS / (f.wallS * availableParallelism()), 3),
+  };
+}
+
 export interface DistributedRunInput extends PacedRun {
   label: string;
   sandbox: Sandbox;
@@ -147,8 +168,6 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
     const end = await memoryInfo(redis);
     sampledPeak = Math.max(sampledPeak, end.used);
     const wallS = (job.finishedOn! - job.timestamp) / 1000;
-    const mid = midRate(requestSamples);
-    const busiest = Math.max(0, ...sandbox.counters.requestsByWindow.values());
     const manifest = JSON.parse(await readFile(join(outDir, input.month, 'manifest.json'), 'utf8')) as { totals: { unique_contacts: number } };
 
     await input.onReports?.(outDir);
@@ -162,16 +181,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
       allowance_per_window: input.allowancePerWindow,
       window_s: input.windowSeconds,
       share: input.share,
-      responses_429: sandbox.counters.responses429,
-      api_calls: sandbox.counters.requests,
-      min_calls: input.minCalls,
-      calls_ratio: round(sandbox.counters.requests / input.minCalls, 4),
-      wall_s: round(wallS),
-      lower_bound_s: round(lowerBoundS),
-      wall_ratio: round(wallS / lowerBoundS, 3),
-      busiest_window: round(busiest / input.allowancePerWindow, 4),
-      mid_rate_ratio: mid === null ? null : round(mid / rate, 3),
-      cpu_busy: round(cpuS / (wallS * availableParallelism()), 3),
+      ...pacedFigures({ sandbox, pace: input, minCalls: input.minCalls, wallS, cpuS, samples: requestSamples }),
       redis_baseline_mb: mb(baseline.used),
       redis_peak_mb: mb(end.peak),
       redis_sampled_peak_mb: mb(sampledPeak),

@@ -26,13 +26,13 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planRun } from '../../../src/pipeline/plan-run.js';
 import type { RedisStore } from '../../../src/pipeline/redis-store.js';
 import { EVENTS_PER_PAGE_MAX, generateWorkspace, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, startSandbox } from '../../../src/sandbox/index.js';
 import type { SandboxWorkspace } from '../../../src/sandbox/types.js';
-import { lastMonth, limiterRate, machineCpuSeconds, midRate, round, runDistributed, type PacedRun } from '../../support/bench-distributed-run.js';
+import { lastMonth, limiterRate, machineCpuSeconds, pacedFigures, round, runDistributed, type PacedRun } from '../../support/bench-distributed-run.js';
 import { minimumCalls } from '../../support/bench-month-minimum.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForExit } from '../../support/bench-month-spawn.js';
 import { measureMemoryStoreCost, measureRedisStoreCost } from '../../support/bench-scale-store.js';
@@ -66,8 +66,7 @@ async function runSingle(ctx: BenchContext, workspace: SandboxWorkspace, month: 
   const sandbox = await startSandbox({ workspace, rateLimit: { allowancePerWindow: PACE.allowancePerWindow, windowSeconds: PACE.windowSeconds } });
   const workDir = await mkdtemp(join(tmpdir(), 'bench-scale-run-'));
   const outDir = join(workDir, 'reports');
-  const rate = limiterRate(PACE);
-  const lowerBoundS = minCalls / rate;
+  const lowerBoundS = minCalls / limiterRate(PACE);
   let journalPeak = 0;
   const samples: Array<[number, number]> = [];
   const sampler = setInterval(() => {
@@ -95,24 +94,13 @@ async function runSingle(ctx: BenchContext, workspace: SandboxWorkspace, month: 
     const cpuS = (await machineCpuSeconds()) - cpu0;
     if (!finished || exit.code !== 0) throw new Error(`scale: run over ${workspace.contacts.length} contacts did not finish cleanly:\n${tail(p)}`);
     const wallS = (exit.atMs - p.startedAtMs) / 1000;
-    const mid = midRate(samples);
-    const busiest = Math.max(0, ...sandbox.counters.requestsByWindow.values());
     const rssBytes = (usageOf(p)?.maxRssKb ?? 0) * 1024;
     const row: BenchRow = {
       scenario: 'scale-run',
       contacts: workspace.contacts.length,
       listed_contacts: listed,
       allowance_per_window: PACE.allowancePerWindow,
-      responses_429: sandbox.counters.responses429,
-      api_calls: sandbox.counters.requests,
-      min_calls: minCalls,
-      calls_ratio: round(sandbox.counters.requests / minCalls, 4),
-      wall_s: round(wallS),
-      lower_bound_s: round(lowerBoundS),
-      wall_ratio: round(wallS / lowerBoundS, 3),
-      busiest_window: round(busiest / PACE.allowancePerWindow, 4),
-      mid_rate_ratio: mid === null ? null : round(mid / rate, 3),
-      cpu_busy: round(cpuS / (wallS * availableParallelism()), 3),
+      ...pacedFigures({ sandbox, pace: PACE, minCalls, wallS, cpuS, samples }),
       peak_rss_mb: round(rssBytes / 1024 / 1024, 1),
       journal_bytes_per_contact: Math.round(journalPeak / listed),
     };
