@@ -13,6 +13,7 @@ import { collectRun } from '../pipeline/collect-run.js';
 import { createMemoryStore } from '../pipeline/memory-store.js';
 import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
+import { INDEX_FILE, MONTH_PAGE_FILE, pageUrl } from '../report-html/index.js';
 import { createMemoryLimiter } from '../rate-limit/memory-limiter.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
@@ -105,10 +106,13 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     for (const w of written) {
       process.stdout.write(
         `wrote ${w.dir}: ${w.manifest.totals.cohorts} cohorts, ${w.manifest.totals.unique_contacts} contacts, ` +
-          `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429\n`,
+          `${w.manifest.totals.api_calls} API calls, ${w.manifest.totals.responses_429} answered 429\n` +
+          `page ${pageUrl(w.dir, MONTH_PAGE_FILE)}\n`,
       );
     }
     process.stdout.write(`wrote ${join(config.report.outDir, 'trends.csv')}\n`);
+    // Last, so a person (or a script taking the last line) finds the page that links every month.
+    process.stdout.write(`open ${pageUrl(config.report.outDir, INDEX_FILE)}\n`);
     log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     return 0;
   } finally {

@@ -8,6 +8,7 @@ import {
 } from '../report/manifest.js';
 import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
 import { writeTrends } from '../report/write-trends.js';
+import { writeIndexPage } from '../report-html/write-index-page.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
@@ -26,7 +27,8 @@ export interface WriteRunReportsInput {
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically, then rebuild trends.csv from every complete month.
+ * month's rows, write each month folder atomically (CSVs and their page), then rebuild trends.csv and
+ * index.html from every complete month.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
@@ -62,5 +64,6 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
     );
   }
   await writeTrends(input.outDir);
+  await writeIndexPage(input.outDir);
   return written;
 }

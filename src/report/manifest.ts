@@ -33,9 +33,10 @@ export interface ReportWarning {
 }
 
 export interface ManifestFile {
+  /** Relative to the month folder (`charts/lifecycle.vl.json`). */
   name: string;
-  /** Data rows, header excluded. */
-  rows: number;
+  /** Data rows, header excluded: CSV files only. */
+  rows?: number;
   bytes: number;
   sha256: string;
 }

@@ -1,5 +1,6 @@
 /**
- * Writes one month's report folder, DIR/YYYY-MM/, atomically: the three CSVs and then manifest.json
+ * Writes one month's report folder, DIR/YYYY-MM/, atomically: the three CSVs, the page drawn from
+ * them (report.html, charts/*.vl.json) and then manifest.json
  * go into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
  * is renamed into place only when all are complete. A crash at any point leaves either the previous
  * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
@@ -21,6 +22,7 @@ import {
 } from './columns.js';
 import { compareText } from './compare-text.js';
 import { ReportInputError } from './errors.js';
+import { writeMonthPage } from '../report-html/write-month-page.js';
 import { formatIsoInZone } from './format-iso.js';
 import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning } from './manifest.js';
 import { assertTimeZone } from './month-window.js';
@@ -163,6 +165,8 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
       compare: compareAmounts,
     });
     files.push({ name: AMOUNTS_FILE, ...amounts });
+    const windowIso = { start: formatIsoInZone(window.startSec, timeZone), end: formatIsoInZone(window.endSec, timeZone) };
+    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings })));
 
     const t = options.totals;
     const manifest: MonthManifest = {
@@ -170,8 +174,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
       month,
       time_zone: timeZone,
       window: {
-        start: formatIsoInZone(window.startSec, timeZone),
-        end: formatIsoInZone(window.endSec, timeZone),
+        ...windowIso,
         start_unix: window.startSec,
         end_unix: window.endSec,
         hours: (window.endSec - window.startSec) / 3600,

@@ -1,0 +1,114 @@
+/**
+ * The charts of the index page: headline figures per cohort across months (trends.csv) and the
+ * retention triangle (retention.csv, columns as METRICS.md defines them).
+ */
+import { TRENDS_FILE } from '../report/columns.js';
+import { CHART_CONFIG, COHORT_KEY, SCHEMA, csvData, lookupCohorts, toNumber, tooltipOf, unguard, type ChartCohort, type ChartDefinition } from './chart-parts.js';
+
+export const RETENTION_FILE = 'retention.csv';
+
+/** The retention columns the heatmap reads (METRICS.md, retention.csv). */
+export const RETENTION_COLUMNS = [
+  'month',
+  'cohort_type',
+  'cohort_id',
+  'cohort_name',
+  'signup_month',
+  'months_since_signup',
+  'members',
+  'active_members',
+  'active_rate',
+  'events',
+] as const;
+
+/** Months since signup drawn in the heatmap: 0 to this, and signup months no older than the latest month minus it. */
+export const RETENTION_MONTHS = 11;
+
+const cohortText = [unguard('cohort_id'), unguard('cohort_name'), COHORT_KEY];
+
+function trendLines(name: string, title: string, field: 'active_members' | 'active_rate', columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+  return {
+    name,
+    title,
+    file: TRENDS_FILE,
+    spec: {
+      $schema: SCHEMA,
+      description: `${field} per cohort and month (trends.csv)`,
+      data: csvData(TRENDS_FILE, columns),
+      transform: [...cohortText, ...lookupCohorts(cohorts), { filter: `datum.${field} !== ''` }, toNumber(field)],
+      width: 900,
+      height: 260,
+      mark: { type: 'line', point: { filled: true, size: 40 } },
+      encoding: {
+        x: { field: 'month', type: 'ordinal', title: 'month', axis: { labelAngle: 0 } },
+        y: {
+          field: `${field}_value`,
+          type: 'quantitative',
+          title: field === 'active_rate' ? 'active rate' : 'active members',
+          ...(field === 'active_rate' ? { scale: { domain: [0, 1] }, axis: { format: '.0%' } } : {}),
+        },
+        color: { field: 'cohort_label', type: 'nominal', title: null, sort: { field: 'rank', op: 'min', order: 'ascending' }, scale: { scheme: 'tableau10' } },
+        tooltip: tooltipOf(['cohort_name', 'month', 'members', 'active_members', 'active_rate']),
+      },
+      config: { ...CHART_CONFIG, legend: { ...CHART_CONFIG.legend, columns: 3 } },
+    },
+  };
+}
+
+export const activeMembersChart = (columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition =>
+  trendLines('active-members', 'Active members per cohort over months', 'active_members', columns, cohorts);
+
+export const activeRateTrendChart = (columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition =>
+  trendLines('active-rate-trend', 'Active rate per cohort over months', 'active_rate', columns, cohorts);
+
+/**
+ * One heatmap per cohort: rows are signup months, columns months since signup, colour the active
+ * rate; each cell as retention.csv has it (the members as that month's run saw them).
+ */
+export function retentionChart(columns: readonly string[], cohorts: readonly ChartCohort[], oldestSignupMonth: string): ChartDefinition {
+  return {
+    name: 'retention',
+    title: 'Retention by signup month',
+    file: RETENTION_FILE,
+    spec: {
+      $schema: SCHEMA,
+      description: 'active rate of the members who signed up in each month, by months since signup (retention.csv)',
+      data: csvData(RETENTION_FILE, columns),
+      transform: [
+        ...cohortText,
+        ...lookupCohorts(cohorts),
+        toNumber('months_since_signup'),
+        { filter: `datum.months_since_signup_value <= ${RETENTION_MONTHS} && datum.signup_month >= '${oldestSignupMonth}' && datum.active_rate !== ''` },
+        toNumber('active_rate'),
+      ],
+      facet: { field: 'cohort_label', type: 'nominal', title: null, sort: { field: 'rank', op: 'min', order: 'ascending' } },
+      columns: 2,
+      spec: {
+        width: { step: 30 },
+        height: { step: 18 },
+        layer: [
+          {
+            mark: { type: 'rect' },
+            encoding: {
+              color: { field: 'active_rate_value', type: 'quantitative', title: 'active rate', scale: { domain: [0, 1], scheme: 'blues' }, legend: { format: '.0%' } },
+              tooltip: tooltipOf(['cohort_name', 'signup_month', 'months_since_signup', 'members', 'active_members', 'active_rate']),
+            },
+          },
+          {
+            mark: { type: 'text', fontSize: 9, aria: false },
+            encoding: {
+              text: { field: 'active_rate_value', type: 'quantitative', format: '.0%' },
+              color: { condition: { test: 'datum.active_rate_value > 0.5', value: 'white' }, value: '#111827' },
+            },
+          },
+        ],
+        encoding: {
+          x: { field: 'months_since_signup_value', type: 'ordinal', title: 'months since signup', axis: { labelAngle: 0 } },
+          y: { field: 'signup_month', type: 'ordinal', title: 'signup month' },
+        },
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+      config: CHART_CONFIG,
+    },
+  };
+}
