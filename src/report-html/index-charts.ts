@@ -84,8 +84,9 @@ export function retentionChart(columns: readonly string[], cohorts: readonly Cha
       facet: { field: 'cohort_label', type: 'nominal', title: null, sort: { field: 'rank', op: 'min', order: 'ascending' } },
       columns: 2,
       spec: {
-        width: { step: 30 },
-        height: { step: 18 },
+        // Fixed sizes: a layered facet cannot size itself by step (vega-lite 6 fails on child_width).
+        width: 30 * (RETENTION_MONTHS + 1),
+        height: 18 * (RETENTION_MONTHS + 1),
         layer: [
           {
             mark: { type: 'rect' },
@@ -95,7 +96,7 @@ export function retentionChart(columns: readonly string[], cohorts: readonly Cha
             },
           },
           {
-            mark: { type: 'text', fontSize: 9, aria: false },
+            mark: { type: 'text', fontSize: 9, baseline: 'middle', aria: false },
             encoding: {
               text: { field: 'active_rate_value', type: 'quantitative', format: '.0%' },
               color: { condition: { test: 'datum.active_rate_value > 0.5', value: 'white' }, value: '#111827' },

@@ -22,6 +22,7 @@ import {
 } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { localMonth, monthBefore } from '../support/report-reference.js';
+import { outputFolderFiles } from '../support/report-pages.js';
 
 const SEARCH_PER_PAGE = 40;
 const EVENTS_PER_PAGE = 20;
@@ -53,9 +54,7 @@ async function runOnSandbox(name: string, args: string[]): Promise<{ outDir: str
 
 async function expectFilesEqual(outDir: string, expected: ExpectedReports): Promise<void> {
   const months = [...expected.tables.keys()];
-  expect(await listFiles(outDir)).toEqual(
-    [...months.flatMap((m) => ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'].map((f) => `${m}/${f}`)), 'trends.csv'].sort(),
-  );
+  expect(await listFiles(outDir)).toEqual(outputFolderFiles(months));
   for (const [path, text] of expected.files) {
     expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
   }
