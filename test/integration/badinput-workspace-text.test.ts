@@ -81,7 +81,7 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
     expect(await listFiles(out)).toEqual(outputFolderFiles([month]));
     // Nothing beside or above the output folder either (folders included, e.g. an empty `etc`).
     const all = await everyPathUnder(tmp);
-    const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
+    const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, `deep/out/${month}/charts`, 'deep/out/charts', 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
     expect(all.filter((p) => !allowed.has(p))).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * What "the reports are identical bar timing fields" means for the fault suites, in one place:
- * every CSV of every month and trends.csv byte for byte, and each month's manifest.json deep-equal once
+ * every CSV and page of every month and trends.csv byte for byte, and each month's manifest.json deep-equal once
  * `timing` and the request counters under `totals` (api_calls, responses_429, retries) are removed —
  * those describe how the run went, not the data (see src/report/manifest.ts). Everything else in the
  * manifest (totals of the data, warnings such as members_missing, files with their SHA-256) must agree.
@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from './e2e-cli.js';
 import type { ExpectedReports } from './e2e-reference.js';
+import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
 
-export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json'] as const;
+export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES] as const;
 /** Manifest totals that count requests: they differ between a run with faults and one without. */
 export const REQUEST_COUNTER_FIELDS = ['api_calls', 'responses_429', 'retries'] as const;
 
@@ -58,7 +59,7 @@ export async function readRunOutput(outDir: string, months: readonly string[]): 
       }
     }
   }
-  files.set('trends.csv', await readFile(join(outDir, 'trends.csv')));
+  for (const name of ['trends.csv', ...INDEX_PAGE_FILES]) files.set(name, await readFile(join(outDir, name)));
   return { files, manifests, rawManifests, listing: await listFiles(outDir) };
 }
 
@@ -96,9 +97,11 @@ export function diffRunOutputs(actual: RunOutput, reference: RunOutput, options:
     if (a !== r) diffs.push(`${month}/manifest.json differs outside timing and request counters:\n  got       ${a}\n  reference ${r}`);
   }
   if (options.compareTrends !== false) {
-    const a = actual.files.get('trends.csv');
-    const r = reference.files.get('trends.csv');
-    if (a === undefined || r === undefined || !a.equals(r)) diffs.push(`trends.csv differs${firstDifference(a, r)}`);
+    for (const name of ['trends.csv', ...INDEX_PAGE_FILES]) {
+      const a = actual.files.get(name);
+      const r = reference.files.get(name);
+      if (a === undefined || r === undefined || !a.equals(r)) diffs.push(`${name} differs${firstDifference(a, r)}`);
+    }
   }
   return diffs;
 }
