@@ -19,9 +19,13 @@ let queue: Promise<unknown> = Promise.resolve();
 /** vega-scenegraph's text measurer, which vega re-exports but its typings do not declare. */
 const textMetrics = (vega as unknown as { textMetrics: { width: unknown; estimateWidth: unknown } }).textMetrics;
 
-function refusingLoader(): vega.Loader {
+/** A loader that loads nothing and remembers what was asked: vega only logs a failed load and draws on. */
+function refusingLoader(refused: string[]): vega.Loader {
   const loader = vega.loader();
-  const refuse = (uri: string): Promise<never> => Promise.reject(new Error(`a chart asked to load ${uri}: charts are drawn from inline rows only`));
+  const refuse = (uri: string): Promise<never> => {
+    refused.push(uri);
+    return Promise.reject(new Error(`refused ${uri}`));
+  };
   loader.load = refuse;
   loader.sanitize = refuse;
   return loader;
@@ -39,9 +43,20 @@ function finishSvg(svg: string, idPrefix: string): string {
 async function renderNow(spec: VegaLiteSpec, idPrefix: string): Promise<string> {
   textMetrics.width = textMetrics.estimateWidth;
   vega.resetSVGDefIds();
-  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none', loader: refusingLoader() });
+  const refused: string[] = [];
+  const errors: string[] = [];
+  // vega logs a failed load or expression and draws on; a chart with an error must fail the write instead.
+  const logger = vega.logger(vega.Error);
+  logger.error = (...args: readonly unknown[]) => {
+    errors.push(args.map(String).join(' '));
+    return logger;
+  };
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none', loader: refusingLoader(refused), logger });
   try {
-    return finishSvg(await view.toSVG(), idPrefix);
+    const svg = await view.toSVG();
+    if (refused.length > 0) throw new Error(`chart ${idPrefix} asked to load ${refused.join(', ')}: charts are drawn from inline rows only`);
+    if (errors.length > 0) throw new Error(`chart ${idPrefix} failed to render: ${errors.join('; ')}`);
+    return finishSvg(svg, idPrefix);
   } finally {
     view.finalize();
   }
