@@ -1,10 +1,11 @@
 /**
  * Pieces shared by the chart specs. Every spec reads a CSV of the report as the file holds it: all
  * cells as strings (so a tooltip shows the file's own text), workspace text unguarded in the spec
- * itself (a cell `'=x` is the name `=x`), numbers converted by `calculate` into `*_value` fields.
+ * itself when the files carry the formula guard (a cell `'=x` is the name `=x`), numbers converted by `calculate` into `*_value` fields.
  * The written spec and the rendered chart differ only in `data`: a URL beside the spec, or the same
  * rows inline.
  */
+import { unguardFormula } from '../report/guard-formula.js';
 import type { CsvRecord } from './csv-records.js';
 
 /**
@@ -36,7 +37,7 @@ export const CHART_CONFIG = {
 };
 
 /** `data` reading `file` from the chart folder: every column kept as the string the file holds. */
-export function csvData(file: string, columns: readonly string[]): { url: string; format: { type: 'csv'; parse: Record<string, 'string'> } } {
+export function csvData(file: string, { columns }: ChartSource): { url: string; format: { type: 'csv'; parse: Record<string, 'string'> } } {
   return { url: `../${file}`, format: { type: 'csv', parse: Object.fromEntries(columns.map((c) => [c, 'string' as const])) } };
 }
 
@@ -46,16 +47,31 @@ export function withInlineRows(spec: VegaLiteSpec, records: CsvRecord[]): VegaLi
   return { ...spec, data: { values: records, format: { type: 'json', parse: data?.format?.parse } } };
 }
 
-/** METRICS.md's formula guard undone in the spec: `'` before = + - @ tab CR LF is dropped. */
-export function unguard(field: string): { calculate: string; as: string } {
-  return { calculate: `test(/^'[=+\\-@\\t\\r\\n]/, datum.${field}) ? substring(datum.${field}, 1) : datum.${field}`, as: field };
+/** A CSV a chart reads: its header, and whether its workspace text carries METRICS.md's formula guard. */
+export interface ChartSource {
+  columns: readonly string[];
+  guarded: boolean;
+}
+
+/** The guard undone in the spec (`'` before = + - @ tab CR LF dropped); nothing when the file has none. */
+export function unguarded(source: ChartSource, fields: readonly string[]): Array<{ calculate: string; as: string }> {
+  if (!source.guarded) return [];
+  return fields.map((f) => ({ calculate: `test(/^'[=+\\-@\\t\\r\\n]/, datum.${f}) ? substring(datum.${f}, 1) : datum.${f}`, as: f }));
+}
+
+/** The same for text read in TypeScript. */
+export function readText(guarded: boolean): (cell: string | undefined) => string {
+  return (cell) => (guarded ? unguardFormula(cell ?? '') : (cell ?? ''));
 }
 
 export function toNumber(field: string): { calculate: string; as: string } {
   return { calculate: `toNumber(datum.${field})`, as: `${field}_value` };
 }
 
-export const COHORT_KEY = { calculate: "datum.cohort_type + ':' + datum.cohort_id", as: 'cohort_key' };
+/** cohort_id and cohort_name as text, and `cohort_key` ("type:id") to look cohorts up by. */
+export function cohortFields(source: ChartSource): object[] {
+  return [...unguarded(source, ['cohort_id', 'cohort_name']), { calculate: "datum.cohort_type + ':' + datum.cohort_id", as: 'cohort_key' }];
+}
 
 /** A cohort shown in the charts: its key, its rank by members and the label its bars carry. */
 export interface ChartCohort {

@@ -3,7 +3,7 @@
  * retention triangle (retention.csv, columns as METRICS.md defines them).
  */
 import { TRENDS_FILE } from '../report/columns.js';
-import { CHART_CONFIG, COHORT_KEY, SCHEMA, csvData, lookupCohorts, toNumber, tooltipOf, unguard, type ChartCohort, type ChartDefinition } from './chart-parts.js';
+import { CHART_CONFIG, SCHEMA, cohortFields, csvData, lookupCohorts, toNumber, tooltipOf, type ChartCohort, type ChartDefinition, type ChartSource } from './chart-parts.js';
 
 export const RETENTION_FILE = 'retention.csv';
 
@@ -24,9 +24,8 @@ export const RETENTION_COLUMNS = [
 /** Months since signup drawn in the heatmap: 0 to this, and signup months no older than the latest month minus it. */
 export const RETENTION_MONTHS = 11;
 
-const cohortText = [unguard('cohort_id'), unguard('cohort_name'), COHORT_KEY];
 
-function trendLines(name: string, title: string, field: 'active_members' | 'active_rate', columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+function trendLines(name: string, title: string, field: 'active_members' | 'active_rate', source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name,
     title,
@@ -34,8 +33,8 @@ function trendLines(name: string, title: string, field: 'active_members' | 'acti
     spec: {
       $schema: SCHEMA,
       description: `${field} per cohort and month (trends.csv)`,
-      data: csvData(TRENDS_FILE, columns),
-      transform: [...cohortText, ...lookupCohorts(cohorts), { filter: `datum.${field} !== ''` }, toNumber(field)],
+      data: csvData(TRENDS_FILE, source),
+      transform: [...cohortFields(source), ...lookupCohorts(cohorts), { filter: `datum.${field} !== ''` }, toNumber(field)],
       width: 900,
       height: 260,
       mark: { type: 'line', point: { filled: true, size: 40 } },
@@ -55,17 +54,17 @@ function trendLines(name: string, title: string, field: 'active_members' | 'acti
   };
 }
 
-export const activeMembersChart = (columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition =>
-  trendLines('active-members', 'Active members per cohort over months', 'active_members', columns, cohorts);
+export const activeMembersChart = (source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition =>
+  trendLines('active-members', 'Active members per cohort over months', 'active_members', source, cohorts);
 
-export const activeRateTrendChart = (columns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition =>
-  trendLines('active-rate-trend', 'Active rate per cohort over months', 'active_rate', columns, cohorts);
+export const activeRateTrendChart = (source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition =>
+  trendLines('active-rate-trend', 'Active rate per cohort over months', 'active_rate', source, cohorts);
 
 /**
  * One heatmap per cohort: rows are signup months, columns months since signup, colour the active
  * rate; each cell as retention.csv has it (the members as that month's run saw them).
  */
-export function retentionChart(columns: readonly string[], cohorts: readonly ChartCohort[], oldestSignupMonth: string): ChartDefinition {
+export function retentionChart(source: ChartSource, cohorts: readonly ChartCohort[], oldestSignupMonth: string): ChartDefinition {
   return {
     name: 'retention',
     title: 'Retention by signup month',
@@ -73,9 +72,9 @@ export function retentionChart(columns: readonly string[], cohorts: readonly Cha
     spec: {
       $schema: SCHEMA,
       description: 'active rate of the members who signed up in each month, by months since signup (retention.csv)',
-      data: csvData(RETENTION_FILE, columns),
+      data: csvData(RETENTION_FILE, source),
       transform: [
-        ...cohortText,
+        ...cohortFields(source),
         ...lookupCohorts(cohorts),
         toNumber('months_since_signup'),
         { filter: `datum.months_since_signup_value <= ${RETENTION_MONTHS} && datum.signup_month >= '${oldestSignupMonth}' && datum.active_rate !== ''` },

@@ -5,13 +5,14 @@
 import { AMOUNTS_FILE, EVENTS_FILE, SUMMARY_FILE } from '../report/columns.js';
 import {
   CHART_CONFIG,
-  COHORT_KEY,
+  cohortFields,
   SCHEMA,
   csvData,
   lookupCohorts,
   toNumber,
   tooltipOf,
-  unguard,
+  unguarded,
+  type ChartSource,
   type ChartCohort,
   type ChartDefinition,
 } from './chart-parts.js';
@@ -39,13 +40,12 @@ export const STICKINESS = [
 ] as const;
 
 const cohortAxis = { field: 'cohort_label', type: 'nominal' as const, title: null, sort: { field: 'rank', op: 'min' as const, order: 'ascending' as const } };
-const cohortText = [unguard('cohort_id'), unguard('cohort_name'), COHORT_KEY];
 
 function choice(field: string, options: ReadonlyArray<{ column: string; label: string }>): string {
   return options.reduceRight((rest, o) => `datum.${field} === '${o.column}' ? '${o.label}' : ${rest}`, `datum.${field}`);
 }
 
-export function activeRateChart(summaryColumns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+export function activeRateChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name: 'active-rate',
     title: 'Active rate by cohort',
@@ -53,8 +53,8 @@ export function activeRateChart(summaryColumns: readonly string[], cohorts: read
     spec: {
       $schema: SCHEMA,
       description: 'active_members / members per cohort (cohort_summary.csv)',
-      data: csvData(SUMMARY_FILE, summaryColumns),
-      transform: [...cohortText, ...lookupCohorts(cohorts), { filter: "datum.active_rate !== ''" }, toNumber('active_rate')],
+      data: csvData(SUMMARY_FILE, source),
+      transform: [...cohortFields(source), ...lookupCohorts(cohorts), { filter: "datum.active_rate !== ''" }, toNumber('active_rate')],
       width: BAR_WIDTH,
       height: { step: STEP },
       mark: { type: 'bar', color: '#2563eb' },
@@ -68,7 +68,7 @@ export function activeRateChart(summaryColumns: readonly string[], cohorts: read
   };
 }
 
-export function lifecycleChart(summaryColumns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+export function lifecycleChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name: 'lifecycle',
     title: 'Lifecycle per cohort (dormant below zero)',
@@ -76,9 +76,9 @@ export function lifecycleChart(summaryColumns: readonly string[], cohorts: reado
     spec: {
       $schema: SCHEMA,
       description: 'new, returning and resurrecting members stacked right of zero, dormant left of it (cohort_summary.csv)',
-      data: csvData(SUMMARY_FILE, summaryColumns),
+      data: csvData(SUMMARY_FILE, source),
       transform: [
-        ...cohortText,
+        ...cohortFields(source),
         ...lookupCohorts(cohorts),
         { fold: LIFECYCLE.map((l) => l.column), as: ['column', 'count'] },
         { filter: "datum.count !== ''" },
@@ -106,7 +106,7 @@ export function lifecycleChart(summaryColumns: readonly string[], cohorts: reado
   };
 }
 
-export function stickinessChart(summaryColumns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+export function stickinessChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name: 'stickiness',
     title: 'Stickiness: active members by days active in the month',
@@ -114,9 +114,9 @@ export function stickinessChart(summaryColumns: readonly string[], cohorts: read
     spec: {
       $schema: SCHEMA,
       description: 'share of each cohort\'s active members by the number of days they were active (cohort_summary.csv)',
-      data: csvData(SUMMARY_FILE, summaryColumns),
+      data: csvData(SUMMARY_FILE, source),
       transform: [
-        ...cohortText,
+        ...cohortFields(source),
         ...lookupCohorts(cohorts),
         { fold: STICKINESS.map((s) => s.column), as: ['column', 'count'] },
         { calculate: choice('column', STICKINESS), as: 'days_active' },
@@ -144,7 +144,7 @@ export function stickinessChart(summaryColumns: readonly string[], cohorts: read
   };
 }
 
-export function topEventsChart(eventColumns: readonly string[], cohorts: readonly ChartCohort[]): ChartDefinition {
+export function topEventsChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name: 'top-events',
     title: `Top ${TOP_EVENTS} events per cohort`,
@@ -152,10 +152,10 @@ export function topEventsChart(eventColumns: readonly string[], cohorts: readonl
     spec: {
       $schema: SCHEMA,
       description: `each cohort's ${TOP_EVENTS} event names with the most events in the month (cohort_events.csv)`,
-      data: csvData(EVENTS_FILE, eventColumns),
+      data: csvData(EVENTS_FILE, source),
       transform: [
-        ...cohortText,
-        unguard('event_name'),
+        ...cohortFields(source),
+        ...unguarded(source, ['event_name']),
         ...lookupCohorts(cohorts),
         toNumber('events'),
         // The file's order within a cohort (events descending, then name) is the ranking.
@@ -184,9 +184,9 @@ export function topEventsChart(eventColumns: readonly string[], cohorts: readonl
  * Amounts per cohort in each currency's major unit, one panel per currency (their scales differ),
  * stacked by event name and metadata key.
  */
-export function amountsChart(amountColumns: readonly string[], cohorts: readonly ChartCohort[], currencies: readonly string[]): ChartDefinition {
+export function amountsChart(source: ChartSource, cohorts: readonly ChartCohort[], currencies: readonly string[]): ChartDefinition {
   // Files written before amount_major existed: the same Intl rule, as a lookup the spec carries.
-  const majorUnits = amountColumns.includes('amount_major')
+  const majorUnits = source.columns.includes('amount_major')
     ? []
     : [
         { lookup: 'currency', from: { data: { values: currencies.map((currency) => ({ currency, digits: currencyFractionDigits(currency) })) }, key: 'currency', fields: ['digits'] } },
@@ -199,12 +199,10 @@ export function amountsChart(amountColumns: readonly string[], cohorts: readonly
     spec: {
       $schema: SCHEMA,
       description: 'sum of monetary amounts per cohort, in the currency\'s major unit, by event name and metadata key (cohort_amounts.csv)',
-      data: csvData(AMOUNTS_FILE, amountColumns),
+      data: csvData(AMOUNTS_FILE, source),
       transform: [
-        ...cohortText,
-        unguard('event_name'),
-        unguard('metadata_key'),
-        unguard('currency'),
+        ...cohortFields(source),
+        ...unguarded(source, ['event_name', 'metadata_key', 'currency']),
         ...lookupCohorts(cohorts),
         ...majorUnits,
         { filter: "datum.amount_major !== ''" },

@@ -12,7 +12,7 @@ import { listMonthReports } from '../report/read-month-reports.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
 import { isCode } from '../report/sync-path.js';
 import { compareText } from '../report/compare-text.js';
-import { unguardFormula } from '../report/guard-formula.js';
+import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { CHARTS_DIR, drawCharts } from './draw-charts.js';
 import { escapeHtml } from './escape-html.js';
@@ -50,8 +50,15 @@ function latestRows(records: readonly CsvRecord[]): CsvRecord[] {
   return [...latest.values()];
 }
 
+export interface IndexPageOptions {
+  /** Whether trends.csv and retention.csv carry the formula guard on workspace text (default true). */
+  formulaGuard?: boolean;
+}
+
 /** @example const path = await writeIndexPage('reports'); // reports/index.html */
-export async function writeIndexPage(outDir: string): Promise<string> {
+export async function writeIndexPage(outDir: string, options: IndexPageOptions = {}): Promise<string> {
+  const guarded = options.formulaGuard ?? true;
+  const text = readText(guarded);
   const months = await listMonthReports(outDir);
   const trends = (await readOptional(join(outDir, TRENDS_FILE), TRENDS_FILE, ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate'])) ?? {
     columns: [],
@@ -60,7 +67,7 @@ export async function writeIndexPage(outDir: string): Promise<string> {
   const retention = await readOptional(join(outDir, RETENTION_FILE), RETENTION_FILE, RETENTION_COLUMNS);
   // Latest rows in file order (cohort_type, cohort_id), so ties rank as in the month pages.
   const latest = latestRows(trends.records);
-  const ranked = rankCohorts(latest, TREND_CHART_COHORTS);
+  const ranked = rankCohorts(latest, TREND_CHART_COHORTS, guarded);
   const trendCohorts = ranked.filter((c) => c.charted);
   const heatCohorts = ranked.slice(0, RETENTION_CHART_COHORTS);
   const latestMonth = months.at(-1)?.month;
@@ -78,24 +85,24 @@ export async function writeIndexPage(outDir: string): Promise<string> {
     const hasTrends = trendCohorts.some((c) => (c.record.active_rate ?? '') !== '');
     const drawn = await drawCharts(tmp, [
       {
-        definition: activeMembersChart(trends.columns, trendCohorts),
+        definition: activeMembersChart({ columns: trends.columns, guarded }, trendCohorts),
         records: trends.records,
         emptyNote: trendCohorts.length > 0 ? null : 'No month has been written yet.',
         caption: 'Members active in each month (at least one event).',
       },
       {
-        definition: activeRateTrendChart(trends.columns, trendCohorts),
+        definition: activeRateTrendChart({ columns: trends.columns, guarded }, trendCohorts),
         records: trends.records,
         emptyNote: hasTrends ? null : 'No cohort has members yet.',
         caption: 'active_members / members in each month.',
       },
       {
-        definition: retentionChart(retention?.columns ?? [...RETENTION_COLUMNS], heatCohorts, oldestSignup),
+        definition: retentionChart({ columns: retention?.columns ?? RETENTION_COLUMNS, guarded }, heatCohorts, oldestSignup),
         records: retention?.records ?? [],
         emptyNote:
           retention === null
             ? `No retention data yet: ${RETENTION_FILE} is written beside trends.csv by versions that report cohort retention; rerun a month to build it.`
-            : retention.records.some((r) => heatKeys.has(`${r.cohort_type}:${unguardFormula(r.cohort_id ?? '')}`))
+            : retention.records.some((r) => heatKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`))
               ? null
               : `${RETENTION_FILE} holds no rows for these cohorts yet.`,
         caption: `Active rate of each signup month's members, by months since signup (0 to ${RETENTION_MONTHS}, signup months from ${oldestSignup}); each month's run adds one diagonal. Shown for the ${RETENTION_CHART_COHORTS} cohorts with the most members.`,

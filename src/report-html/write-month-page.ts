@@ -7,14 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AMOUNTS_FILE, EVENTS_FILE, SUMMARY_FILE } from '../report/columns.js';
-import { unguardFormula } from '../report/guard-formula.js';
 import {
   WARNING_MEMBERS_MISSING,
   WARNING_MONTH_BEYOND_RETENTION,
   WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
   type ReportWarning,
 } from '../report/manifest.js';
-import { csvRecords, type CsvRecord } from './csv-records.js';
+import { readText } from './chart-parts.js';
+import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { drawCharts } from './draw-charts.js';
 import { escapeHtml } from './escape-html.js';
 import { INDEX_FILE } from './index-file.js';
@@ -34,6 +34,8 @@ export interface MonthPageFacts {
   /** Window bounds as the manifest writes them. */
   window: { start: string; end: string };
   warnings: readonly ReportWarning[];
+  /** Whether the CSVs' workspace text carries the formula guard, to be undone on the page. */
+  formulaGuard: boolean;
 }
 
 const WARNING_TEXT: Record<string, string> = {
@@ -50,19 +52,19 @@ const TABLE_COLUMNS = [
   ...LIFECYCLE.map((l) => ({ column: l.column, title: l.label })),
 ];
 
-async function readTable(dir: string, file: string, required: readonly string[]): Promise<{ columns: string[]; records: CsvRecord[] }> {
+async function readTable(dir: string, file: string, required: readonly string[]): Promise<CsvTable> {
   return csvRecords(await readFile(join(dir, file), 'utf8'), file, required);
 }
 
-function headlineTable(ranked: ReturnType<typeof rankCohorts>): string {
+function headlineTable(ranked: ReturnType<typeof rankCohorts>, text: (cell: string | undefined) => string): string {
   const head = `<tr><th class="num">#</th><th>cohort</th><th>type</th><th>id</th>${TABLE_COLUMNS.map((c) => `<th class="num">${escapeHtml(c.title)}</th>`).join('')}</tr>`;
   const rows = ranked.map(({ record, rank, charted }) => {
     const cells = TABLE_COLUMNS.map((c) => `<td class="num" data-column="${c.column}">${escapeHtml(record[c.column] ?? '')}</td>`).join('');
     return (
       `<tr${charted ? ' class="charted"' : ''}><td class="num" data-column="rank">${rank}</td>` +
-      `<td class="text" data-column="cohort_name">${escapeHtml(unguardFormula(record.cohort_name ?? ''))}</td>` +
+      `<td class="text" data-column="cohort_name">${escapeHtml(text(record.cohort_name))}</td>` +
       `<td data-column="cohort_type">${escapeHtml(record.cohort_type ?? '')}</td>` +
-      `<td class="text" data-column="cohort_id">${escapeHtml(unguardFormula(record.cohort_id ?? ''))}</td>${cells}</tr>`
+      `<td class="text" data-column="cohort_id">${escapeHtml(text(record.cohort_id))}</td>${cells}</tr>`
     );
   });
   return `<table id="cohorts">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
@@ -70,47 +72,49 @@ function headlineTable(ranked: ReturnType<typeof rankCohorts>): string {
 
 /**
  * @example
- * const files = await writeMonthPage(tmpDir, { month: '2026-10', timeZone: 'UTC', window, warnings: [] });
+ * const files = await writeMonthPage(tmpDir, { month: '2026-10', timeZone: 'UTC', window, warnings: [], formulaGuard: true });
  */
 export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promise<Array<{ name: string; bytes: number; sha256: string }>> {
   const summary = await readTable(dir, SUMMARY_FILE, ['cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate', 'events_per_active']);
   const events = await readTable(dir, EVENTS_FILE, ['cohort_type', 'cohort_id', 'event_name', 'events']);
   const amounts = await readTable(dir, AMOUNTS_FILE, ['cohort_type', 'cohort_id', 'currency', 'amount']);
-  const ranked = rankCohorts(summary.records, MONTH_CHART_COHORTS);
+  const guarded = facts.formulaGuard;
+  const text = readText(guarded);
+  const ranked = rankCohorts(summary.records, MONTH_CHART_COHORTS, guarded);
   const charted = ranked.filter((c) => c.charted);
   const chartedKeys = new Set(charted.map((c) => c.cohort_key));
-  const inCharts = (r: CsvRecord): boolean => chartedKeys.has(`${r.cohort_type}:${unguardFormula(r.cohort_id ?? '')}`);
+  const inCharts = (r: CsvRecord): boolean => chartedKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`);
   const lifecycleKnown = charted.some((c) => LIFECYCLE.some((l) => (c.record[l.column] ?? '') !== ''));
   const anyActive = charted.some((c) => STICKINESS.some((s) => Number(c.record[s.column]) > 0));
   const withMembers = charted.some((c) => (c.record.active_rate ?? '') !== '');
 
   const drawn = await drawCharts(dir, [
     {
-      definition: activeRateChart(summary.columns, charted),
+      definition: activeRateChart({ columns: summary.columns, guarded }, charted),
       records: summary.records,
       emptyNote: withMembers ? null : 'No cohort has members this month.',
       caption: 'active_members / members of each cohort.',
     },
     {
-      definition: lifecycleChart(summary.columns, charted),
+      definition: lifecycleChart({ columns: summary.columns, guarded }, charted),
       records: summary.records,
       emptyNote: lifecycleKnown ? null : 'Lifecycle needs the previous month, which is beyond the 90 days of events Intercom lists: its columns are empty.',
       caption: 'PostHog lifecycle with a calendar month as the interval: new + returning + resurrecting = active members, right of zero; dormant (active last month, not this one) left of zero.',
     },
     {
-      definition: stickinessChart(summary.columns, charted),
+      definition: stickinessChart({ columns: summary.columns, guarded }, charted),
       records: summary.records,
       emptyNote: anyActive ? null : 'No member was active this month.',
       caption: 'Each bar is a cohort\'s active members (100%), split by the number of distinct days in the month they were active.',
     },
     {
-      definition: topEventsChart(events.columns, charted),
+      definition: topEventsChart({ columns: events.columns, guarded }, charted),
       records: events.records,
       emptyNote: events.records.some(inCharts) ? null : 'No events this month.',
       caption: `The ${TOP_EVENTS} event names with the most events in each cohort; each panel has its own scale.`,
     },
     {
-      definition: amountsChart(amounts.columns, charted, [...new Set(amounts.records.map((r) => unguardFormula(r.currency ?? '')))].sort()),
+      definition: amountsChart({ columns: amounts.columns, guarded }, charted, [...new Set(amounts.records.map((r) => text(r.currency)))].sort()),
       records: amounts.records,
       emptyNote: amounts.records.some(inCharts) ? null : 'No monetary amounts (metadata with an integer amount and a currency) this month.',
       caption: 'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency.',
@@ -131,7 +135,7 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
     ...warnings,
     `<p class="note">${escapeHtml(rule)}</p>`,
     ...drawn.sections,
-    `<section id="table">\n<h2>Cohorts</h2>\n<p class="meta">Every cohort, by members. Values as in ${SUMMARY_FILE}; an empty cell is a ratio with a zero denominator or a figure that needs the previous month.</p>\n${headlineTable(ranked)}\n</section>`,
+    `<section id="table">\n<h2>Cohorts</h2>\n<p class="meta">Every cohort, by members. Values as in ${SUMMARY_FILE}; an empty cell is a ratio with a zero denominator or a figure that needs the previous month.</p>\n${headlineTable(ranked, text)}\n</section>`,
   ].join('\n');
   const page = renderPage({ title: `Cohort report ${facts.month}`, body });
   return [{ name: MONTH_PAGE_FILE, ...(await writeTextFile(join(dir, MONTH_PAGE_FILE), page)) }, ...drawn.files];

@@ -166,7 +166,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
     });
     files.push({ name: AMOUNTS_FILE, ...amounts });
     const windowIso = { start: formatIsoInZone(window.startSec, timeZone), end: formatIsoInZone(window.endSec, timeZone) };
-    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings })));
+    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings, formulaGuard: true })));
 
     const t = options.totals;
     const manifest: MonthManifest = {

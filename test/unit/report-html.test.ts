@@ -35,11 +35,16 @@ describe('rankCohorts', () => {
       { cohort_type: 'segment', cohort_id: 'b', cohort_name: "'=B", members: '9' },
       { cohort_type: 'tag', cohort_id: '1', cohort_name: 'A', members: '5' },
     ];
-    expect(rankCohorts(rows, 2).map((c) => [c.cohort_key, c.rank, c.cohort_label, c.charted])).toEqual([
+    expect(rankCohorts(rows, 2, true).map((c) => [c.cohort_key, c.rank, c.cohort_label, c.charted])).toEqual([
       ['segment:b', 1, '1. =B', true],
       ['segment:a', 2, '2. A', true],
       ['tag:1', 3, '3. A', false],
     ]);
+  });
+
+  it('keeps text as the file holds it when the files carry no formula guard', () => {
+    const rows = [{ cohort_type: 'segment', cohort_id: "'=b", cohort_name: "'=B", members: '9' }];
+    expect(rankCohorts(rows, 1, false).map((c) => [c.cohort_key, c.cohort_label])).toEqual([["segment:'=b", "1. '=B"]]);
   });
 });
 
