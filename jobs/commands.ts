@@ -3,6 +3,7 @@
  * Each builds its own Redis connections from config and closes them before returning its exit code.
  * Workers read INTERCOM_TOKEN from their own environment; nothing secret is ever put in a job.
  */
+import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../src/config.js';
@@ -12,6 +13,7 @@ import { loadConfigFromFlags, monthArgs } from '../src/commands/shared-flags.js'
 import { createLogger } from '../src/logger.js';
 import { createMetrics, startMetricsServer, type CohortMetrics, type MetricsServer } from '../src/metrics/index.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
+import { INDEX_FILE, MONTH_PAGE_FILE, pageUrl } from '../src/report-html/index.js';
 import { connectRedis } from './connect-redis.js';
 import { enqueueRun } from './enqueue-run.js';
 import { asRunProgress, formatProgress } from './format-progress.js';
@@ -155,7 +157,8 @@ async function waitForRun(queue: Queue, redis: ReturnType<typeof connectRedis>, 
         return 1;
       }
       const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
-      for (const dir of dirs) process.stdout.write(`wrote ${dir}\n`);
+      for (const dir of dirs) process.stdout.write(`wrote ${dir}\npage ${pageUrl(dir, MONTH_PAGE_FILE)}\n`);
+      if (dirs[0] !== undefined) process.stdout.write(`open ${pageUrl(dirname(dirs[0]), INDEX_FILE)}\n`);
       return 0;
     }
     await sleep(1_000);
