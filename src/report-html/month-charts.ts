@@ -163,13 +163,13 @@ export function topEventsChart(source: ChartSource, cohorts: readonly ChartCohor
         { filter: `datum.event_rank <= ${TOP_EVENTS}` },
       ],
       facet: { field: 'cohort_label', type: 'nominal', title: null, sort: { field: 'rank', op: 'min', order: 'ascending' } },
-      columns: 4,
+      columns: 3,
       spec: {
-        width: 200,
+        width: 220,
         height: { step: 14 },
         mark: { type: 'bar', color: '#0891b2' },
         encoding: {
-          y: { field: 'event_name', type: 'nominal', title: null, sort: { field: 'event_rank', op: 'min', order: 'ascending' }, axis: { labelLimit: 90 } },
+          y: { field: 'event_name', type: 'nominal', title: null, sort: { field: 'event_rank', op: 'min', order: 'ascending' }, axis: { labelLimit: 130 } },
           x: { field: 'events_value', type: 'quantitative', title: 'events' },
           tooltip: tooltipOf(['cohort_name', 'event_name', 'events', 'members', 'member_share']),
         },
