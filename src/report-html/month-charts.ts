@@ -41,9 +41,21 @@ export const STICKINESS = [
 
 const cohortAxis = { field: 'cohort_label', type: 'nominal' as const, title: null, sort: { field: 'rank', op: 'min' as const, order: 'ascending' as const } };
 
-function choice(field: string, options: ReadonlyArray<{ column: string; label: string }>): string {
-  return options.reduceRight((rest, o) => `datum.${field} === '${o.column}' ? '${o.label}' : ${rest}`, `datum.${field}`);
+/**
+ * The summary columns `options` folded into one row per cohort and column: `column` (its name),
+ * `count` (the cell's text), `labelAs` (its label) and `column_order` (stacking order).
+ */
+function foldColumns(options: ReadonlyArray<{ column: string; label: string }>, labelAs: string): object[] {
+  const label = options.reduceRight((rest, o) => `datum.column === '${o.column}' ? '${o.label}' : ${rest}`, 'datum.column');
+  return [
+    { fold: options.map((o) => o.column), as: ['column', 'count'] },
+    { calculate: label, as: labelAs },
+    { calculate: `indexof(${JSON.stringify(options.map((o) => o.column))}, datum.column)`, as: 'column_order' },
+  ];
 }
+
+/** A folded bar's tooltip: the cohort, the CSV column and its cell. */
+const FOLDED_TOOLTIP = tooltipOf(['cohort_name', 'column', 'count']);
 
 export function activeRateChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
@@ -80,11 +92,9 @@ export function lifecycleChart(source: ChartSource, cohorts: readonly ChartCohor
       transform: [
         ...cohortFields(source),
         ...lookupCohorts(cohorts),
-        { fold: LIFECYCLE.map((l) => l.column), as: ['column', 'count'] },
+        ...foldColumns(LIFECYCLE, 'status'),
         { filter: "datum.count !== ''" },
-        { calculate: choice('column', LIFECYCLE), as: 'status' },
         { calculate: `(datum.column === 'lifecycle_dormant' ? -1 : 1) * toNumber(datum.count)`, as: 'signed_count' },
-        { calculate: `indexof(${JSON.stringify(LIFECYCLE.map((l) => l.column))}, datum.column)`, as: 'status_order' },
       ],
       width: BAR_WIDTH,
       height: { step: STEP },
@@ -98,8 +108,8 @@ export function lifecycleChart(source: ChartSource, cohorts: readonly ChartCohor
           title: null,
           scale: { domain: LIFECYCLE.map((l) => l.label), range: LIFECYCLE.map((l) => l.color) },
         },
-        order: { field: 'status_order', type: 'quantitative' },
-        tooltip: [...tooltipOf(['cohort_name']), { field: 'column', type: 'nominal', title: 'column' }, { field: 'count', type: 'nominal', title: 'count' }],
+        order: { field: 'column_order', type: 'quantitative' },
+        tooltip: FOLDED_TOOLTIP,
       },
       config: CHART_CONFIG,
     },
@@ -118,11 +128,9 @@ export function stickinessChart(source: ChartSource, cohorts: readonly ChartCoho
       transform: [
         ...cohortFields(source),
         ...lookupCohorts(cohorts),
-        { fold: STICKINESS.map((s) => s.column), as: ['column', 'count'] },
-        { calculate: choice('column', STICKINESS), as: 'days_active' },
+        ...foldColumns(STICKINESS, 'days_active'),
         toNumber('count'),
         { filter: 'datum.count_value > 0' },
-        { calculate: `indexof(${JSON.stringify(STICKINESS.map((s) => s.column))}, datum.column)`, as: 'bucket_order' },
       ],
       width: BAR_WIDTH,
       height: { step: STEP },
@@ -136,8 +144,8 @@ export function stickinessChart(source: ChartSource, cohorts: readonly ChartCoho
           title: 'days active',
           scale: { domain: STICKINESS.map((s) => s.label), scheme: 'blues' },
         },
-        order: { field: 'bucket_order', type: 'quantitative' },
-        tooltip: [...tooltipOf(['cohort_name']), { field: 'column', type: 'nominal', title: 'column' }, { field: 'count', type: 'nominal', title: 'count' }],
+        order: { field: 'column_order', type: 'quantitative' },
+        tooltip: FOLDED_TOOLTIP,
       },
       config: CHART_CONFIG,
     },

@@ -88,21 +88,22 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
   const anyActive = charted.some((c) => STICKINESS.some((s) => Number(c.record[s.column]) > 0));
   const withMembers = charted.some((c) => (c.record.active_rate ?? '') !== '');
 
+  const fromSummary = { columns: summary.columns, guarded };
   const drawn = await drawCharts(dir, [
     {
-      definition: activeRateChart({ columns: summary.columns, guarded }, charted),
+      definition: activeRateChart(fromSummary, charted),
       records: summary.records,
       emptyNote: withMembers ? null : 'No cohort has members this month.',
       caption: 'active_members / members of each cohort.',
     },
     {
-      definition: lifecycleChart({ columns: summary.columns, guarded }, charted),
+      definition: lifecycleChart(fromSummary, charted),
       records: summary.records,
       emptyNote: lifecycleKnown ? null : 'Lifecycle needs the previous month, which is beyond the 90 days of events Intercom lists: its columns are empty.',
       caption: 'PostHog lifecycle with a calendar month as the interval: new + returning + resurrecting = active members, right of zero; dormant (active last month, not this one) left of zero.',
     },
     {
-      definition: stickinessChart({ columns: summary.columns, guarded }, charted),
+      definition: stickinessChart(fromSummary, charted),
       records: summary.records,
       emptyNote: anyActive ? null : 'No member was active this month.',
       caption: 'Each bar is a cohort\'s active members (100%), split by the number of distinct days in the month they were active.',
