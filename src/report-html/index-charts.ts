@@ -24,7 +24,6 @@ export const RETENTION_COLUMNS = [
 /** Months since signup drawn in the heatmap: 0 to this, and signup months no older than the latest month minus it. */
 export const RETENTION_MONTHS = 11;
 
-
 function trendLines(name: string, title: string, field: 'active_members' | 'active_rate', source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name,
