@@ -84,6 +84,10 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
   const charted = ranked.filter((c) => c.charted);
   const chartedKeys = new Set(charted.map((c) => c.cohort_key));
   const inCharts = (r: CsvRecord): boolean => chartedKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`);
+  // The specs keep only the charted cohorts' rows themselves; handing them only those rows draws the
+  // same chart without copying every row of a large cohort_events.csv into vega.
+  const chartedEvents = events.records.filter(inCharts);
+  const chartedAmounts = amounts.records.filter(inCharts);
   const lifecycleKnown = charted.some((c) => LIFECYCLE.some((l) => (c.record[l.column] ?? '') !== ''));
   const anyActive = charted.some((c) => STICKINESS.some((s) => Number(c.record[s.column]) > 0));
   const withMembers = charted.some((c) => (c.record.active_rate ?? '') !== '');
@@ -110,14 +114,14 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
     },
     {
       definition: topEventsChart({ columns: events.columns, guarded }, charted),
-      records: events.records,
-      emptyNote: events.records.some(inCharts) ? null : 'No events this month.',
+      records: chartedEvents,
+      emptyNote: chartedEvents.length > 0 ? null : 'No events this month.',
       caption: `The ${TOP_EVENTS} event names with the most events in each cohort; each panel has its own scale.`,
     },
     {
       definition: amountsChart({ columns: amounts.columns, guarded }, charted, [...new Set(amounts.records.map((r) => text(r.currency)))].sort()),
-      records: amounts.records,
-      emptyNote: amounts.records.some(inCharts) ? null : 'No monetary amounts (metadata with an integer amount and a currency) this month.',
+      records: chartedAmounts,
+      emptyNote: chartedAmounts.length > 0 ? null : 'No monetary amounts (metadata with an integer amount and a currency) this month.',
       caption: 'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency.',
     },
   ]);
