@@ -104,6 +104,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     requests,
     generatedAt: new Date(),
     timing: { duration_ms: Date.now() - job.timestamp },
+    output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
   });
   const progress = await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId);
   await job.updateProgress({ ...progress });

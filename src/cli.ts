@@ -32,6 +32,7 @@ Options (run, worker, enqueue, schedule, status):
   --config FILE        JSON overriding config/default.json
   --out DIR            output folder (default ./reports): DIR/YYYY-MM/ and DIR/trends.csv
   --timezone ZONE      report time zone (IANA), default UTC
+  --format LIST        (run, worker) csv (default) or csv,parquet
   --allow-partial      accept a month whose start is past the 90-day event window
   --sandbox            (run) start the built-in sandbox workspace on a free loopback port and use it
   --sandbox-contacts N (run --sandbox) size of the sandbox workspace, default 2000
@@ -60,6 +61,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     'sandbox-seed': { type: 'string' },
     'sandbox-rate-limit': { type: 'string' },
     concurrency: { type: 'string' },
+    format: { type: 'string' },
   },
   sandbox: {
     port: { type: 'string' },
@@ -69,7 +71,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     help: { type: 'boolean', short: 'h' },
   },
   schedule: { ...COMMON },
-  worker: { ...COMMON, concurrency: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' } },
+  worker: { ...COMMON, format: { type: 'string' }, concurrency: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' } },
   enqueue: {
     ...COMMON,
     month: { type: 'string' },

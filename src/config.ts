@@ -9,6 +9,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import defaults from '../config/default.json' with { type: 'json' };
 import { resolveBaseUrl } from './intercom/resolve-base-url.js';
+import { REPORT_FORMATS } from './report-files/report-formats.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -66,6 +67,11 @@ const schema = z.strictObject({
   report: z.strictObject({
     timezone: timeZone,
     outDir: z.string().min(1),
+    formats: z
+      .array(z.enum(REPORT_FORMATS))
+      .refine((formats) => formats.includes('csv'), { message: 'must include "csv" (trends and retention are rebuilt from the CSVs)' })
+      .refine((formats) => new Set(formats).size === formats.length, { message: 'lists a format twice' }),
+    formulaGuard: z.boolean(),
   }),
   cohorts: z.strictObject({
     segments: z.boolean(),
@@ -101,6 +107,7 @@ const FIX_HINTS: Record<string, string> = {
   'rateLimit.allowancePerWindow': 'set the requests your app may make per window (Intercom: 10,000/min ≈ 1666 per 10 s)',
   'rateLimit.share': 'a number in (0, 1], e.g. 0.9 to leave 10% for other integrations',
   'intercom.perPage': 'Intercom allows 1 to 150 contacts per search page',
+  'report.formats': 'write ["csv"] or ["csv", "parquet"] (or --format csv,parquet)',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -232,7 +239,8 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         }
         continue;
       }
-      const hint = FIX_HINTS[field] ?? (issue.code === 'invalid_type' ? `write a ${issue.expected}, as in config/default.json` : undefined);
+      // An item of a list (report.formats.1) takes the list's hint.
+      const hint = FIX_HINTS[field] ?? FIX_HINTS[field.replace(/\.\d+$/, '')] ?? (issue.code === 'invalid_type' ? `write a ${issue.expected}, as in config/default.json` : undefined);
       problems.push({ field, message: issue.message, ...(hint ? { fix: hint } : {}) });
     }
   }

@@ -101,6 +101,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       generatedAt: new Date(),
       // The same figures a worker exports to Prometheus, so a single-process run is as observable.
       timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
+      output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
     });
     await store.clear();
     for (const w of written) {
@@ -110,7 +111,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
           `page ${pageUrl(w.dir, MONTH_PAGE_FILE)}\n`,
       );
     }
-    process.stdout.write(`wrote ${join(config.report.outDir, 'trends.csv')}\n`);
+    process.stdout.write(`wrote ${join(config.report.outDir, 'trends.csv')}, retention.csv and datapackage.json\n`);
     // Last, so a person (or a script taking the last line) finds the page that links every month.
     process.stdout.write(`open ${pageUrl(config.report.outDir, INDEX_FILE)}\n`);
     log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');

@@ -17,10 +17,12 @@ export function monthArgs(flags: ParsedFlags): { from: string; to?: string } {
 }
 
 /** Flags that override configuration fields, as field path → value. */
-export function configFlags(flags: ParsedFlags): Record<string, string | undefined> {
+export function configFlags(flags: ParsedFlags): Record<string, string | string[] | undefined> {
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {
     'report.outDir': str(flags.out),
+    // --format csv,parquet: the same list report.formats takes, validated with it.
+    'report.formats': str(flags.format)?.split(',').map((f) => f.trim()),
     'report.timezone': str(flags.timezone),
     'log.level': str(flags['log-level']),
   };

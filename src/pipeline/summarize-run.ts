@@ -1,6 +1,6 @@
 import type { Cohort } from '../intercom/types.js';
 import { addMember, createCohortAccumulator, finishCohort } from '../report/cohort-accumulator.js';
-import type { CohortAmountRow, CohortEventRow, CohortSummaryRow } from '../report/columns.js';
+import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/compare-text.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import type { RunPlan } from './plan-run.js';
@@ -11,6 +11,7 @@ export interface MonthRows {
   summary: CohortSummaryRow[];
   events: CohortEventRow[];
   amounts: CohortAmountRow[];
+  retention: CohortRetentionRow[];
 }
 
 export interface RunSummary {
@@ -27,12 +28,13 @@ export interface RunSummary {
 
 /**
  * Turns the collected store into every month's rows: one pass over each cohort's members feeds the
- * accumulators of all the run's months at once, so a backfill reads the store once per cohort.
+ * accumulators of all the run's months at once, so a backfill reads the store once per cohort (and
+ * each contact's events, fetched once, feed every month's cohort_retention rows).
  */
 export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
   const cohorts = await store.loadCohorts();
   if (cohorts === null) throw new Error('summarizeRun: the run has no cohorts recorded; collect it first');
-  const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [] }));
+  const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
   let members = 0;
   const missing = new Set<string>();
   const counted = new Set<string>();
@@ -67,6 +69,7 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
       out.summary.push(rows.summary);
       out.events.push(...rows.events);
       out.amounts.push(...rows.amounts);
+      out.retention.push(...rows.retention);
     });
   }
   return { months, cohorts: cohorts.length, members, uniqueContacts: counted.size, eventsFetched, membersMissing: missing.size };

@@ -8,6 +8,9 @@ import {
 } from '../report/manifest.js';
 import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
 import { writeTrends } from '../report/write-trends.js';
+import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
+import { writeDataPackage } from '../report-files/write-data-package.js';
+import { writeRetentionHistory } from '../report-files/write-retention-history.js';
 import { writeIndexPage } from '../report-html/write-index-page.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
@@ -23,15 +26,18 @@ export interface WriteRunReportsInput {
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
   timing?: Record<string, string | number>;
+  /** report.formats and report.formulaGuard; default CSV only, guarded. */
+  output?: TableWriteOptions;
 }
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically (CSVs and their page), then rebuild trends.csv and
- * index.html from every complete month.
+ * month's rows, write each month folder atomically (tables and their page), then rebuild trends.csv,
+ * retention.csv, datapackage.json and index.html from every complete month.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
+  const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
   const summary = await summarizeRun(input.store, plan);
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
@@ -59,11 +65,14 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
           retries: input.requests.retries,
         },
         warnings,
-        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts },
+        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts, retention: rows.retention },
+        output,
       }),
     );
   }
-  await writeTrends(input.outDir);
-  await writeIndexPage(input.outDir);
+  const trends = await writeTrends(input.outDir, output);
+  const retention = await writeRetentionHistory(input.outDir, output);
+  await writeDataPackage(input.outDir, { rootFiles: [...trends.files, ...retention.files], formulaGuard: output.formulaGuard });
+  await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
   return written;
 }

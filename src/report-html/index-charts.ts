@@ -2,24 +2,9 @@
  * The charts of the index page: headline figures per cohort across months (trends.csv) and the
  * retention triangle (retention.csv, columns as METRICS.md defines them).
  */
-import { TRENDS_FILE } from '../report/columns.js';
+import { RETENTION_HISTORY_FILE, TRENDS_FILE } from '../report/columns.js';
+import { addMonths } from '../report/months.js';
 import { CHART_CONFIG, SCHEMA, cohortFields, csvData, lookupCohorts, toNumber, tooltipOf, type ChartCohort, type ChartDefinition, type ChartSource } from './chart-parts.js';
-
-export const RETENTION_FILE = 'retention.csv';
-
-/** The retention columns the heatmap reads (METRICS.md, retention.csv). */
-export const RETENTION_COLUMNS = [
-  'month',
-  'cohort_type',
-  'cohort_id',
-  'cohort_name',
-  'signup_month',
-  'months_since_signup',
-  'members',
-  'active_members',
-  'active_rate',
-  'events',
-] as const;
 
 /** Months since signup drawn in the heatmap: 0 to this, and signup months no older than the latest month minus it. */
 export const RETENTION_MONTHS = 11;
@@ -63,15 +48,17 @@ export const activeRateTrendChart = (source: ChartSource, cohorts: readonly Char
  * One heatmap per cohort: rows are signup months, columns months since signup, colour the active
  * rate; each cell as retention.csv has it (the members as that month's run saw them).
  */
-export function retentionChart(source: ChartSource, cohorts: readonly ChartCohort[], oldestSignupMonth: string): ChartDefinition {
+export function retentionChart(source: ChartSource, cohorts: readonly ChartCohort[], latestMonth: string): ChartDefinition {
+  const signupMonths = Array.from({ length: RETENTION_MONTHS + 1 }, (_, i) => addMonths(latestMonth, i - RETENTION_MONTHS));
+  const oldestSignupMonth = signupMonths[0]!;
   return {
     name: 'retention',
     title: 'Retention by signup month',
-    file: RETENTION_FILE,
+    file: RETENTION_HISTORY_FILE,
     spec: {
       $schema: SCHEMA,
       description: 'active rate of the members who signed up in each month, by months since signup (retention.csv)',
-      data: csvData(RETENTION_FILE, source),
+      data: csvData(RETENTION_HISTORY_FILE, source),
       transform: [
         ...cohortFields(source),
         ...lookupCohorts(cohorts),
@@ -101,12 +88,18 @@ export function retentionChart(source: ChartSource, cohorts: readonly ChartCohor
             },
           },
         ],
+        // The whole triangle's grid in every panel, so cohorts compare cell by cell.
         encoding: {
-          x: { field: 'months_since_signup_value', type: 'ordinal', title: 'months since signup', axis: { labelAngle: 0 } },
-          y: { field: 'signup_month', type: 'ordinal', title: 'signup month' },
+          x: {
+            field: 'months_since_signup_value',
+            type: 'ordinal',
+            title: 'months since signup',
+            scale: { domain: Array.from({ length: RETENTION_MONTHS + 1 }, (_, i) => i) },
+            axis: { labelAngle: 0 },
+          },
+          y: { field: 'signup_month', type: 'ordinal', title: 'signup month', scale: { domain: signupMonths } },
         },
       },
-      resolve: { scale: { x: 'independent', y: 'independent' } },
       config: CHART_CONFIG,
     },
   };

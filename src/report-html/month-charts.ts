@@ -16,7 +16,6 @@ import {
   type ChartCohort,
   type ChartDefinition,
 } from './chart-parts.js';
-import { currencyFractionDigits } from './currency-fraction-digits.js';
 
 /** Top events drawn per cohort. */
 export const TOP_EVENTS = 5;
@@ -192,14 +191,7 @@ export function topEventsChart(source: ChartSource, cohorts: readonly ChartCohor
  * Amounts per cohort in each currency's major unit, one panel per currency (their scales differ),
  * stacked by event name and metadata key.
  */
-export function amountsChart(source: ChartSource, cohorts: readonly ChartCohort[], currencies: readonly string[]): ChartDefinition {
-  // Files written before amount_major existed: the same Intl rule, as a lookup the spec carries.
-  const majorUnits = source.columns.includes('amount_major')
-    ? []
-    : [
-        { lookup: 'currency', from: { data: { values: currencies.map((currency) => ({ currency, digits: currencyFractionDigits(currency) })) }, key: 'currency', fields: ['digits'] } },
-        { calculate: "isValid(datum.digits) ? format(toNumber(datum.amount) / pow(10, datum.digits), '.' + datum.digits + 'f') : ''", as: 'amount_major' },
-      ];
+export function amountsChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
   return {
     name: 'amounts',
     title: 'Amounts by currency (major units)',
@@ -212,7 +204,6 @@ export function amountsChart(source: ChartSource, cohorts: readonly ChartCohort[
         ...cohortFields(source),
         ...unguarded(source, ['event_name', 'metadata_key', 'currency']),
         ...lookupCohorts(cohorts),
-        ...majorUnits,
         { filter: "datum.amount_major !== ''" },
         toNumber('amount_major'),
         { calculate: "datum.event_name + ' · ' + datum.metadata_key", as: 'source' },

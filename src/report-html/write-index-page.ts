@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TRENDS_FILE } from '../report/columns.js';
+import { RETENTION_COLUMNS, RETENTION_HISTORY_FILE, TRENDS_FILE } from '../report/columns.js';
 import { addMonths } from '../report/months.js';
 import { listMonthReports } from '../report/read-month-reports.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
@@ -16,7 +16,7 @@ import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { CHARTS_DIR, drawCharts } from './draw-charts.js';
 import { escapeHtml } from './escape-html.js';
-import { activeMembersChart, activeRateTrendChart, RETENTION_COLUMNS, RETENTION_FILE, RETENTION_MONTHS, retentionChart } from './index-charts.js';
+import { activeMembersChart, activeRateTrendChart, RETENTION_MONTHS, retentionChart } from './index-charts.js';
 import { INDEX_FILE } from './index-file.js';
 import { renderPage } from './page-layout.js';
 import { rankCohorts } from './rank-cohorts.js';
@@ -64,14 +64,16 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
     columns: [],
     records: [],
   };
-  const retention = await readOptional(join(outDir, RETENTION_FILE), RETENTION_FILE, RETENTION_COLUMNS);
+  const retention = await readOptional(join(outDir, RETENTION_HISTORY_FILE), RETENTION_HISTORY_FILE, RETENTION_COLUMNS);
   // Latest rows in file order (cohort_type, cohort_id), so ties rank as in the month pages.
   const latest = latestRows(trends.records);
   const ranked = rankCohorts(latest, TREND_CHART_COHORTS, guarded);
   const trendCohorts = ranked.filter((c) => c.charted);
   const heatCohorts = ranked.slice(0, RETENTION_CHART_COHORTS);
   const latestMonth = months.at(-1)?.month;
-  const oldestSignup = latestMonth ? addMonths(latestMonth, -RETENTION_MONTHS) : '0000-00';
+  // With no month yet nothing is drawn; the spec still needs a month to anchor its grid.
+  const gridMonth = latestMonth ?? '1970-01';
+  const oldestSignup = addMonths(gridMonth, -RETENTION_MONTHS);
   const heatKeys = new Set(heatCohorts.map((c) => c.cohort_key));
 
   await mkdir(outDir, { recursive: true });
@@ -97,14 +99,14 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
         caption: 'active_members / members in each month.',
       },
       {
-        definition: retentionChart({ columns: retention?.columns ?? RETENTION_COLUMNS, guarded }, heatCohorts, oldestSignup),
+        definition: retentionChart({ columns: retention?.columns ?? RETENTION_COLUMNS, guarded }, heatCohorts, gridMonth),
         records: retention?.records ?? [],
         emptyNote:
           retention === null
-            ? `No retention data yet: ${RETENTION_FILE} is written beside trends.csv by versions that report cohort retention; rerun a month to build it.`
+            ? `No retention data yet: ${RETENTION_HISTORY_FILE} is written beside trends.csv by versions that report cohort retention; rerun a month to build it.`
             : retention.records.some((r) => heatKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`))
               ? null
-              : `${RETENTION_FILE} holds no rows for these cohorts yet.`,
+              : `${RETENTION_HISTORY_FILE} holds no rows for these cohorts yet.`,
         caption: `Active rate of each signup month's members, by months since signup (0 to ${RETENTION_MONTHS}, signup months from ${oldestSignup}); each month's run adds one diagonal. Shown for the ${RETENTION_CHART_COHORTS} cohorts with the most members.`,
       },
     ]);
@@ -118,7 +120,7 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
         ? `Lines show the ${TREND_CHART_COHORTS} cohorts with the most members in their latest month (ties in file order), heatmaps the first ${RETENTION_CHART_COHORTS}; every cohort is in ${TRENDS_FILE} and the month pages.`
         : `Every cohort is drawn, numbered by members in its latest month (ties in file order)${ranked.length > RETENTION_CHART_COHORTS ? `; heatmaps for the first ${RETENTION_CHART_COHORTS}` : ''}.`;
     const body = [
-      `<nav><a href="${TRENDS_FILE}">${TRENDS_FILE}</a>${retention ? `<a href="${RETENTION_FILE}">${RETENTION_FILE}</a>` : ''}</nav>`,
+      `<nav><a href="${TRENDS_FILE}">${TRENDS_FILE}</a>${retention ? `<a href="${RETENTION_HISTORY_FILE}">${RETENTION_HISTORY_FILE}</a>` : ''}</nav>`,
       '<h1>Cohort reports</h1>',
       `<p class="meta">${months.length} month${months.length === 1 ? '' : 's'}${months.length > 0 ? `, ${escapeHtml(months[0]!.month)} to ${escapeHtml(latestMonth!)}` : ''}; ${ranked.length} cohorts.</p>`,
       `<section id="months">\n<h2>Months</h2>\n<ul class="months">\n${links.join('\n')}\n</ul>\n</section>`,

@@ -77,7 +77,7 @@ function headlineTable(ranked: ReturnType<typeof rankCohorts>, text: (cell: stri
 export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promise<Array<{ name: string; bytes: number; sha256: string }>> {
   const summary = await readTable(dir, SUMMARY_FILE, ['cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate', 'events_per_active']);
   const events = await readTable(dir, EVENTS_FILE, ['cohort_type', 'cohort_id', 'event_name', 'events']);
-  const amounts = await readTable(dir, AMOUNTS_FILE, ['cohort_type', 'cohort_id', 'currency', 'amount']);
+  const amounts = await readTable(dir, AMOUNTS_FILE, ['cohort_type', 'cohort_id', 'currency', 'amount_major']);
   const guarded = facts.formulaGuard;
   const text = readText(guarded);
   const ranked = rankCohorts(summary.records, MONTH_CHART_COHORTS, guarded);
@@ -119,7 +119,7 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
       caption: `The ${TOP_EVENTS} event names with the most events in each cohort; each panel has its own scale.`,
     },
     {
-      definition: amountsChart({ columns: amounts.columns, guarded }, charted, [...new Set(amounts.records.map((r) => text(r.currency)))].sort()),
+      definition: amountsChart({ columns: amounts.columns, guarded }, charted),
       records: chartedAmounts,
       emptyNote: chartedAmounts.length > 0 ? null : 'No monetary amounts (metadata with an integer amount and a currency) this month.',
       caption: 'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency.',

@@ -1,29 +1,37 @@
 /**
  * The per-cohort reduction for one month, one member at a time. Memory is bounded by the number of
- * distinct event names, amount groups and distinct per-member event counts — never by the number of
- * events: the median and p90 come from a histogram of events_M(u), not from a sorted array.
+ * distinct event names, amount groups, signup months and distinct per-member event counts — never
+ * by the number of events: the median and p90 come from a histogram of events_M(u), not from a
+ * sorted array.
  *
  * Plain JSON, and mergeable: two accumulators over disjoint sets of members merge into the one over
  * their union (for splitting a large cohort across workers).
  */
 import type { Cohort, Member } from '../intercom/types.js';
 import { compareText } from './compare-text.js';
-import type { CohortAmountRow, CohortEventRow, CohortSummaryRow } from './columns.js';
+import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from './columns.js';
 import { addAmounts, parseAmountKey, type AmountStats, type ContactStats } from './contact-stats.js';
 import { findWindow, type ReportWindows } from './create-report-windows.js';
 import { ReportInputError } from './errors.js';
+import { formatAmountMajor } from './format-amount-major.js';
 import { formatIsoUtcSeconds } from './format-iso.js';
 import { formatRatio } from './format-ratio.js';
-import { previousMonth } from './months.js';
+import { monthOfInstant } from './month-of-instant.js';
+import { monthsBetween, previousMonth } from './months.js';
 import { createRecord, getOwn, setOwn } from './own-record.js';
 import { signupSec } from './signup-sec.js';
 
 /** Per event name: [events, members with at least one, first created_at, last created_at]. */
 type CohortNameStats = [events: number, members: number, firstSec: number, lastSec: number];
 
+/** Per signup month: [members, of those active in M, their events in M]. */
+type SignupMonthStats = [members: number, activeMembers: number, events: number];
+
 export interface CohortAccumulator {
   month: string;
   previousMonth: string;
+  /** The report time zone, for signup months. */
+  timeZone: string;
   /** W(M), for "new in M". */
   startSec: number;
   endSec: number;
@@ -45,6 +53,8 @@ export interface CohortAccumulator {
   names: Record<string, CohortNameStats>;
   /** Keyed like ContactMonthStats.amounts: [sum in minor units (number, or decimal string beyond 2^53), events]. */
   amounts: Record<string, AmountStats>;
+  /** Keyed by signup month `YYYY-MM` (up to and including M) for cohort_retention.csv. */
+  signupMonths: Record<string, SignupMonthStats>;
 }
 
 export interface CohortRows {
@@ -53,6 +63,8 @@ export interface CohortRows {
   events: CohortEventRow[];
   /** In file order: event name, metadata key, currency. */
   amounts: CohortAmountRow[];
+  /** In file order: signup month ascending. */
+  retention: CohortRetentionRow[];
 }
 
 export interface FinishCohortOptions {
@@ -74,6 +86,7 @@ export function createCohortAccumulator(windows: ReportWindows, month: string): 
   return {
     month,
     previousMonth: prev,
+    timeZone: windows.timeZone,
     startSec: w.startSec,
     endSec: w.endSec,
     members: 0,
@@ -91,6 +104,7 @@ export function createCohortAccumulator(windows: ReportWindows, month: string): 
     eventsHistogram: createRecord<number>(),
     names: createRecord<CohortNameStats>(),
     amounts: createRecord<AmountStats>(),
+    signupMonths: createRecord<SignupMonthStats>(),
   };
 }
 
@@ -116,6 +130,17 @@ export function addMember(acc: CohortAccumulator, member: Member, stats: Contact
 
   acc.members += 1;
   if (isNew) acc.newMembers += 1;
+  // A member who signed up after M is in no retention row; one inside W(M) needs no zone lookup.
+  let signupRow: SignupMonthStats | undefined;
+  if (signup < acc.endSec) {
+    const signupMonth = isNew ? acc.month : monthOfInstant(signup, acc.timeZone);
+    signupRow = acc.signupMonths[signupMonth];
+    if (signupRow === undefined) {
+      signupRow = [0, 0, 0];
+      acc.signupMonths[signupMonth] = signupRow;
+    }
+    signupRow[0] += 1;
+  }
   if (activePrev) {
     acc.activeMembersPrev += 1;
     acc.eventsPrev += previous.events;
@@ -127,6 +152,10 @@ export function addMember(acc: CohortAccumulator, member: Member, stats: Contact
 
   acc.activeMembers += 1;
   acc.events += current.events;
+  if (signupRow !== undefined) {
+    signupRow[1] += 1;
+    signupRow[2] += current.events;
+  }
   acc.activeDaysTotal += current.activeDays;
   const sticky = stickinessBucket(current.activeDays);
   acc.stickiness[sticky] = acc.stickiness[sticky]! + 1;
@@ -162,7 +191,7 @@ export function addMember(acc: CohortAccumulator, member: Member, stats: Contact
 
 /** The accumulator over the union of two disjoint member sets of the same cohort and month. */
 export function mergeCohortAccumulators(a: CohortAccumulator, b: CohortAccumulator): CohortAccumulator {
-  if (a.month !== b.month || a.startSec !== b.startSec || a.endSec !== b.endSec) {
+  if (a.month !== b.month || a.startSec !== b.startSec || a.endSec !== b.endSec || a.timeZone !== b.timeZone) {
     throw new ReportInputError(`cannot merge cohort accumulators of ${a.month} and ${b.month}`);
   }
   const out: CohortAccumulator = {
@@ -182,8 +211,14 @@ export function mergeCohortAccumulators(a: CohortAccumulator, b: CohortAccumulat
     eventsHistogram: createRecord<number>(),
     names: createRecord<CohortNameStats>(),
     amounts: createRecord<AmountStats>(),
+    signupMonths: createRecord<SignupMonthStats>(),
   };
   for (const part of [a, b]) {
+    for (const month of Object.keys(part.signupMonths)) {
+      const [members, active, events] = part.signupMonths[month]!;
+      const agg = out.signupMonths[month] ?? [0, 0, 0];
+      out.signupMonths[month] = [agg[0] + members, agg[1] + active, agg[2] + events];
+    }
     for (const bucket of Object.keys(part.eventsHistogram)) {
       out.eventsHistogram[bucket] = (out.eventsHistogram[bucket] ?? 0) + part.eventsHistogram[bucket]!;
     }
@@ -212,7 +247,7 @@ function valueAtRank(sortedValues: number[], histogram: Record<string, number>, 
   throw new ReportInputError(`rank ${rank} beyond the histogram's ${seen} values`);
 }
 
-/** The three row kinds of one cohort for the accumulator's month. */
+/** The four row kinds of one cohort for the accumulator's month. */
 export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: FinishCohortOptions = {}): CohortRows {
   const base = { month: acc.month, cohort_type: cohort.type, cohort_id: cohort.id, cohort_name: cohort.name };
   const n = acc.activeMembers;
@@ -289,12 +324,36 @@ export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: Fi
     .map((key) => {
       const [eventName, metadataKey, currency] = parseAmountKey(key);
       const [amountMinor, count] = acc.amounts[key]!;
-      return { ...base, event_name: eventName, metadata_key: metadataKey, currency, amount: String(amountMinor), events: count };
+      const amount = String(amountMinor);
+      return {
+        ...base,
+        event_name: eventName,
+        metadata_key: metadataKey,
+        currency,
+        amount,
+        events: count,
+        amount_major: formatAmountMajor(amount, currency),
+      };
     })
     .sort(
       (x, y) =>
         compareText(x.event_name, y.event_name) || compareText(x.metadata_key, y.metadata_key) || compareText(x.currency, y.currency),
     );
 
-  return { summary, events, amounts };
+  const retention: CohortRetentionRow[] = Object.keys(acc.signupMonths)
+    .sort(compareText)
+    .map((signupMonth) => {
+      const [members, active, count] = acc.signupMonths[signupMonth]!;
+      return {
+        ...base,
+        signup_month: signupMonth,
+        months_since_signup: monthsBetween(signupMonth, acc.month),
+        members,
+        active_members: active,
+        active_rate: formatRatio(active, members, 4),
+        events: count,
+      };
+    });
+
+  return { summary, events, amounts, retention };
 }

@@ -6,8 +6,12 @@
 export const SUMMARY_FILE = 'cohort_summary.csv';
 export const EVENTS_FILE = 'cohort_events.csv';
 export const AMOUNTS_FILE = 'cohort_amounts.csv';
+export const RETENTION_FILE = 'cohort_retention.csv';
 export const MANIFEST_FILE = 'manifest.json';
 export const TRENDS_FILE = 'trends.csv';
+/** Beside trends.csv: every month's cohort_retention.csv rows, the long form of the cohort triangle. */
+export const RETENTION_HISTORY_FILE = 'retention.csv';
+export const DATA_PACKAGE_FILE = 'datapackage.json';
 
 export interface CohortSummaryRow {
   month: string;
@@ -62,6 +66,22 @@ export interface CohortAmountRow {
   currency: string;
   /** Sum in minor units, a decimal integer string: exact at any size. */
   amount: string;
+  events: number;
+  /** `amount` in the currency's major unit (formatAmountMajor); null for a code Intl does not know. */
+  amount_major: string | null;
+}
+
+/** One cohort and signup month of cohort_retention.csv (and of retention.csv). */
+export interface CohortRetentionRow {
+  month: string;
+  cohort_type: string;
+  cohort_id: string;
+  cohort_name: string;
+  signup_month: string;
+  months_since_signup: number;
+  members: number;
+  active_members: number;
+  active_rate: string | null;
   events: number;
 }
 
@@ -142,7 +162,21 @@ export const AMOUNTS_COLUMNS = [
   'currency',
   'amount',
   'events',
+  'amount_major',
 ] as const satisfies ReadonlyArray<keyof CohortAmountRow>;
+
+export const RETENTION_COLUMNS = [
+  'month',
+  'cohort_type',
+  'cohort_id',
+  'cohort_name',
+  'signup_month',
+  'months_since_signup',
+  'members',
+  'active_members',
+  'active_rate',
+  'events',
+] as const satisfies ReadonlyArray<keyof CohortRetentionRow>;
 
 export const TRENDS_COLUMNS = [
   'month',

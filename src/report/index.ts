@@ -4,7 +4,8 @@
  * directory they are given.
  */
 export { monthWindow, assertTimeZone, type MonthWindow } from './month-window.js';
-export { addMonths, formatMonth, isMonth, monthsInRange, parseMonth, previousMonth, type MonthParts } from './months.js';
+export { addMonths, formatMonth, isMonth, monthsBetween, monthsInRange, parseMonth, previousMonth, type MonthParts } from './months.js';
+export { monthOfInstant } from './month-of-instant.js';
 export { createReportWindows, findWindow, type ReportWindows } from './create-report-windows.js';
 export { classifyRetention, EVENT_RETENTION_DAYS } from './classify-retention.js';
 export {
@@ -33,15 +34,21 @@ export { summarizeCohort, type CohortMember, type SummarizeCohortOptions } from 
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
 export { compareCohorts, compareText, sortCohorts } from './compare-text.js';
 export { formatRatio } from './format-ratio.js';
+export { currencyDigits, formatAmountMajor } from './format-amount-major.js';
+export { MAJOR_AMOUNT_SCALE, TABLE_DESCRIPTIONS, TABLE_FIELDS, tableFieldsOf, type FieldKind, type TableField } from './table-fields.js';
 export { formatIsoInZone, formatIsoUtcSeconds } from './format-iso.js';
 export { guardFormula, unguardFormula } from './guard-formula.js';
 export { parseCsv } from './parse-csv.js';
 export {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
+  DATA_PACKAGE_FILE,
   EVENTS_COLUMNS,
   EVENTS_FILE,
   MANIFEST_FILE,
+  RETENTION_COLUMNS,
+  RETENTION_FILE,
+  RETENTION_HISTORY_FILE,
   SUMMARY_COLUMNS,
   SUMMARY_FILE,
   TRENDS_COLUMNS,
@@ -49,6 +56,7 @@ export {
   WORKSPACE_TEXT_COLUMNS,
   type CohortAmountRow,
   type CohortEventRow,
+  type CohortRetentionRow,
   type CohortSummaryRow,
   type TrendRow,
 } from './columns.js';
@@ -59,6 +67,7 @@ export {
   WARNING_MONTH_BEYOND_RETENTION,
   manifestWithoutTiming,
   type ManifestFile,
+  type TableFile,
   type MonthManifest,
   type ReportTotals,
   type ReportWarning,

@@ -41,6 +41,9 @@ export interface ManifestFile {
   sha256: string;
 }
 
+/** A table's entry (CSV or Parquet), which always counts its rows. */
+export type TableFile = ManifestFile & { rows: number };
+
 export interface MonthManifest {
   format: typeof MANIFEST_FORMAT;
   month: string;
@@ -65,7 +68,10 @@ export interface MonthManifest {
     responses_429: number;
     retries: number;
   };
+  /** Whether workspace text in the CSVs carries the formula guard (Parquet never does). */
+  formula_guard: boolean;
   warnings: ReportWarning[];
+  /** Every table file of the folder (CSV, then its Parquet twin when written), in writing order. */
   files: ManifestFile[];
   timing: { generated_at: string } & Record<string, string | number>;
 }

@@ -36,7 +36,7 @@ export function assertTimeZone(timeZone: string): void {
  * change at 00:00, e.g. America/Santiago) to the first instant that does, which is what we want.
  * Ceil: an event at whole second t is in the window iff t * 1000 >= the boundary in milliseconds.
  */
-function localDateStartSec(year: number, monthIndex: number, day: number, timeZone: string): number {
+export function localDateStartSec(year: number, monthIndex: number, day: number, timeZone: string): number {
   const ms = +new TZDate(year, monthIndex, day, timeZone);
   if (!Number.isFinite(ms)) throw new ReportInputError(`cannot place ${year}-${monthIndex + 1}-${day} in ${timeZone}`);
   return Math.ceil(ms / 1000);

@@ -56,3 +56,14 @@ export function monthsInRange(first: string, last: string): string[] {
   }
   return out;
 }
+
+/**
+ * Whole calendar months from `from` to `to` (negative when `to` is earlier).
+ *
+ * @example monthsBetween('2025-11', '2026-02'); // 3
+ */
+export function monthsBetween(from: string, to: string): number {
+  const a = parseMonth(from);
+  const b = parseMonth(to);
+  return (b.year - a.year) * 12 + (b.monthNumber - a.monthNumber);
+}

@@ -29,6 +29,8 @@ export interface WriteCsvOptions<Row> {
   rows: RowSource<Row>;
   /** Negative when `a` must come before `b`; a row that does not sort strictly after its predecessor is refused. */
   compare: (a: Row, b: Row) => number;
+  /** Guard workspace text against spreadsheet formulas (METRICS.md, "Cells"); default true. */
+  formulaGuard?: boolean;
 }
 
 async function* checked<Row>(path: string, options: WriteCsvOptions<Row>): AsyncGenerator<Row> {
@@ -64,6 +66,7 @@ export async function writeCsv<Row>(path: string, options: WriteCsvOptions<Row>)
       callback(null, chunk);
     },
   });
+  const guard = options.formulaGuard ?? true;
   const stringifier = stringify({
     header: true,
     columns: options.columns.map((key) => ({ key, header: key })),
@@ -77,7 +80,7 @@ export async function writeCsv<Row>(path: string, options: WriteCsvOptions<Row>)
     bom: false,
     cast: {
       string: (value, context) =>
-        !context.header && WORKSPACE_TEXT_COLUMNS.has(String(context.column)) ? guardFormula(value) : value,
+        guard && !context.header && WORKSPACE_TEXT_COLUMNS.has(String(context.column)) ? guardFormula(value) : value,
     },
   });
   const counted = async function* (source: AsyncIterable<Row>): AsyncGenerator<Row> {

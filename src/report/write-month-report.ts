@@ -1,35 +1,40 @@
 /**
- * Writes one month's report folder, DIR/YYYY-MM/, atomically: the three CSVs, the page drawn from
- * them (report.html, charts/*.vl.json) and then manifest.json
- * go into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
+ * Writes one month's report folder, DIR/YYYY-MM/, atomically: the tables (CSV, and Parquet when
+ * asked for), the page drawn from the CSVs (report.html, charts/*.vl.json) and then manifest.json go
+ * into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
  * is renamed into place only when all are complete. A crash at any point leaves either the previous
  * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
  * the month the same way (see renameIntoPlace).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
+import { writeTableFiles, type ReportTable } from '../report-files/write-table-files.js';
 import {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
   EVENTS_COLUMNS,
   EVENTS_FILE,
   MANIFEST_FILE,
+  RETENTION_COLUMNS,
+  RETENTION_FILE,
   SUMMARY_COLUMNS,
   SUMMARY_FILE,
   type CohortAmountRow,
   type CohortEventRow,
+  type CohortRetentionRow,
   type CohortSummaryRow,
 } from './columns.js';
 import { compareText } from './compare-text.js';
 import { ReportInputError } from './errors.js';
 import { writeMonthPage } from '../report-html/write-month-page.js';
 import { formatIsoInZone } from './format-iso.js';
-import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning } from './manifest.js';
+import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning, type TableFile } from './manifest.js';
 import { assertTimeZone } from './month-window.js';
 import { parseMonth } from './months.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { syncPath } from './sync-path.js';
-import { writeCsv, type RowSource } from './write-csv.js';
+import type { RowSource } from './write-csv.js';
 
 export interface WriteMonthReportOptions {
   outDir: string;
@@ -51,7 +56,10 @@ export interface WriteMonthReportOptions {
     summary: RowSource<CohortSummaryRow>;
     events: RowSource<CohortEventRow>;
     amounts: RowSource<CohortAmountRow>;
+    retention: RowSource<CohortRetentionRow>;
   };
+  /** Formats and formula guard; default CSV only, guarded. */
+  output?: TableWriteOptions;
 }
 
 export interface MonthReportResult {
@@ -76,6 +84,9 @@ const compareAmounts = (a: CohortAmountRow, b: CohortAmountRow): number =>
   compareText(a.metadata_key, b.metadata_key) ||
   compareText(a.currency, b.currency);
 
+const compareRetention = (a: CohortRetentionRow, b: CohortRetentionRow): number =>
+  compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id) || compareText(a.signup_month, b.signup_month);
+
 function checkMonth<Row extends { month: string }>(month: string, rows: RowSource<Row>): AsyncIterable<Row> {
   return (async function* () {
     for await (const row of rows) {
@@ -83,6 +94,22 @@ function checkMonth<Row extends { month: string }>(month: string, rows: RowSourc
       yield row;
     }
   })();
+}
+
+type TableWriter = (dir: string, output: TableWriteOptions) => Promise<TableFile[]>;
+
+/** The month folder's tables, in the order they are written and listed in the manifest. */
+function monthTables(month: string, rows: WriteMonthReportOptions['rows']): TableWriter[] {
+  const table =
+    <Row extends { month: string }>(file: string, columns: ReportTable<Row>['columns'], compare: ReportTable<Row>['compare'], source: RowSource<Row>): TableWriter =>
+    (dir, output) =>
+      writeTableFiles(dir, { file, columns, compare, rows: checkMonth(month, source) }, output);
+  return [
+    table(SUMMARY_FILE, SUMMARY_COLUMNS, compareSummary, rows.summary),
+    table(EVENTS_FILE, EVENTS_COLUMNS, compareEvents, rows.events),
+    table(AMOUNTS_FILE, AMOUNTS_COLUMNS, compareAmounts, rows.amounts),
+    table(RETENTION_FILE, RETENTION_COLUMNS, compareRetention, rows.retention),
+  ];
 }
 
 function isoInstant(value: Date | string): string {
@@ -139,6 +166,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
   const generatedAt = isoInstant(options.generatedAt);
   const warnings = normalizeWarnings(options.warnings);
   const baseUrl = safeBaseUrl(options.source.baseUrl);
+  const output = options.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
 
   await mkdir(outDir, { recursive: true });
   const target = join(outDir, month);
@@ -147,26 +175,9 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
   await mkdir(tmp);
   try {
     const files: ManifestFile[] = [];
-    const summary = await writeCsv(join(tmp, SUMMARY_FILE), {
-      columns: SUMMARY_COLUMNS,
-      rows: checkMonth(month, options.rows.summary),
-      compare: compareSummary,
-    });
-    files.push({ name: SUMMARY_FILE, ...summary });
-    const events = await writeCsv(join(tmp, EVENTS_FILE), {
-      columns: EVENTS_COLUMNS,
-      rows: checkMonth(month, options.rows.events),
-      compare: compareEvents,
-    });
-    files.push({ name: EVENTS_FILE, ...events });
-    const amounts = await writeCsv(join(tmp, AMOUNTS_FILE), {
-      columns: AMOUNTS_COLUMNS,
-      rows: checkMonth(month, options.rows.amounts),
-      compare: compareAmounts,
-    });
-    files.push({ name: AMOUNTS_FILE, ...amounts });
+    for (const write of monthTables(month, options.rows)) files.push(...(await write(tmp, output)));
     const windowIso = { start: formatIsoInZone(window.startSec, timeZone), end: formatIsoInZone(window.endSec, timeZone) };
-    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings, formulaGuard: true })));
+    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings, formulaGuard: output.formulaGuard })));
 
     const t = options.totals;
     const manifest: MonthManifest = {
@@ -189,6 +200,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
         responses_429: t.responses429,
         retries: t.retries,
       },
+      formula_guard: output.formulaGuard,
       warnings,
       files,
       timing: {

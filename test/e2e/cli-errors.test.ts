@@ -144,6 +144,20 @@ const CASES: Case[] = [
     fix: /"Europe\/Berlin"/,
   },
   {
+    name: 'a --format without csv',
+    args: (out) => ['run', '--month', lastEnded, '--out', out, '--format', 'parquet'],
+    code: 2,
+    problem: /report\.formats: must include "csv"/,
+    fix: /--format csv,parquet/,
+  },
+  {
+    name: 'an unknown --format',
+    args: (out) => ['run', '--month', lastEnded, '--out', out, '--format', 'csv,xlsx'],
+    code: 2,
+    problem: /report\.formats\.1: /,
+    fix: /--format csv,parquet/,
+  },
+  {
     name: 'a bad cron pattern',
     args: (out) => ['run', '--month', lastEnded, '--out', out],
     configFile: { schedule: { cron: '61 * * * *' } },

@@ -156,6 +156,25 @@ describe('run --from/--to, a two-month backfill in Europe/Berlin', () => {
   });
 });
 
+describe('run --format csv,parquet', () => {
+  it('writes a Parquet twin beside every CSV, listed in the manifest and in datapackage.json, the CSVs unchanged', async () => {
+    const month = lastEndedMonth(sb.clockMs / 1000, 'UTC');
+    const { outDir, result, nowSec } = await runOnSandbox('parquet', ['--month', month, '--format', 'csv,parquet']);
+    expectCleanSuccess(result);
+    const expected = expectedReports(sb.sandbox.workspace, { months: [month], timeZone: 'UTC', clockMs: sb.clockMs, nowSec });
+    for (const [path, text] of expected.files) expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
+    const tables = ['cohort_summary', 'cohort_events', 'cohort_amounts', 'cohort_retention'];
+    const manifest = JSON.parse(await readFile(join(outDir, month, 'manifest.json'), 'utf8')) as { files: Array<{ name: string }>; formula_guard: boolean };
+    expect(manifest.files.map((f) => f.name)).toEqual(tables.flatMap((t) => [`${t}.csv`, `${t}.parquet`]));
+    expect(manifest.formula_guard).toBe(true);
+    const listed = (JSON.parse(await readFile(join(outDir, 'datapackage.json'), 'utf8')) as { resources: Array<{ path: string }> }).resources.map((r) => r.path);
+    expect(listed.sort()).toEqual(
+      [...tables.flatMap((t) => [`${month}/${t}.csv`, `${month}/${t}.parquet`]), 'retention.csv', 'retention.parquet', 'trends.csv', 'trends.parquet'].sort(),
+    );
+    for (const path of listed) expect((await readFile(join(outDir, path))).length, path).toBeGreaterThan(0);
+  });
+});
+
 describe('contacts deleted after they were listed', () => {
   it('counts them as members without events, once each, with the members_missing warning', async () => {
     const month = lastEndedMonth(sb.clockMs / 1000, 'UTC');

@@ -15,7 +15,7 @@ import { humanLines, listFiles, runCli, type CliResult } from '../support/e2e-cl
 import { outputFolderFiles } from '../support/report-pages.js';
 import { lastEndedMonth, listableRawData, startsBeyondRetention } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
-import { monthBefore, referenceCsvText, referenceMonth, referenceTrends, type ReferenceTables } from '../support/report-reference.js';
+import { monthBefore, referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type ReferenceTables } from '../support/report-reference.js';
 
 const TIME_ZONE = 'Asia/Kathmandu';
 const TEXT_COLUMNS = new Set(['cohort_id', 'cohort_name', 'event_name', 'top_event', 'metadata_key', 'currency']);
@@ -90,7 +90,9 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
       [`${month}/cohort_summary.csv`, referenceCsvText(tables.summary)],
       [`${month}/cohort_events.csv`, referenceCsvText(tables.events)],
       [`${month}/cohort_amounts.csv`, referenceCsvText(tables.amounts)],
+      [`${month}/cohort_retention.csv`, referenceCsvText(tables.retention)],
       ['trends.csv', referenceCsvText(referenceTrends([{ month, summary: tables.summary }]))],
+      ['retention.csv', referenceCsvText(referenceRetentionHistory([tables]))],
     ]);
     for (const [path, text] of expected) expect(await readFile(join(out, path), 'utf8'), path).toBe(text);
   });
@@ -100,6 +102,7 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
       ['cohort_summary.csv', tables.summary],
       ['cohort_events.csv', tables.events],
       ['cohort_amounts.csv', tables.amounts],
+      ['cohort_retention.csv', tables.retention],
     ];
     for (const [file, table] of files) {
       const path = join(out, month, file).replace(/'/g, "''");

@@ -230,10 +230,10 @@ describe('run under faults', () => {
       for (const [path, bytes] of before) {
         if (path.startsWith(`${previous}/`)) expect(afterRerun.get(path)?.equals(bytes), `${path} unchanged by the rerun`).toBe(true);
       }
-      const diffs = diffRunOutputs(output, reference, { months: [month], compareTrends: false });
-      // trends.csv now spans both months: the independent reference over the two.
+      const diffs = diffRunOutputs(output, reference, { months: [month], compareRootTables: false });
+      // trends.csv and retention.csv now span both months: the independent reference over the two.
       const expected = expectedReports(sb.sandbox.workspace, { months: [previous, month], timeZone: 'UTC', clockMs: sb.clockMs, nowSec });
-      const trendsOk = output.files.get('trends.csv')?.toString('utf8') === expected.files.get('trends.csv');
+      const trendsOk = ['trends.csv', 'retention.csv'].every((name) => output.files.get(name)?.toString('utf8') === expected.files.get(name));
       recordFaultCase({
         faultCase: 'token revoked mid-run, rerun with the new token',
         mode: 'run',
@@ -244,7 +244,7 @@ describe('run under faults', () => {
         notes: { journaledBeforeFailure: journaled, failedRunRequests: failedRequests, rerunRequests, freshRunRequests: referenceRequests },
       });
       expect(diffs).toEqual([]);
-      expect(trendsOk, 'trends.csv equals the independent reference over both months').toBe(true);
+      expect(trendsOk, 'trends.csv and retention.csv equal the independent reference over both months').toBe(true);
     } finally {
       sb.sandbox.setToken(oldToken);
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMOUNTS_FILE, EVENTS_FILE, SUMMARY_FILE, TRENDS_FILE, guardFormula, writeTrends } from '../../src/report/index.js';
+import { AMOUNTS_FILE, EVENTS_FILE, RETENTION_FILE, SUMMARY_FILE, TRENDS_FILE, guardFormula, writeTrends } from '../../src/report/index.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { referenceMonth, referenceTrends, type RawData } from '../support/report-reference.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
@@ -34,7 +34,11 @@ const INTENDED: Record<string, Record<string, string>> = {
   },
   [AMOUNTS_FILE]: {
     month: V, cohort_type: V, cohort_id: V, cohort_name: V, event_name: V, metadata_key: V, currency: V,
-    amount: 'HUGEINT', events: I,
+    amount: 'HUGEINT', events: I, amount_major: 'DECIMAL(38,4)',
+  },
+  [RETENTION_FILE]: {
+    month: V, cohort_type: V, cohort_id: V, cohort_name: V, signup_month: V, months_since_signup: I, members: I,
+    active_members: I, active_rate: 'DECIMAL(5,4)', events: I,
   },
   [TRENDS_FILE]: {
     month: V, cohort_type: V, cohort_id: V, cohort_name: V, previous_month: V,
@@ -81,6 +85,12 @@ async function readTyped(path: string, file: string): Promise<{ types: string[];
 function expectedValue(column: string, type: string, cell: string): unknown {
   if (cell === '') return null;
   if (type === TS) return `${cell.slice(0, 10)} ${cell.slice(11, 19)}+00`;
+  // DuckDB shows a DECIMAL(p,s) with exactly s digits (amount_major: 123.45 → 123.4500).
+  const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(type)?.[1];
+  if (scale !== undefined) {
+    const [whole, fraction = ''] = cell.split('.');
+    return Number(scale) === 0 ? whole : `${whole}.${fraction.padEnd(Number(scale), '0')}`;
+  }
   return TEXT.has(column) ? guardFormula(cell) : cell;
 }
 
@@ -103,6 +113,7 @@ describe('DuckDB reads the report files', () => {
       await expectFileMatches(join(dir, month, SUMMARY_FILE), SUMMARY_FILE, ref.summary);
       await expectFileMatches(join(dir, month, EVENTS_FILE), EVENTS_FILE, ref.events);
       await expectFileMatches(join(dir, month, AMOUNTS_FILE), AMOUNTS_FILE, ref.amounts);
+      await expectFileMatches(join(dir, month, RETENTION_FILE), RETENTION_FILE, ref.retention);
     }
     await writeTrends(dir);
     const trends = referenceTrends(months.map((month) => ({ month, summary: referenceMonth(sandbox, { month, timeZone: 'America/New_York' }).summary })));
@@ -118,6 +129,7 @@ describe('DuckDB reads the report files', () => {
     await expectFileMatches(join(dir, month, SUMMARY_FILE), SUMMARY_FILE, ref.summary);
     await expectFileMatches(join(dir, month, EVENTS_FILE), EVENTS_FILE, ref.events);
     await expectFileMatches(join(dir, month, AMOUNTS_FILE), AMOUNTS_FILE, ref.amounts);
+    await expectFileMatches(join(dir, month, RETENTION_FILE), RETENTION_FILE, ref.retention);
     const whale = await db.runAndReadAll(
       `SELECT amount::VARCHAR AS amount FROM read_csv(${sqlString(join(dir, month, AMOUNTS_FILE))}, types = {'amount': 'HUGEINT', 'cohort_id': 'VARCHAR'}) ` +
         `WHERE event_name = 'whale' AND cohort_id = '99'`,
@@ -131,7 +143,7 @@ describe('DuckDB reads the report files', () => {
   it('sniffs every column of a realistic month as intended once cohort_id is declared VARCHAR', async () => {
     const dir = join(outDir, 'sniff');
     await writeMonthsFromRaw(dir, sandbox, ['2026-11'], 'UTC');
-    for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE]) {
+    for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE, RETENTION_FILE]) {
       const reader = await db.runAndReadAll(
         `DESCRIBE SELECT * FROM read_csv(${sqlString(join(dir, '2026-11', file))}, types = {'cohort_id': 'VARCHAR'})`,
       );

@@ -7,6 +7,8 @@ import {
   AMOUNTS_FILE,
   EVENTS_FILE,
   MANIFEST_FILE,
+  RETENTION_FILE,
+  RETENTION_HISTORY_FILE,
   ReportIntegrityError,
   SUMMARY_FILE,
   TRENDS_FILE,
@@ -17,9 +19,10 @@ import {
   type MonthManifest,
 } from '../../src/report/index.js';
 import { edgeRawData } from '../support/report-edge-data.js';
+import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
 import { listFiles } from '../support/e2e-cli.js';
 import { MONTH_PAGE_FILES, monthFolderFiles } from '../support/report-pages.js';
-import { referenceCsvText, referenceMonth, referenceTrends, type RawData } from '../support/report-reference.js';
+import { referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type RawData } from '../support/report-reference.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
 
@@ -58,13 +61,20 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
         expect(await readFile(join(dir, SUMMARY_FILE), 'utf8')).toBe(referenceCsvText(ref.summary));
         expect(await readFile(join(dir, EVENTS_FILE), 'utf8')).toBe(referenceCsvText(ref.events));
         expect(await readFile(join(dir, AMOUNTS_FILE), 'utf8')).toBe(referenceCsvText(ref.amounts));
+        expect(await readFile(join(dir, RETENTION_FILE), 'utf8')).toBe(referenceCsvText(ref.retention));
 
         const manifest = await readManifest(dir);
         expect(manifest).toEqual(written.get(month)!.result.manifest);
-        const refTables: Record<string, string[][]> = { [SUMMARY_FILE]: ref.summary, [EVENTS_FILE]: ref.events, [AMOUNTS_FILE]: ref.amounts };
+        const refTables: Record<string, string[][]> = {
+          [SUMMARY_FILE]: ref.summary,
+          [EVENTS_FILE]: ref.events,
+          [AMOUNTS_FILE]: ref.amounts,
+          [RETENTION_FILE]: ref.retention,
+        };
         const names = manifest.files.map((f) => f.name);
-        expect(names.slice(0, 3)).toEqual([SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE]);
-        expect(names.slice(3).sort()).toEqual([...MONTH_PAGE_FILES]);
+        expect(names.slice(0, 4)).toEqual([SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE, RETENTION_FILE]);
+        expect(names.slice(4).sort()).toEqual([...MONTH_PAGE_FILES]);
+        expect(manifest.formula_guard).toBe(true);
         for (const file of manifest.files) {
           const bytes = await readFile(join(dir, file.name));
           expect(file).toEqual({
@@ -95,7 +105,7 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
     try {
       await writeMonthsFromRaw(outDir, data, ['2026-11'], 'Europe/Berlin', { generatedAt: '2026-12-10T03:00:00Z' });
       await writeMonthsFromRaw(other, data, ['2026-11'], 'Europe/Berlin', { generatedAt: '2026-12-11T04:05:06Z', stream: true });
-      for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE]) {
+      for (const file of [SUMMARY_FILE, EVENTS_FILE, AMOUNTS_FILE, RETENTION_FILE]) {
         expect((await readFile(join(other, '2026-11', file))).equals(await readFile(join(outDir, '2026-11', file)))).toBe(true);
       }
       const a = await readManifest(join(outDir, '2026-11'));
@@ -105,6 +115,38 @@ describe('writeMonthReport on the sandbox’s generated workspace', () => {
     } finally {
       await rm(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('report.formulaGuard off', () => {
+  it('writes workspace text as it is, records the setting, and rebuilds trends and retention without stripping a quote', async () => {
+    const month = '2026-10';
+    const edge = edgeRawData(month, 'UTC');
+    // A name that looks guarded already: with the guard off it must come back with its quote.
+    const quoted = { type: 'tag' as const, id: "'+quoted", name: "'=already quoted", reported: null, memberIds: [...edge.contacts.keys()].slice(0, 3) };
+    const data: RawData = { ...edge, cohorts: [...edge.cohorts, quoted] };
+    const output = { formats: ['csv'] as const, formulaGuard: false };
+    await writeMonthsFromRaw(outDir, data, [month], 'UTC', { output: { ...output, formats: [...output.formats] } });
+    const ref = referenceMonth(data, { month, timeZone: 'UTC' });
+    expect(ref.summary.some((row) => row[3]!.startsWith('='))).toBe(true);
+    for (const [file, table] of [[SUMMARY_FILE, ref.summary], [EVENTS_FILE, ref.events], [AMOUNTS_FILE, ref.amounts], [RETENTION_FILE, ref.retention]] as const) {
+      expect(await readFile(join(outDir, month, file), 'utf8'), file).toBe(referenceCsvText(table, { guard: false }));
+    }
+    expect((await readManifest(join(outDir, month))).formula_guard).toBe(false);
+    await writeTrends(outDir, { ...output, formats: ['csv'] });
+    await writeRetentionHistory(outDir, { ...output, formats: ['csv'] });
+    expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends([{ month, summary: ref.summary }]), { guard: false }));
+    expect(await readFile(join(outDir, RETENTION_HISTORY_FILE), 'utf8')).toBe(referenceCsvText(referenceRetentionHistory([ref]), { guard: false }));
+  });
+
+  it('rebuilds trends.csv with the guard from months written without it, and the other way round', async () => {
+    const data = edgeRawData('2026-10', 'UTC');
+    await writeMonthsFromRaw(outDir, data, ['2026-09'], 'UTC', { output: { formats: ['csv'], formulaGuard: false } });
+    await writeMonthsFromRaw(outDir, data, ['2026-10'], 'UTC');
+    await writeTrends(outDir);
+    const summaries = ['2026-09', '2026-10'].map((month) => ({ month, summary: referenceMonth(data, { month, timeZone: 'UTC' }).summary }));
+    expect(summaries[0]!.summary.some((row) => /^[=+\-@]/.test(row[3]!))).toBe(true);
+    expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends(summaries)));
   });
 });
 
@@ -139,7 +181,7 @@ describe('writeMonthReport replacing and refusing', () => {
         source: { baseUrl: 'http://127.0.0.1:9', apiVersion: '2.14' },
         totals: { cohorts: 0, members: 0, uniqueContacts: 0, eventsFetched: 0, apiCalls: 0, responses429: 0, retries: 0 },
         warnings: [],
-        rows: { summary: rows.summary, events: failing(), amounts: [] },
+        rows: { summary: rows.summary, events: failing(), amounts: [], retention: [] },
       }),
     ).rejects.toThrow('upstream failed');
     expect(await readFile(join(outDir, month, MANIFEST_FILE), 'utf8')).toBe(before);
@@ -162,7 +204,7 @@ describe('writeMonthReport replacing and refusing', () => {
         { name: 'members_missing', count: 1 },
         { name: 'zero', count: 0 },
       ],
-      rows: { summary: [], events: [], amounts: [] },
+      rows: { summary: [], events: [], amounts: [], retention: [] },
     });
     expect(result.manifest.warnings).toEqual([
       { name: 'members_missing', count: 3 },
@@ -185,7 +227,7 @@ describe('writeMonthReport replacing and refusing', () => {
         source: { baseUrl: 'http://127.0.0.1:9', apiVersion: '2.14' },
         totals: { cohorts: 1, members: 0, uniqueContacts: 0, eventsFetched: 0, apiCalls: 0, responses429: 0, retries: 0 },
         warnings: [],
-        rows: { summary: [row!], events: [], amounts: [] },
+        rows: { summary: [row!], events: [], amounts: [], retention: [] },
       }),
     ).rejects.toMatchObject({ code: 'REPORT_INVALID_INPUT' });
     expect((await readdir(outDir)).sort()).toEqual(['2026-09']);

@@ -25,8 +25,10 @@ import {
   REF_AMOUNTS_HEADER,
   localMonth,
   monthBefore,
+  refAmountMajor,
   referenceCsvText,
   referenceMonth,
+  referenceRetentionHistory,
   referenceTrends,
   type RawData,
 } from './report-reference.js';
@@ -242,7 +244,9 @@ export function acceptedAnswers(options: { clockMs: number; nowSec: number; time
     [`${month}/cohort_summary.csv`, referenceCsvText(tables.summary)],
     [`${month}/cohort_events.csv`, referenceCsvText(tables.events)],
     [`${month}/cohort_amounts.csv`, referenceCsvText(amounts)],
+    [`${month}/cohort_retention.csv`, referenceCsvText(tables.retention)],
     ['trends.csv', referenceCsvText(referenceTrends([{ month, summary: tables.summary }]))],
+    ['retention.csv', referenceCsvText(referenceRetentionHistory([tables]))],
   ]);
   return {
     workspace,
@@ -300,7 +304,7 @@ function expectedAmounts(workspace: SandboxWorkspace, data: RawData, month: stri
     const sorted = [...groups.values()].sort(
       (a, b) => cmp(a.name, b.name) || cmp(a.key, b.key) || cmp(a.currency, b.currency),
     );
-    for (const g of sorted) rows.push([month, cohort.type, cohort.id, cohort.name, g.name, g.key, g.currency, g.amount.toString(), String(g.events)]);
+    for (const g of sorted) rows.push([month, cohort.type, cohort.id, cohort.name, g.name, g.key, g.currency, g.amount.toString(), String(g.events), refAmountMajor(g.amount.toString(), g.currency)]);
   }
   return [REF_AMOUNTS_HEADER, ...rows];
 }

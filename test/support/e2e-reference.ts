@@ -10,6 +10,7 @@ import {
   monthBefore,
   referenceCsvText,
   referenceMonth,
+  referenceRetentionHistory,
   referenceTrends,
   type RawData,
   type ReferenceTables,
@@ -92,7 +93,7 @@ export function listableRawData(ws: SandboxWorkspace, clockMs: number, options: 
 }
 
 export interface ExpectedReports {
-  /** Relative path (`YYYY-MM/cohort_summary.csv`, `trends.csv`) → exact file text. */
+  /** Relative path (`YYYY-MM/cohort_summary.csv`, `trends.csv`, `retention.csv`) → exact file text. */
   files: Map<string, string>;
   /** Per month, the manifest warning names expected (members_missing aside), sorted. */
   warnings: Map<string, string[]>;
@@ -120,9 +121,11 @@ export function expectedReports(
     files.set(`${month}/cohort_summary.csv`, referenceCsvText(t.summary));
     files.set(`${month}/cohort_events.csv`, referenceCsvText(t.events));
     files.set(`${month}/cohort_amounts.csv`, referenceCsvText(t.amounts));
+    files.set(`${month}/cohort_retention.csv`, referenceCsvText(t.retention));
     warnings.set(month, [...(beyond ? ['month_beyond_retention'] : []), ...(previousBeyond ? ['previous_month_beyond_retention'] : [])]);
   }
   files.set('trends.csv', referenceCsvText(referenceTrends(options.months.map((month) => ({ month, summary: tables.get(month)!.summary })))));
+  files.set('retention.csv', referenceCsvText(referenceRetentionHistory(options.months.map((month) => tables.get(month)!))));
   return { files, warnings, tables };
 }
 

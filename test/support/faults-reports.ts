@@ -1,6 +1,6 @@
 /**
  * What "the reports are identical bar timing fields" means for the fault suites, in one place:
- * every CSV and page of every month and trends.csv byte for byte, and each month's manifest.json deep-equal once
+ * every CSV and page of every month, trends.csv, retention.csv and the index page byte for byte, and each month's manifest.json deep-equal once
  * `timing` and the request counters under `totals` (api_calls, responses_429, retries) are removed —
  * those describe how the run went, not the data (see src/report/manifest.ts). Everything else in the
  * manifest (totals of the data, warnings such as members_missing, files with their SHA-256) must agree.
@@ -11,7 +11,9 @@ import { listFiles } from './e2e-cli.js';
 import type { ExpectedReports } from './e2e-reference.js';
 import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
 
-export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES] as const;
+export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES] as const;
+/** The files rebuilt at the output root from every month folder. */
+export const ROOT_FILES = ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES] as const;
 /** Manifest totals that count requests: they differ between a run with faults and one without. */
 export const REQUEST_COUNTER_FIELDS = ['api_calls', 'responses_429', 'retries'] as const;
 
@@ -59,7 +61,7 @@ export async function readRunOutput(outDir: string, months: readonly string[]): 
       }
     }
   }
-  for (const name of ['trends.csv', ...INDEX_PAGE_FILES]) files.set(name, await readFile(join(outDir, name)));
+  for (const name of ROOT_FILES) files.set(name, await readFile(join(outDir, name)));
   return { files, manifests, rawManifests, listing: await listFiles(outDir) };
 }
 
@@ -78,7 +80,7 @@ function firstDifference(a: Buffer | undefined, r: Buffer | undefined): string {
  * with other bytes, a manifest that disagrees outside timing and the request counters, or a month
  * folder holding other files.
  */
-export function diffRunOutputs(actual: RunOutput, reference: RunOutput, options: { months: readonly string[]; compareTrends?: boolean }): string[] {
+export function diffRunOutputs(actual: RunOutput, reference: RunOutput, options: { months: readonly string[]; compareRootTables?: boolean }): string[] {
   const diffs: string[] = [];
   for (const month of options.months) {
     const inFolder = (o: RunOutput): string[] => o.listing.filter((p) => p.startsWith(`${month}/`));
@@ -96,8 +98,8 @@ export function diffRunOutputs(actual: RunOutput, reference: RunOutput, options:
     const r = JSON.stringify(reference.manifests.get(month));
     if (a !== r) diffs.push(`${month}/manifest.json differs outside timing and request counters:\n  got       ${a}\n  reference ${r}`);
   }
-  if (options.compareTrends !== false) {
-    for (const name of ['trends.csv', ...INDEX_PAGE_FILES]) {
+  if (options.compareRootTables !== false) {
+    for (const name of ROOT_FILES) {
       const a = actual.files.get(name);
       const r = reference.files.get(name);
       if (a === undefined || r === undefined || !a.equals(r)) diffs.push(`${name} differs${firstDifference(a, r)}`);

@@ -15,7 +15,7 @@ import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
 
-export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv'] as const;
+export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'cohort_retention.csv'] as const;
 
 export async function runReference(options: { config: Readonly<Config>; token: string; plan: RunPlan; outDir: string }): Promise<void> {
   const { config } = options;
@@ -39,10 +39,10 @@ export async function runReference(options: { config: Readonly<Config>; token: s
   }
 }
 
-/** The bytes of each month's CSVs and page files, of trends.csv and of the index page, keyed by relative path. */
+/** The bytes of each month's CSVs and page files, of trends.csv, retention.csv and the index page, keyed by relative path. */
 export async function readReportFiles(outDir: string, months: readonly string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const month of months) for (const f of [...CSV_FILES, ...MONTH_PAGE_FILES]) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
-  for (const f of ['trends.csv', ...INDEX_PAGE_FILES]) files.set(f, await readFile(join(outDir, f)));
+  for (const f of ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES]) files.set(f, await readFile(join(outDir, f)));
   return files;
 }

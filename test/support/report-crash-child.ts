@@ -34,7 +34,7 @@ async function write(summary: RowSource<(typeof rows.summary)[number]>, events: 
     source: { baseUrl: 'http://127.0.0.1:9', apiVersion: '2.14' },
     totals: { cohorts: rows.summary.length, members: 0, uniqueContacts: 0, eventsFetched: 0, apiCalls: 0, responses429: 0, retries: 0 },
     warnings: [],
-    rows: { summary, events, amounts },
+    rows: { summary, events, amounts, retention: rows.retention },
   });
 }
 

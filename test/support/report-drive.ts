@@ -13,6 +13,7 @@ import {
   summarizeCohort,
   type CohortAmountRow,
   type CohortEventRow,
+  type CohortRetentionRow,
   type CohortSummaryRow,
   type ContactAccumulator,
   type ContactStats,
@@ -24,6 +25,7 @@ export interface MonthRows {
   summary: CohortSummaryRow[];
   events: CohortEventRow[];
   amounts: CohortAmountRow[];
+  retention: CohortRetentionRow[];
 }
 
 export function toMember(c: RawContact): Member {
@@ -63,7 +65,7 @@ export async function computeMonths(
   const out = new Map<string, MonthRows>();
   const cohorts = sortCohorts(data.cohorts.map(toCohort));
   for (const month of windows.reportMonths) {
-    const rows: MonthRows = { summary: [], events: [], amounts: [] };
+    const rows: MonthRows = { summary: [], events: [], amounts: [], retention: [] };
     for (const cohort of cohorts) {
       const raw = data.cohorts.find((c) => c.type === cohort.type && c.id === cohort.id)!;
       const members = raw.memberIds.map((id) => ({ member: toMember(data.contacts.get(id)!), stats: stats.get(id) ?? null }));
@@ -75,6 +77,7 @@ export async function computeMonths(
       rows.summary.push(r.summary);
       rows.events.push(...r.events);
       rows.amounts.push(...r.amounts);
+      rows.retention.push(...r.retention);
     }
     out.set(month, rows);
   }

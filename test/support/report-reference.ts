@@ -40,6 +40,7 @@ export interface ReferenceTables {
   summary: string[][];
   events: string[][];
   amounts: string[][];
+  retention: string[][];
 }
 
 export const REF_SUMMARY_HEADER = [
@@ -53,7 +54,11 @@ export const REF_EVENTS_HEADER = [
   'month', 'cohort_type', 'cohort_id', 'cohort_name', 'event_name', 'events', 'members', 'member_share', 'first_at', 'last_at',
 ];
 export const REF_AMOUNTS_HEADER = [
-  'month', 'cohort_type', 'cohort_id', 'cohort_name', 'event_name', 'metadata_key', 'currency', 'amount', 'events',
+  'month', 'cohort_type', 'cohort_id', 'cohort_name', 'event_name', 'metadata_key', 'currency', 'amount', 'events', 'amount_major',
+];
+export const REF_RETENTION_HEADER = [
+  'month', 'cohort_type', 'cohort_id', 'cohort_name', 'signup_month', 'months_since_signup', 'members', 'active_members',
+  'active_rate', 'events',
 ];
 export const REF_TRENDS_HEADER = [
   'month', 'cohort_type', 'cohort_id', 'cohort_name', 'previous_month',
@@ -121,6 +126,28 @@ function isMoney(v: unknown): v is { amount: number; currency: string } {
   return typeof o.amount === 'number' && Number.isInteger(o.amount) && typeof o.currency === 'string';
 }
 
+/**
+ * amount_major by division: |amount| / 10^d and |amount| mod 10^d as BigInts, the fraction
+ * zero-padded to d digits; '' for a code outside Intl.supportedValuesOf('currency').
+ */
+export function refAmountMajor(amount: string, currency: string): string {
+  const code = currency.toUpperCase();
+  if (!Intl.supportedValuesOf('currency').includes(code)) return '';
+  const d = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits!;
+  const value = BigInt(amount);
+  const magnitude = value < 0n ? -value : value;
+  const unit = 10n ** BigInt(d);
+  const text = d === 0 ? `${magnitude}` : `${magnitude / unit}.${(magnitude % unit).toString().padStart(d, '0')}`;
+  return value < 0n ? `-${text}` : text;
+}
+
+/** Calendar months from `a` to `b`, counted one step at a time. */
+function stepsBetween(a: string, b: string): number {
+  let steps = 0;
+  for (let m = b; m > a; m = monthBefore(m)) steps += 1;
+  return steps;
+}
+
 function jsLess(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -144,6 +171,7 @@ export function referenceMonth(
   const summary: string[][] = [REF_SUMMARY_HEADER];
   const eventsTable: string[][] = [REF_EVENTS_HEADER];
   const amountsTable: string[][] = [REF_AMOUNTS_HEADER];
+  const retentionTable: string[][] = [REF_RETENTION_HEADER];
 
   for (const cohort of cohorts) {
     const memberIds = [...new Set(cohort.memberIds)];
@@ -153,7 +181,7 @@ export function referenceMonth(
       const inM = all.filter((e) => localMonth(e.created_at, timeZone) === month);
       const inPrev = all.filter((e) => localMonth(e.created_at, timeZone) === prev);
       const signup = contact.signed_up_at !== null && contact.signed_up_at > 0 ? contact.signed_up_at : contact.created_at;
-      return { contact, inM, inPrev, isNew: localMonth(signup, timeZone) === month };
+      return { contact, inM, inPrev, isNew: localMonth(signup, timeZone) === month, signupMonth: localMonth(signup, timeZone) };
     });
     const active = perMember.filter((m) => m.inM.length >= 1);
     const counts = active.map((m) => m.inM.length).sort((a, b) => a - b);
@@ -240,9 +268,26 @@ export function referenceMonth(
       ]);
     }
     const groups = [...money.values()].sort((a, b) => jsLess(a.name, b.name) || jsLess(a.key, b.key) || jsLess(a.currency, b.currency));
-    for (const g of groups) amountsTable.push([...base, g.name, g.key, g.currency, g.amount.toString(), String(g.events)]);
+    for (const g of groups) {
+      amountsTable.push([...base, g.name, g.key, g.currency, g.amount.toString(), String(g.events), refAmountMajor(g.amount.toString(), g.currency)]);
+    }
+    // Signup months: every distinct local month of a signup, kept when it is not after M.
+    const signupMonths = [...new Set(perMember.map((m) => m.signupMonth))].filter((sm) => sm <= month).sort();
+    for (const sm of signupMonths) {
+      const group = perMember.filter((m) => m.signupMonth === sm);
+      const activeInGroup = group.filter((m) => m.inM.length > 0);
+      retentionTable.push([
+        ...base,
+        sm,
+        String(stepsBetween(sm, month)),
+        String(group.length),
+        String(activeInGroup.length),
+        refRound(activeInGroup.length, group.length, 4),
+        String(activeInGroup.reduce((s, m) => s + m.inM.length, 0)),
+      ]);
+    }
   }
-  return { summary, events: eventsTable, amounts: amountsTable };
+  return { summary, events: eventsTable, amounts: amountsTable, retention: retentionTable };
 }
 
 // ---- trends ----
@@ -308,20 +353,37 @@ export function referenceTrends(months: Array<{ month: string; summary: string[]
   return out;
 }
 
+// ---- retention across months ----
+
+/** retention.csv from the cohort_retention tables of several months: all rows, by cohort, signup month, then month. */
+export function referenceRetentionHistory(months: Array<{ retention: string[][] }>): string[][] {
+  const rows = months.flatMap(({ retention }) => retention.slice(1));
+  const at = (row: string[], name: string): string => row[REF_RETENTION_HEADER.indexOf(name)]!;
+  rows.sort(
+    (a, b) =>
+      jsLess(at(a, 'cohort_type'), at(b, 'cohort_type')) ||
+      jsLess(at(a, 'cohort_id'), at(b, 'cohort_id')) ||
+      jsLess(at(a, 'signup_month'), at(b, 'signup_month')) ||
+      jsLess(at(a, 'month'), at(b, 'month')),
+  );
+  return [REF_RETENTION_HEADER, ...rows];
+}
+
 // ---- CSV text ----
 
 function guard(s: string): string {
   return /^[=+\-@\t\r\n]/.test(s) ? `'${s}` : s;
 }
 
-/** The exact bytes a table must have on disk: header, \n line ends, RFC 4180 quoting, text guarded. */
-export function referenceCsvText(table: string[][]): string {
+/** The exact bytes a table must have on disk: header, \n line ends, RFC 4180 quoting, text guarded (unless told not to). */
+export function referenceCsvText(table: string[][], options: { guard?: boolean } = {}): string {
+  const guarded = options.guard ?? true;
   const header = table[0]!;
   return table
     .map((row, r) =>
       row
         .map((cell, c) => {
-          const v = r > 0 && TEXT_COLUMNS.has(header[c]!) ? guard(cell) : cell;
+          const v = guarded && r > 0 && TEXT_COLUMNS.has(header[c]!) ? guard(cell) : cell;
           return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
         })
         .join(','),

@@ -1,5 +1,6 @@
 /** Writes month reports from raw data through the real src/report path (compute, then writeMonthReport). */
 import { monthWindow, writeMonthReport, type MonthReportResult } from '../../src/report/index.js';
+import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
 import { computeMonths, type MonthRows } from './report-drive.js';
 import type { RawData } from './report-reference.js';
 
@@ -15,7 +16,7 @@ export async function writeMonthsFromRaw(
   data: RawData,
   months: string[],
   timeZone: string,
-  options: { generatedAt?: string; stream?: boolean } = {},
+  options: { generatedAt?: string; stream?: boolean; output?: TableWriteOptions } = {},
 ): Promise<Map<string, { rows: MonthRows; result: MonthReportResult }>> {
   const computed = await computeMonths(data, months, timeZone);
   const out = new Map<string, { rows: MonthRows; result: MonthReportResult }>();
@@ -39,8 +40,9 @@ export async function writeMonthsFromRaw(
       },
       warnings: [{ name: 'members_missing', count: 0 }],
       rows: options.stream
-        ? { summary: streamed(rows.summary), events: streamed(rows.events), amounts: streamed(rows.amounts) }
+        ? { summary: streamed(rows.summary), events: streamed(rows.events), amounts: streamed(rows.amounts), retention: streamed(rows.retention) }
         : rows,
+      ...(options.output ? { output: options.output } : {}),
     });
     out.set(month, { rows, result });
   }

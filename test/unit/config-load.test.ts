@@ -48,12 +48,12 @@ describe('loadConfig precedence: default < --config file < environment < flags',
       log: { level: 'debug' },
     });
     const fileOnly = loadConfig({ configFile: file, env: {}, requireToken: false }).config;
-    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file' });
+    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file', formats: ['csv'], formulaGuard: true });
     expect(fileOnly.rateLimit.allowancePerWindow).toBe(500);
 
     const env = { REPORT_TIMEZONE: 'Asia/Tokyo', RATE_LIMIT_ALLOWANCE: '700' };
     const fileAndEnv = loadConfig({ configFile: file, env, requireToken: false }).config;
-    expect(fileAndEnv.report).toEqual({ timezone: 'Asia/Tokyo', outDir: '/from/file' });
+    expect(fileAndEnv.report).toMatchObject({ timezone: 'Asia/Tokyo', outDir: '/from/file' });
     expect(fileAndEnv.rateLimit.allowancePerWindow).toBe(700);
     expect(fileAndEnv.log.level).toBe('debug');
 
@@ -63,7 +63,7 @@ describe('loadConfig precedence: default < --config file < environment < flags',
       flags: { 'report.timezone': 'Europe/Berlin', 'log.level': undefined },
       requireToken: false,
     }).config;
-    expect(all.report).toEqual({ timezone: 'Europe/Berlin', outDir: '/from/file' });
+    expect(all.report).toMatchObject({ timezone: 'Europe/Berlin', outDir: '/from/file' });
     expect(all.rateLimit.allowancePerWindow).toBe(700);
     // An absent flag overrides nothing.
     expect(all.log.level).toBe('debug');
@@ -131,6 +131,18 @@ describe('loadConfig validation', () => {
     expect(byField.get('intercom.baseUrl')!.message).toMatch(/unencrypted/);
     expect(byField.get('INTERCOM_TOKEN')!.fix).toMatch(/export INTERCOM_TOKEN/);
     expect(byField.get('schedule.cron')!.message).toMatch(/not a valid cron pattern/);
+  });
+
+  it('takes report.formats with csv, optionally parquet, and refuses anything else naming the field', () => {
+    const load = (formats: unknown) => loadConfig({ env: {}, flags: { 'report.formats': formats as string[] }, requireToken: false });
+    expect(load(['csv', 'parquet']).config.report.formats).toEqual(['csv', 'parquet']);
+    expect(load(['csv']).config.report.formulaGuard).toBe(true);
+    for (const bad of [['parquet'], ['csv', 'xml'], ['csv', 'csv'], []]) {
+      expect(problemsOf(() => load(bad)).some((p) => p.field.startsWith('report.formats')), JSON.stringify(bad)).toBe(true);
+    }
+    expect(problemsOf(() => loadConfig({ env: {}, flags: { 'report.formulaGuard': 'no' }, requireToken: false })).map((p) => p.field)).toEqual([
+      'report.formulaGuard',
+    ]);
   });
 
   it('puts all problems on one line of the error message', () => {

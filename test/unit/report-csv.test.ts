@@ -52,7 +52,7 @@ describe('writeCsv', () => {
 
   it('guards = + - @ tab, CR and a leading LF in workspace text, and never a number', async () => {
     const path = join(dir, 'guard.csv');
-    const rows = EDGE_NAMES.map((name, i) => ({ month: '2026-10', cohort_type: 'tag', cohort_id: `id${String(i).padStart(2, '0')}`, cohort_name: name, event_name: name, metadata_key: '-k', currency: '@c', amount: String(-5 - i), events: -1 }));
+    const rows = EDGE_NAMES.map((name, i) => ({ month: '2026-10', cohort_type: 'tag', cohort_id: `id${String(i).padStart(2, '0')}`, cohort_name: name, event_name: name, metadata_key: '-k', currency: '@c', amount: String(-5 - i), events: -1, amount_major: null }));
     await writeCsv(path, { columns: AMOUNTS_COLUMNS, rows, compare: (a, b) => compareText(a.cohort_id, b.cohort_id) });
     const table = parseCsv(await readFile(path, 'utf8'));
     const [header, ...body] = table;

@@ -5,7 +5,6 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml, renderChart } from '../../src/report-html/index.js';
-import { currencyFractionDigits } from '../../src/report-html/currency-fraction-digits.js';
 import { rankCohorts } from '../../src/report-html/rank-cohorts.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
@@ -19,12 +18,6 @@ const bars = (names: string[]): Record<string, unknown> => ({
 describe('escapeHtml', () => {
   it('turns markup and quotes into entities and leaves other text alone', () => {
     expect(escapeHtml(`<img src=x onerror="alert('1')">&amp; é`)).toBe('&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;amp; é');
-  });
-});
-
-describe('currencyFractionDigits', () => {
-  it('gives the digits of the major unit by Intl, and null for a code Intl does not know', () => {
-    expect(['usd', 'eur', 'jpy', 'krw', 'bhd', 'kwd', 'xyz', 'US$'].map(currencyFractionDigits)).toEqual([2, 2, 0, 0, 3, 3, null, null]);
   });
 });
 

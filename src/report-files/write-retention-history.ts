@@ -1,0 +1,69 @@
+/**
+ * Rebuilds DIR/retention.csv (and retention.parquet when asked for) beside trends.csv: the rows of
+ * every complete month folder's cohort_retention.csv, each file checked against its manifest's
+ * SHA-256 first, ordered by cohort_type, cohort_id, signup_month, then month (METRICS.md). A month
+ * folder written before cohort_retention.csv existed has none to give; it is named in the result.
+ */
+import { join } from 'node:path';
+import { RETENTION_COLUMNS, RETENTION_FILE, RETENTION_HISTORY_FILE, type CohortRetentionRow } from '../report/columns.js';
+import { compareText } from '../report/compare-text.js';
+import { ReportIntegrityError } from '../report/errors.js';
+import type { TableFile } from '../report/manifest.js';
+import { isMonth } from '../report/months.js';
+import { listMonthReports } from '../report/read-month-reports.js';
+import { countCell, readReportTable } from './read-report-table.js';
+import type { TableWriteOptions } from './report-formats.js';
+import { writeRootTable } from './write-root-table.js';
+
+export interface RetentionHistoryResult {
+  path: string;
+  /** The months whose rows it holds, ascending. */
+  months: string[];
+  /** Complete month folders without a cohort_retention.csv (written by an older version). */
+  monthsWithout: string[];
+  /** retention.csv, then retention.parquet when written. */
+  files: TableFile[];
+}
+
+const compareHistory = (a: CohortRetentionRow, b: CohortRetentionRow): number =>
+  compareText(a.cohort_type, b.cohort_type) ||
+  compareText(a.cohort_id, b.cohort_id) ||
+  compareText(a.signup_month, b.signup_month) ||
+  compareText(a.month, b.month);
+
+/**
+ * @example
+ * await writeRetentionHistory('reports', { formats: ['csv'], formulaGuard: true }); // reports/retention.csv
+ */
+export async function writeRetentionHistory(outDir: string, output: TableWriteOptions): Promise<RetentionHistoryResult> {
+  const rows: CohortRetentionRow[] = [];
+  const months: string[] = [];
+  const monthsWithout: string[] = [];
+  for (const report of await listMonthReports(outDir)) {
+    if (!report.manifest.files.some((f) => f.name === RETENTION_FILE)) {
+      monthsWithout.push(report.month);
+      continue;
+    }
+    months.push(report.month);
+    const table = await readReportTable(report, RETENTION_FILE, RETENTION_COLUMNS);
+    table.records.forEach((record, i) => {
+      if (!isMonth(record.signup_month!)) throw new ReportIntegrityError(table.path, `${table.path} row ${i + 1}: signup_month is not YYYY-MM`);
+      rows.push({
+        month: report.month,
+        cohort_type: record.cohort_type!,
+        cohort_id: record.cohort_id!,
+        cohort_name: record.cohort_name!,
+        signup_month: record.signup_month!,
+        months_since_signup: countCell(table, record, 'months_since_signup', i),
+        members: countCell(table, record, 'members', i),
+        active_members: countCell(table, record, 'active_members', i),
+        // Copied as written: the same rounding of the same integers.
+        active_rate: record.active_rate === '' ? null : record.active_rate!,
+        events: countCell(table, record, 'events', i),
+      });
+    });
+  }
+  rows.sort(compareHistory);
+  const files = await writeRootTable(outDir, { file: RETENTION_HISTORY_FILE, columns: RETENTION_COLUMNS, rows, compare: compareHistory }, output);
+  return { path: join(outDir, RETENTION_HISTORY_FILE), months, monthsWithout, files };
+}
