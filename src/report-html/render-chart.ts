@@ -10,17 +10,26 @@
  * Every mark that carries an aria-label (Vega-Lite writes one from the tooltip channel) also gets an
  * SVG <title> with the same text: the browser shows it as the mark's tooltip with no script.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from './chart-parts.js';
 
 let queue: Promise<unknown> = Promise.resolve();
 
-/** vega-scenegraph's text measurer, which vega re-exports but its typings do not declare. */
-const textMetrics = (vega as unknown as { textMetrics: { width: unknown; estimateWidth: unknown } }).textMetrics;
+type Engines = { vega: typeof Vega; compile: typeof import('vega-lite').compile };
+let engines: Promise<Engines> | undefined;
+
+/**
+ * vega and vega-lite are loaded on the first chart, not at import: every command imports the
+ * pipeline, and only the ones that write reports draw.
+ */
+function loadEngines(): Promise<Engines> {
+  engines ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, compile: vegaLite.compile }));
+  return engines;
+}
 
 /** A loader that loads nothing and remembers what was asked: vega only logs a failed load and draws on. */
-function refusingLoader(refused: string[]): vega.Loader {
+function refusingLoader(vega: typeof Vega, refused: string[]): Vega.Loader {
   const loader = vega.loader();
   const refuse = (uri: string): Promise<never> => {
     refused.push(uri);
@@ -41,6 +50,9 @@ function finishSvg(svg: string, idPrefix: string): string {
 }
 
 async function renderNow(spec: VegaLiteSpec, idPrefix: string): Promise<string> {
+  const { vega, compile } = await loadEngines();
+  // vega-scenegraph's text measurer, which vega re-exports but its typings do not declare.
+  const textMetrics = (vega as unknown as { textMetrics: { width: unknown; estimateWidth: unknown } }).textMetrics;
   textMetrics.width = textMetrics.estimateWidth;
   vega.resetSVGDefIds();
   const refused: string[] = [];
@@ -51,7 +63,7 @@ async function renderNow(spec: VegaLiteSpec, idPrefix: string): Promise<string> 
     errors.push(args.map(String).join(' '));
     return logger;
   };
-  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none', loader: refusingLoader(refused), logger });
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none', loader: refusingLoader(vega, refused), logger });
   try {
     const svg = await view.toSVG();
     if (refused.length > 0) throw new Error(`chart ${idPrefix} asked to load ${refused.join(', ')}: charts are drawn from inline rows only`);
