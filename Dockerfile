@@ -43,8 +43,8 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The app stays owned by root (read-only to the process); only /reports is the node user's.
-RUN chmod 0755 /app/dist/src/cli.js \
- && ln -s /app/dist/src/cli.js /usr/local/bin/cohort-reports \
+RUN chmod 0755 /app/dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/cohort-reports \
  && mkdir -p /reports \
  && chown node:node /reports
 USER node

@@ -7,6 +7,7 @@
  *   workspace afresh); with `replaceCompleted: false` (the scheduler) it is left alone.
  */
 import type { Queue } from 'bullmq';
+import type { CohortFilter } from '../src/pipeline/discover-cohorts.js';
 import { planRun, type PlanRunInput } from '../src/pipeline/plan-run.js';
 import { runJobId, type JobDataByName, type MonthRunData, type PlannedRun } from './job-types.js';
 import { removeFinishedRun } from './remove-finished-run.js';
@@ -19,6 +20,8 @@ export type EnqueueOutcome =
 
 export interface EnqueueRunInput extends PlanRunInput {
   outDir?: string | undefined;
+  /** The cohort selection (--select/--exclude); absent: each worker's configured one. */
+  cohorts?: CohortFilter | undefined;
   /** Default true. */
   replaceCompleted?: boolean;
 }
@@ -39,10 +42,12 @@ export async function enqueueRun(
   clearStore: (runId: string) => Promise<void>,
 ): Promise<EnqueueOutcome> {
   const plan = planRun(input);
+  // The planned months, not the words given: `last` must mean the month that had ended when it was
+  // queued, not whatever month a worker would compute later (which planRun refuses as a range end).
   const run: PlannedRun = {
     runId: plan.runId,
-    from: input.from,
-    to: input.to ?? input.from,
+    from: plan.months[0]!.month,
+    to: plan.months[plan.months.length - 1]!.month,
     timeZone: input.timeZone,
     allowPartial: input.allowPartial,
     plannedAtSec: input.nowSec,
@@ -59,7 +64,7 @@ export async function enqueueRun(
     if (state === 'completed') await clearStore(plan.runId);
     replaced = state === 'completed' ? 'completed' : 'failed';
   }
-  const data: MonthRunData = { run, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}) };
+  const data: MonthRunData = { run, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}), ...(input.cohorts ? { cohorts: input.cohorts } : {}) };
   const name: keyof JobDataByName = 'month-run';
   await queue.add(name, data, { ...RUN_JOB_OPTIONS, jobId });
   return replaced === null ? { kind: 'added', jobId, runId: plan.runId } : { kind: 'replaced', jobId, runId: plan.runId, previousState: replaced };

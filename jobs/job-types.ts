@@ -8,6 +8,7 @@
  * with a letter and uses '.' as separator, and the parts that come from Intercom are escaped.
  */
 import type { CohortType } from '../src/intercom/types.js';
+import type { CohortFilter } from '../src/pipeline/discover-cohorts.js';
 
 /** What every job of a run needs to re-plan it identically (planRun is pure in these). */
 export interface PlannedRun {
@@ -25,6 +26,8 @@ export interface MonthRunData {
   run: PlannedRun;
   /** Where the reports go; absent: the writing worker's configured report.outDir. */
   outDir?: string;
+  /** Which cohorts to report; absent: the worker's configured cohorts (include/exclude). */
+  cohorts?: CohortFilter;
   /** Set by the run job itself: how many rounds of children it has added so far. */
   round?: number;
 }

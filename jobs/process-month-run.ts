@@ -46,7 +46,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   if (cohorts === null) {
     const lease = ctx.apis.lease(run.runId);
     try {
-      cohorts = await discoverCohorts(lease.api, ctx.config.cohorts, signal);
+      cohorts = await discoverCohorts(lease.api, job.data.cohorts ?? ctx.config.cohorts, signal);
     } finally {
       await lease.release();
     }
@@ -105,6 +105,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     generatedAt: new Date(),
     timing: { duration_ms: Date.now() - job.timestamp },
     output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
+    startedAt: new Date(job.processedOn ?? job.timestamp),
   });
   const progress = await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId);
   await job.updateProgress({ ...progress });

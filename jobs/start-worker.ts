@@ -5,9 +5,10 @@
  * cancels the rest (their locks lapse and another worker resumes them from the store).
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
-import { createApiClient } from '../src/commands/create-api-client.js';
+import { createApiClient } from '../src/intercom/create-api-client.js';
 import type { IntercomApi } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
@@ -59,6 +60,8 @@ export interface StartWorkerOptions {
 
 export interface WorkerHandle {
   worker: Worker;
+  /** The worker's Redis connections, for watching that Redis stays reachable. */
+  connections: Redis[];
   /** Stops taking jobs; waits for active ones up to `deadlineMs`, then cancels them and closes. */
   drain(deadlineMs: number): Promise<{ forced: boolean }>;
 }
@@ -134,13 +137,25 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   w.on('failed', (job, err) => {
     if (job) log.warn({ jobId: job.id, job: job.name, attemptsMade: job.attemptsMade, err: { message: err.message, name: err.name } }, 'job failed');
   });
-  w.on('error', (err) => log.error({ err }, 'worker error'));
+  // While Redis is unreachable every reconnect attempt reports the same error: log it once per
+  // message and minute, not dozens of times a second (the worker command exits after its grace).
+  const lastLogged = new Map<string, number>();
+  const onError = (source: string) => (err: Error) => {
+    const key = `${source}:${err.message}`;
+    const now = Date.now();
+    if (now - (lastLogged.get(key) ?? 0) < 60_000) return;
+    lastLogged.set(key, now);
+    log.error({ err }, `${source} error`);
+  };
+  w.on('error', onError('worker'));
+  queue.on('error', onError('queue'));
   await w.waitUntilReady();
   log.info({ queue: queue.qualifiedName, concurrency: options.concurrency }, 'worker started');
 
   let closing: Promise<{ forced: boolean }> | null = null;
   return {
     worker: w,
+    connections: [redis, bullConnection],
     drain(deadlineMs) {
       closing ??= (async () => {
         let timer: NodeJS.Timeout | undefined;

@@ -92,6 +92,7 @@ const schema = z.strictObject({
   worker: z.strictObject({
     concurrency: z.number().int().min(1).max(256),
     drainTimeoutMs: positiveInt,
+    redisGraceMs: positiveInt,
     contactsPerJob: z.number().int().min(1).max(1000),
   }),
   log: z.strictObject({

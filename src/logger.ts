@@ -1,10 +1,9 @@
 /**
- * The one place a logger is built. JSON lines by default (pretty on a TTY when pino-pretty is
- * installed), with the token and e-mail addresses redacted by path and, as a second guard, every known
+ * The one place a logger is built. JSON lines on stderr unless given another destination (the CLI's
+ * compact and pretty formats, src/cli/), with the token and e-mail addresses redacted by path and, as a second guard, every known
  * secret scrubbed from each line before it is written — pino's redaction is by path only, and a secret
  * inside an unexpected field would otherwise print in full.
  */
-import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -29,8 +28,6 @@ export interface CreateLoggerOptions {
   secrets?: Array<string | null | undefined>;
   /** Where lines go; default stderr (stdout is left to command output). */
   destination?: DestinationStream;
-  /** Pretty-print for humans; default: when stderr is a TTY and pino-pretty can be loaded. */
-  pretty?: boolean;
 }
 
 function scrubbing(dest: DestinationStream, secrets: string[]): DestinationStream {
@@ -44,22 +41,11 @@ function scrubbing(dest: DestinationStream, secrets: string[]): DestinationStrea
   };
 }
 
-function prettyStream(): DestinationStream | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const pretty = require('pino-pretty') as (opts: object) => DestinationStream;
-    return pretty({ destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
-  } catch {
-    return null;
-  }
-}
-
 export function createLogger(options: CreateLoggerOptions): Logger {
   const given = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 4);
   // A line is JSON: a secret holding `"` or `\` appears there escaped, so scrub that spelling too.
   const secrets = [...new Set(given.flatMap((s) => [JSON.stringify(s).slice(1, -1), s]))];
-  const wantPretty = options.pretty ?? (options.destination === undefined && process.stderr.isTTY === true);
-  const base = options.destination ?? (wantPretty ? prettyStream() : null) ?? pino.destination({ fd: 2, sync: true });
+  const base = options.destination ?? pino.destination({ fd: 2, sync: true });
   return pino(
     {
       level: options.level,

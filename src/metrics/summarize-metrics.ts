@@ -11,15 +11,16 @@ function fieldPart(label: string): string {
  *
  *   api_calls_<endpoint>   requests sent per endpoint (segments, tags, contacts_search, events)
  *   api_responses_<status> responses per HTTP status (api_responses_200, api_responses_429, ...)
- *   rate_limit_wait_ms     total time requests waited for a rate-limit token (summed over concurrent
- *                          requests, so it can exceed the run's duration)
+ *   rate_limit_wait_ms_summed_over_requests
+ *                          each request's wait for a rate-limit token, added up over every request;
+ *                          requests wait in parallel, so it can exceed the run's duration
  *   contacts_fetched       contacts whose event history was read to the end by this process
  *
  * The totals the manifest already has (api_calls, responses_429, retries) are not repeated.
  * Keys come out sorted, so two manifests list them in the same order.
  *
  * @example
- * await summarizeMetrics(metrics) // { api_calls_events: 2010, api_calls_segments: 1, ..., rate_limit_wait_ms: 5234 }
+ * await summarizeMetrics(metrics) // { api_calls_events: 2010, api_calls_segments: 1, ..., rate_limit_wait_ms_summed_over_requests: 5234 }
  */
 export async function summarizeMetrics(metrics: CohortMetrics): Promise<Record<string, number>> {
   metrics.sync();
@@ -31,7 +32,7 @@ export async function summarizeMetrics(metrics: CohortMetrics): Promise<Record<s
     fields[`api_responses_${fieldPart(String(v.labels.status ?? 'unknown'))}`] = v.value;
   }
   const waitSum = (await metrics.rateLimitWait.get()).values.find((v) => v.metricName?.endsWith('_sum'));
-  fields.rate_limit_wait_ms = Math.round((waitSum?.value ?? 0) * 1000);
+  fields.rate_limit_wait_ms_summed_over_requests = Math.round((waitSum?.value ?? 0) * 1000);
   fields.contacts_fetched = (await metrics.contactsFetched.get()).values[0]?.value ?? 0;
   return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

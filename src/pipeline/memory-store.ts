@@ -11,9 +11,24 @@ import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunS
 type JournalRecord<S> =
   | { t: 'cohorts'; cohorts: Cohort[] }
   | { t: 'page'; key: string; from: string | null; page: MemberPage }
-  | { t: 'result'; id: string; result: ContactResult<S> };
+  | { t: 'result'; id: string; result: ContactResult<S> }
+  | { t: 'requests'; delta: RequestCounts };
+
+/** Request counters of a run, summed over every process that worked on it (a resumed run included). */
+export interface RequestCounts {
+  apiCalls: number;
+  responses429: number;
+  retries: number;
+}
 
 export interface MemoryStore<S> extends RunStore<S> {
+  /**
+   * Adds requests made since the last call; journaled (once the journal holds some progress), so a
+   * resumed run's counters cover its earlier part.
+   */
+  addRequests(delta: RequestCounts): void;
+  /** Every request recorded so far, the replayed journal included. */
+  requests(): RequestCounts;
   /** Closes the journal file (if any). */
   close(): void;
 }
@@ -25,6 +40,12 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
   const contacts = new Map<string, Member>();
   const results = new Map<string, ContactResult<S>>();
   let missing = 0;
+  const requests: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
+  function applyRequests(delta: RequestCounts): void {
+    requests.apiCalls += delta.apiCalls;
+    requests.responses429 += delta.responses429;
+    requests.retries += delta.retries;
+  }
 
   function applyCohorts(list: Cohort[]): void {
     cohorts = list;
@@ -77,6 +98,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         }
         if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
         else if (rec.t === 'page') applyPage(rec.key, rec.from, rec.page);
+        else if (rec.t === 'requests') applyRequests(rec.delta);
         else applyResult(rec.id, rec.result);
       }
       goodChars = end + 1;
@@ -145,8 +167,20 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         contactsMissing: missing,
       };
     },
+    addRequests(delta) {
+      if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return;
+      applyRequests(delta);
+      // Never the first record: a run refused before it recorded anything (a 401) leaves no journal.
+      if (fd !== null || existsSync(journalPath ?? '')) journal({ t: 'requests', delta });
+    },
+    requests() {
+      return { ...requests };
+    },
     async clear() {
       cohorts = null;
+      requests.apiCalls = 0;
+      requests.responses429 = 0;
+      requests.retries = 0;
       progressByCohort.clear();
       membersByCohort.clear();
       contacts.clear();

@@ -1,3 +1,4 @@
+import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import { findWindow } from '../report/create-report-windows.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import {
@@ -15,6 +16,7 @@ import { writeIndexPage } from '../report-html/write-index-page.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
+import { buildRunResults, writeRunResults } from './write-run-results.js';
 
 export interface WriteRunReportsInput {
   store: RunStore<ContactStats>;
@@ -28,12 +30,15 @@ export interface WriteRunReportsInput {
   timing?: Record<string, string | number>;
   /** report.formats and report.formulaGuard; default CSV only, guarded. */
   output?: TableWriteOptions;
+  /** When the run began (run_results.json's start and duration). */
+  startedAt?: Date;
 }
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically (tables and their page), then rebuild trends.csv,
- * retention.csv, datapackage.json and index.html from every complete month.
+ * month's rows, write each month folder atomically (tables and their page), rebuild trends.csv,
+ * retention.csv, datapackage.json and index.html from every complete month, then write
+ * run_results.json, last, as the sign that the run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
@@ -72,7 +77,20 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
   }
   const trends = await writeTrends(input.outDir, output);
   const retention = await writeRetentionHistory(input.outDir, output);
-  await writeDataPackage(input.outDir, { rootFiles: [...trends.files, ...retention.files], formulaGuard: output.formulaGuard });
-  await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
+  const rootFiles = [...trends.files, ...retention.files];
+  await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
+  const index = await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
+  await writeRunResults(
+    buildRunResults({
+      runId: plan.runId,
+      timeZone: plan.timeZone,
+      outDir: input.outDir,
+      startedAt: input.startedAt ?? null,
+      finishedAt: new Date(),
+      written,
+      rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE, ...index.files],
+      requests: input.requests,
+    }),
+  );
   return written;
 }

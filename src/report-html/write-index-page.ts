@@ -55,8 +55,11 @@ export interface IndexPageOptions {
   formulaGuard?: boolean;
 }
 
-/** @example const path = await writeIndexPage('reports'); // reports/index.html */
-export async function writeIndexPage(outDir: string, options: IndexPageOptions = {}): Promise<string> {
+/**
+ * @example
+ * const { path, files } = await writeIndexPage('reports'); // reports/index.html; ['charts/…', 'index.html']
+ */
+export async function writeIndexPage(outDir: string, options: IndexPageOptions = {}): Promise<{ path: string; files: string[] }> {
   const guarded = options.formulaGuard ?? true;
   const text = readText(guarded);
   const months = await listMonthReports(outDir);
@@ -131,7 +134,7 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
     await writeTextFile(join(tmp, INDEX_FILE), page);
     await renameIntoPlace(join(tmp, CHARTS_DIR), chartsTarget);
     await renameIntoPlace(join(tmp, INDEX_FILE), indexTarget);
-    return indexTarget;
+    return { path: indexTarget, files: [...drawn.files.map((f) => f.name), INDEX_FILE] };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

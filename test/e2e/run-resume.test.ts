@@ -169,6 +169,7 @@ describe('resuming a stopped run', () => {
     expect(await listFiles(outDir)).toEqual([(await journalFile(outDir)).slice(outDir.length + 1)]);
     const journal = await readJournal(outDir);
     const first = snapshotCalls();
+    const firstRequests = sb.sandbox.counters.requests;
 
     sb.freshRun();
     const nowSec = Math.floor(Date.now() / 1000);
@@ -176,5 +177,12 @@ describe('resuming a stopped run', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     await expectReportsEqualReference(outDir, nowSec);
     expectOnlyInFlightRepeated(first, snapshotCalls(), journal);
+    // The manifest counts the whole run: the interrupted part (carried by the journal) and the rerun.
+    // Requests the interrupt aborted in flight were counted when sent, yet may never have reached the
+    // sandbox: at most one per request slot.
+    const manifest = JSON.parse(await readFile(join(outDir, month, 'manifest.json'), 'utf8')) as { totals: { api_calls: number } };
+    const seen = firstRequests + sb.sandbox.counters.requests;
+    expect(manifest.totals.api_calls).toBeGreaterThanOrEqual(seen);
+    expect(manifest.totals.api_calls).toBeLessThanOrEqual(seen + CONCURRENCY);
   });
 });

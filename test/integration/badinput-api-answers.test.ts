@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/cli-errors.js';
+import { exitCodeFor } from '../../src/cli/cli-errors.js';
 import { createIntercomClient, UnexpectedBodyError } from '../../src/intercom/index.js';
 import { collectRun } from '../../src/pipeline/collect-run.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';

@@ -72,7 +72,7 @@ beforeAll(async () => {
   }
 
   // The token is in the dashboard's environment on purpose: it must still appear nowhere.
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dashboard', '--port', '0'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

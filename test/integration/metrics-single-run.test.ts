@@ -125,7 +125,7 @@ describe('metrics of a single-process run', () => {
       api_responses_429: c.responses429,
       contacts_fetched: listedContacts.size,
     });
-    expect(fields.rate_limit_wait_ms).toBeGreaterThan(0);
+    expect(fields.rate_limit_wait_ms_summed_over_requests).toBeGreaterThan(0);
     expect(Object.keys(fields)).toEqual(Object.keys(fields).sort());
     expect(Object.values(fields).every((v) => Number.isInteger(v))).toBe(true);
     expect(api.stats.calls).toBe(c.requests);

@@ -56,7 +56,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'metrics-worker-'));
   queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
   const env = workerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, outDir: tmp, allowance: 20_000 });
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', '4', '--metrics-port', '0'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', '4', '--metrics-port', '0'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

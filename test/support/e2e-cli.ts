@@ -1,5 +1,5 @@
 /**
- * Runs the real command line (`node --import tsx src/cli.ts …`) as a child process, with an
+ * Runs the real command line (`node --import tsx src/cli/main.ts …`) as a child process, with an
  * environment built from nothing but what the test passes (plus PATH/HOME), so a developer's own
  * INTERCOM_TOKEN or REPORT_TIMEZONE never leaks into a test.
  */
@@ -30,7 +30,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** Starts the CLI; it is SIGKILLed if it has not exited after `timeoutMs` (default 30 s), and `done` rejects. */
 export function spawnCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: { ...baseEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

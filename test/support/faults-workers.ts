@@ -18,7 +18,7 @@ export interface FaultWorkerOptions {
 
 /** Starts `cohort-reports worker --config FILE` and resolves once it logs that it is ready. */
 export async function spawnFaultWorker(env: NodeJS.ProcessEnv, options: FaultWorkerOptions): Promise<WorkerProcess> {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', String(options.concurrency), '--config', options.configPath];
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', String(options.concurrency), '--config', options.configPath];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));

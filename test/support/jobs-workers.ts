@@ -43,7 +43,7 @@ export function workerEnvironment(env: WorkerEnv): NodeJS.ProcessEnv {
 
 /** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
 export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 20_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', String(concurrency)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', String(concurrency)], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

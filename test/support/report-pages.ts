@@ -23,5 +23,5 @@ export function monthFolderFiles(month: string): string[] {
 
 /** Every file a run of `months` (CSV only) leaves in its output folder (no journal), sorted. */
 export function outputFolderFiles(months: readonly string[]): string[] {
-  return [...months.flatMap(monthFolderFiles), 'datapackage.json', 'retention.csv', 'trends.csv', ...INDEX_PAGE_FILES].sort();
+  return [...months.flatMap(monthFolderFiles), 'datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv', ...INDEX_PAGE_FILES].sort();
 }

@@ -57,7 +57,7 @@ const defaults = loadConfig({ env: {}, requireToken: false }).config;
 
 async function cliAccepts(args: string[]): Promise<{ code: number | null; stderr: string }> {
   // --help after the service's own arguments: the CLI parses every flag strictly, then prints help.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--help'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--help'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -148,7 +148,8 @@ describe('Dockerfile', () => {
     // /app/dist is what `npm run build` writes: tsc with tsconfig.build.json, whose outDir is dist, then
     // build:assets, which copies the rate limiter's Lua scripts (under src/, copied into the stage) into dist.
     expect(runs(stage('build'))).toContain('npm run build');
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && npm run build:assets');
+    // dist/ is emptied first, so a file moved or removed in src/ does not linger in the image or the package.
+    expect(pkg.scripts.build).toMatch(/^node -e "require\('fs'\)\.rmSync\('dist', \{ recursive: true, force: true \}\)" && tsc -p tsconfig\.build\.json && npm run build:assets$/);
     expect(pkg.scripts['build:assets']).toContain("cpSync('src/rate-limit/lua', 'dist/src/rate-limit/lua'");
     const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
     expect([base.compilerOptions.outDir, base.compilerOptions.rootDir]).toEqual(['dist', '.']);
@@ -219,10 +220,10 @@ describe('Dockerfile', () => {
         expect(i.args, `${s.name}: ${i.keyword} ${i.args}`).not.toMatch(/TOKEN|PASSWORD|SECRET|CREDENTIAL/i);
       }
     }
-    for (const path of ['.env', '.env.production', 'reports/2026-10/manifest.json', 'node_modules/bullmq/package.json', 'dist/src/cli.js', '.git/HEAD', 'test/unit/docker-image.test.ts']) {
+    for (const path of ['.env', '.env.production', 'reports/2026-10/manifest.json', 'node_modules/bullmq/package.json', 'dist/src/cli/main.js', '.git/HEAD', 'test/unit/docker-image.test.ts']) {
       expect(included(path), path).toBe(false);
     }
-    for (const path of ['package.json', 'package-lock.json', 'src/cli.ts', 'jobs/commands.ts', 'config/default.json']) {
+    for (const path of ['package.json', 'package-lock.json', 'src/cli/main.ts', 'jobs/start-worker.ts', 'config/default.json']) {
       expect(included(path), path).toBe(true);
     }
   });

@@ -141,7 +141,7 @@ export default async function load(ctx: BenchContext): Promise<BenchRow[]> {
       REPORT_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
     };
-    for (let i = 0; i < WORKERS; i += 1) workers.push(spawnBenchProcess(`worker ${i + 1}`, 'src/cli.ts', ['worker', '--concurrency', String(WORKER_CONCURRENCY)], env));
+    for (let i = 0; i < WORKERS; i += 1) workers.push(spawnBenchProcess(`worker ${i + 1}`, 'src/cli/main.ts', ['worker', '--concurrency', String(WORKER_CONCURRENCY)], env));
     await Promise.all(workers.map((w) => waitForOutput(w, '"worker started"', 30_000)));
 
     const baseline = await memoryInfo(redis);

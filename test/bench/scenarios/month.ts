@@ -80,7 +80,7 @@ const SHARE = 0.9;
 const WORKERS = 4;
 const WORKER_CONCURRENCY = 8;
 const NAIVE_GIVE_UP_FACTOR = 3;
-const CLI = 'src/cli.ts';
+const CLI = 'src/cli/main.ts';
 const QUIET_BUSY = 0.15;
 const QUIET_WAIT_MS = 300_000;
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createIntercomClient } from '../intercom/index.js';
-import type { IntercomApi } from '../intercom/types.js';
+import { createIntercomClient } from './create-intercom-client.js';
+import type { IntercomApi } from './types.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 
 /** The Intercom client as configured, for `run` and for every worker: one place maps config to client options. */

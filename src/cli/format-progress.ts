@@ -1,4 +1,4 @@
-import type { RunJobProgress } from './job-types.js';
+import type { RunJobProgress } from '../../jobs/job-types.js';
 
 /**
  * One line of run progress for people.

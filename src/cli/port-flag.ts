@@ -1,5 +1,5 @@
-import { UsageError } from '../src/cli-errors.js';
-import { intFlag, type ParsedFlags } from '../src/commands/flags.js';
+import { UsageError } from './cli-errors.js';
+import { intFlag, type ParsedFlags } from './flags.js';
 
 /** A TCP port flag (0: any free port, which the command then prints), or a UsageError naming the flag. */
 export function portFlag(flags: ParsedFlags, name: string, fallback: number): number {

@@ -1,6 +1,6 @@
-import { UsageError } from '../cli-errors.js';
+import { UsageError } from './cli-errors.js';
 import { loadConfig, type LoadedConfig } from '../config.js';
-import type { ParsedFlags } from './flags.js';
+import { listFlag, strFlag, type ParsedFlags } from './flags.js';
 
 /** --month M, or --from M1 --to M2: exactly one of the two forms. */
 export function monthArgs(flags: ParsedFlags): { from: string; to?: string } {
@@ -18,22 +18,29 @@ export function monthArgs(flags: ParsedFlags): { from: string; to?: string } {
 
 /** Flags that override configuration fields, as field path → value. */
 export function configFlags(flags: ParsedFlags): Record<string, string | string[] | undefined> {
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const select = listFlag(flags, 'select');
   return {
-    'report.outDir': str(flags.out),
+    'report.outDir': strFlag(flags, 'out'),
     // --format csv,parquet: the same list report.formats takes, validated with it.
-    'report.formats': str(flags.format)?.split(',').map((f) => f.trim()),
-    'report.timezone': str(flags.timezone),
-    'log.level': str(flags['log-level']),
+    'report.formats': strFlag(flags, 'format')?.split(',').map((f) => f.trim()),
+    'report.timezone': strFlag(flags, 'timezone'),
+    // --quiet shows warnings and errors only, unless a level is asked for.
+    'log.level': strFlag(flags, 'log-level') ?? (flags.quiet === true ? 'warn' : undefined),
+    'cohorts.include': select.length > 0 ? select : undefined,
   };
 }
 
 /** The configuration as every command loads it: defaults ← --config ← environment ← flags. */
 export function loadConfigFromFlags(flags: ParsedFlags, requireToken: boolean): LoadedConfig {
-  return loadConfig({
-    configFile: typeof flags.config === 'string' ? flags.config : undefined,
+  const loaded = loadConfig({
+    configFile: strFlag(flags, 'config'),
     env: process.env,
     flags: configFlags(flags),
     requireToken,
   });
+  const exclude = listFlag(flags, 'exclude');
+  if (exclude.length === 0) return loaded;
+  // --exclude adds to the configured exclusions rather than replacing them: a configured test cohort stays out.
+  const { config } = loaded;
+  return { ...loaded, config: Object.freeze({ ...config, cohorts: Object.freeze({ ...config.cohorts, exclude: [...config.cohorts.exclude, ...exclude] }) }) };
 }

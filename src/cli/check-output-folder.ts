@@ -1,12 +1,16 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { UsageError } from '../cli-errors.js';
+import { accessSync, constants, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from './cli-errors.js';
 
 /**
  * Refuses, before any API call, an output folder the run could not write: one that is a file, sits
  * under a file, or is not writable (nor, when it does not exist yet, is the folder it would be created
- * in). Creates nothing: a refused run leaves no trace. Otherwise the failure would come only after
- * every contact had been fetched, as a bare ENOTDIR/EACCES.
+ * in). Leaves nothing behind: a refused run leaves no trace. Otherwise the failure would come only
+ * after every contact had been fetched, as a bare ENOTDIR/EACCES.
+ *
+ * Permission bits are not enough: on /proc or a read-only mount access() says yes to root, and Node's
+ * recursive mkdir then spins forever there (synchronously, deaf to SIGTERM). So the folder is also
+ * probed by creating and removing one empty folder in it, which fails at once where nothing can be made.
  */
 export function checkOutputFolder(outDir: string): void {
   const refuse = (reason: string): never => {
@@ -32,6 +36,7 @@ export function checkOutputFolder(outDir: string): void {
     if (!isDirectory) return refuse(`${path} is a file, not a folder`);
     try {
       accessSync(path, constants.W_OK | constants.X_OK);
+      rmdirSync(mkdtempSync(join(path, '.cohort-reports-probe-')));
     } catch (err) {
       return refuse(`${path} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }

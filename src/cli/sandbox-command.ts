@@ -1,9 +1,11 @@
 import { intFlag, type ParsedFlags } from './flags.js';
+import { portFlag } from './port-flag.js';
+import { untilStopSignal } from './until-stop-signal.js';
 import { runSandboxServer } from '../sandbox/index.js';
 
 /** `cohort-reports sandbox`: serves the built-in workspace until SIGINT/SIGTERM and prints how to use it. */
 export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
-  const port = intFlag(flags, 'port', 4010);
+  const port = portFlag(flags, 'port', 4010);
   const contacts = intFlag(flags, 'contacts', 5000, 1);
   const seed = intFlag(flags, 'seed', 1);
   const rateLimit = flags['rate-limit'] === undefined ? 1000 : intFlag(flags, 'rate-limit', 1000, 1);
@@ -18,10 +20,7 @@ export async function sandboxCommand(flags: ParsedFlags): Promise<number> {
       `  export INTERCOM_TOKEN=${sandbox.token}\n` +
       `Press Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopSignal();
   await sandbox.close();
   return 0;
 }

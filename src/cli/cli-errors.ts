@@ -1,5 +1,5 @@
-import { ConfigError } from './config.js';
-import { AuthenticationError, ConfigurationError } from './intercom/errors.js';
+import { ConfigError } from '../config.js';
+import { AuthenticationError, ConfigurationError } from '../intercom/errors.js';
 
 /** A command line that cannot be carried out as written (exit code 2). */
 export class UsageError extends Error {
@@ -10,12 +10,12 @@ export class UsageError extends Error {
   }
 }
 
-/** SIGINT or SIGTERM stopped a run; its progress is kept. Exit 130, as shells report an interrupted command. */
+/** SIGINT or SIGTERM stopped a command (by default: a run whose progress is kept). Exit 130, as shells report an interrupted command. */
 export class InterruptedError extends Error {
   readonly code = 'INTERRUPTED';
   readonly exitCode = 130;
-  constructor() {
-    super('interrupted; progress is kept, run the same command again to resume');
+  constructor(message = 'interrupted; progress is kept, run the same command again to resume') {
+    super(message);
     this.name = 'InterruptedError';
   }
 }
@@ -25,7 +25,7 @@ interface WithExitCode {
   exitCode: number;
 }
 
-function hasExitCode(err: unknown): err is WithExitCode {
+export function hasExitCode(err: unknown): err is WithExitCode {
   return typeof err === 'object' && err !== null && typeof (err as WithExitCode).exitCode === 'number';
 }
 

@@ -1,0 +1,112 @@
+/**
+ * `cohort-reports check`: is everything in place for a run? Each check is one line, ✓ or ✗, and a
+ * failed one says how to fix it (like `dbt debug`). Exit 0 only when every check passes, else 1
+ * (2 stays for a command line or configuration that cannot even be read).
+ */
+import { accessSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
+import { AuthenticationError } from '../intercom/errors.js';
+import { discoverCohorts } from '../pipeline/discover-cohorts.js';
+import { checkOutputFolder } from './check-output-folder.js';
+import { createCliLogger } from './create-cli-logger.js';
+import type { ParsedFlags } from './flags.js';
+import { REDIS_READY_TIMEOUT_MS } from './open-queue.js';
+import { openWorkspace } from './open-workspace.js';
+import { loadConfigFromFlags } from './shared-flags.js';
+import { resolveTerminal } from './terminal.js';
+
+export interface CheckLine {
+  ok: boolean;
+  what: string;
+  /** For a failed check: what to do. */
+  fix?: string;
+}
+
+export function formatCheckLine(line: CheckLine, color: boolean): string {
+  const mark = line.ok ? (color ? '\x1b[32m✓\x1b[0m' : '✓') : color ? '\x1b[31m✗\x1b[0m' : '✗';
+  return `${mark} ${line.what}${line.ok || !line.fix ? '' : ` — ${line.fix}`}`;
+}
+
+const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+
+export async function checkCommand(flags: ParsedFlags): Promise<number> {
+  const terminal = resolveTerminal(flags, process.env);
+  const { config, token } = loadConfigFromFlags(flags, false);
+  const lines: CheckLine[] = [];
+  const report = (line: CheckLine): void => {
+    lines.push(line);
+    process.stdout.write(`${formatCheckLine(line, terminal.color)}\n`);
+  };
+
+  const sandbox = flags.sandbox === true;
+  if (sandbox) report({ ok: true, what: 'token: the built-in sandbox workspace (--sandbox)' });
+  else if (token === null) report({ ok: false, what: 'token: INTERCOM_TOKEN is not set', fix: 'export INTERCOM_TOKEN=<access token of your Intercom app (Developer Hub)>' });
+  else report({ ok: true, what: `token: INTERCOM_TOKEN is set (${token.length} characters)` });
+
+  if (sandbox || token !== null) {
+    const workspace = await openWorkspace({ flags, config, envToken: token, log: (t) => createCliLogger(terminal, { level: 'silent', secrets: [t] }) });
+    try {
+      const host = new URL(workspace.baseUrl).host;
+      try {
+        const segments = await workspace.api.listSegments();
+        report({ ok: true, what: `region: ${host} answered with the token` });
+        report({ ok: true, what: `API version: ${config.intercom.apiVersion} (sent as Intercom-Version) accepted` });
+        const limit = workspace.lastFeedback()?.limit ?? null;
+        const configured = config.rateLimit.allowancePerWindow;
+        if (limit === null) report({ ok: true, what: `allowance: the API sent no X-RateLimit-Limit; using the configured ${configured} per ${config.rateLimit.windowSeconds} s` });
+        else if (limit >= configured) report({ ok: true, what: `allowance: X-RateLimit-Limit ${limit}; configured ${configured} per window × share ${config.rateLimit.share}` });
+        else
+          report({
+            ok: false,
+            what: `allowance: X-RateLimit-Limit ${limit} is below the configured ${configured}`,
+            fix: `set RATE_LIMIT_ALLOWANCE=${limit} (rateLimit.allowancePerWindow); runs would slow down to it anyway`,
+          });
+        const tags = await workspace.api.listTags();
+        const reported = await discoverCohorts(workspace.api, config.cohorts);
+        report({
+          ok: reported.length > 0,
+          what: `cohorts: ${segments.length} segments and ${tags.length} tags visible, ${reported.length} reported after cohorts settings`,
+          fix: 'check cohorts.segments/tags and the include/exclude patterns (cohort-reports cohorts lists them), or the token\'s read scopes',
+        });
+      } catch (err) {
+        const fix =
+          err instanceof AuthenticationError
+            ? `check INTERCOM_TOKEN, and the region: a workspace in the EU or Australia needs INTERCOM_BASE_URL=eu or au (now ${host})`
+            : `check INTERCOM_BASE_URL (now ${host}) and the network`;
+        report({ ok: false, what: `region: ${host} refused or failed: ${reason(err)}`, fix });
+      }
+    } finally {
+      await workspace.close();
+    }
+  }
+
+  if (process.env.REDIS_URL !== undefined || flags.config !== undefined) {
+    const redis = connectRedis(config.redis.url, 'bullmq-producer');
+    try {
+      await waitForRedis(redis, config.redis.url, REDIS_READY_TIMEOUT_MS);
+      report({ ok: true, what: `Redis: ${new URL(config.redis.url).host} answered (workers, enqueue, status)` });
+    } catch (err) {
+      report({ ok: false, what: `Redis: ${reason(err)}`, fix: 'needed only by schedule, worker, enqueue and status; `run` works without it' });
+    } finally {
+      redis.disconnect();
+    }
+  } else {
+    report({ ok: true, what: 'Redis: not configured (REDIS_URL unset); `run` needs none' });
+  }
+
+  const out = resolve(config.report.outDir);
+  try {
+    checkOutputFolder(out);
+    accessSync(out);
+    report({ ok: true, what: `output folder: ${out} is writable` });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') report({ ok: true, what: `output folder: ${out} will be created` });
+    else report({ ok: false, what: `output folder: ${reason(err)}`, fix: 'choose a folder you can write to with --out (or COHORT_REPORTS_OUT)' });
+  }
+
+  const failed = lines.filter((l) => !l.ok).length;
+  process.stdout.write(failed === 0 ? 'all checks passed\n' : `${failed} check${failed === 1 ? '' : 's'} failed\n`);
+  return failed === 0 ? 0 : 1;
+}

@@ -1,0 +1,40 @@
+/**
+ * `cohort-reports cohorts`: the cohorts a run would report, after cohorts.segments/tags and the
+ * include/exclude patterns (--select/--exclude): type, id, name and the count Intercom reports.
+ */
+import type { Cohort } from '../intercom/types.js';
+import { discoverCohorts } from '../pipeline/discover-cohorts.js';
+import { createCliLogger } from './create-cli-logger.js';
+import type { ParsedFlags } from './flags.js';
+import { openWorkspace } from './open-workspace.js';
+import { loadConfigFromFlags } from './shared-flags.js';
+import { resolveTerminal } from './terminal.js';
+
+/** The cohorts as aligned columns, for a terminal. */
+export function formatCohortTable(cohorts: readonly Cohort[]): string[] {
+  const rows = cohorts.map((c) => [c.type, c.id, c.name, c.memberCountReported === null ? '–' : String(c.memberCountReported)]);
+  const header = ['type', 'id', 'name', 'count'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
+  const line = (r: string[]): string => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
+  const terminal = resolveTerminal(flags, process.env);
+  const { config, token } = loadConfigFromFlags(flags, flags.sandbox !== true);
+  const workspace = await openWorkspace({ flags, config, envToken: token, log: (t) => createCliLogger(terminal, { level: config.log.level, secrets: [t] }) });
+  try {
+    const cohorts = await discoverCohorts(workspace.api, config.cohorts);
+    if (flags.json === true) {
+      process.stdout.write(`${JSON.stringify(cohorts.map((c) => ({ type: c.type, id: c.id, name: c.name, count: c.memberCountReported })), null, 2)}\n`);
+      return 0;
+    }
+    for (const line of formatCohortTable(cohorts)) process.stdout.write(`${line}\n`);
+    const { include, exclude } = config.cohorts;
+    const filter = [include.length > 0 ? `include ${include.join(', ')}` : '', exclude.length > 0 ? `exclude ${exclude.join(', ')}` : ''].filter(Boolean).join('; ');
+    process.stdout.write(`${cohorts.length} cohort${cohorts.length === 1 ? '' : 's'}${filter ? ` (${filter})` : ''}\n`);
+    return 0;
+  } finally {
+    await workspace.close();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `cohort-reports enqueue`: queues a run for the workers; with --wait, shows its progress line (with
+ * an ETA from the measured rate) until it completes (0) or fails (1). Says so when no worker is
+ * connected, and Ctrl-C only stops the waiting: the run stays queued.
+ */
+import { dirname } from 'node:path';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { enqueueRun } from '../../jobs/enqueue-run.js';
+import { readRunProgress } from '../../jobs/refresh-run-progress.js';
+import type { Config } from '../config.js';
+import { createRedisStore } from '../pipeline/redis-store.js';
+import { INDEX_FILE, pageUrl } from '../report-html/index.js';
+import { InterruptedError } from './cli-errors.js';
+import { createCliLogger } from './create-cli-logger.js';
+import { listFlag, strFlag, type ParsedFlags } from './flags.js';
+import { openQueue } from './open-queue.js';
+import { createProgressReporter } from './progress-reporter.js';
+import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
+import { resolveTerminal, type Terminal } from './terminal.js';
+
+/** How long a queued run may wait with no worker connected before `--wait` says so. */
+export const NO_WORKER_NOTICE_MS = 3_000;
+const POLL_MS = 1_000;
+
+export async function enqueueCommand(flags: ParsedFlags): Promise<number> {
+  const { config } = loadConfigFromFlags(flags, false);
+  const months = monthArgs(flags);
+  const selected = listFlag(flags, 'select').length > 0 || listFlag(flags, 'exclude').length > 0;
+  const q = await openQueue(config);
+  try {
+    const outcome = await enqueueRun(
+      q.queue,
+      {
+        ...months,
+        timeZone: config.report.timezone,
+        nowSec: Math.floor(Date.now() / 1000),
+        allowPartial: flags['allow-partial'] === true,
+        outDir: strFlag(flags, 'out'),
+        // Only a selection given here travels with the job; otherwise each worker's configuration applies.
+        cohorts: selected ? config.cohorts : undefined,
+      },
+      (runId) => createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }).clear(),
+    );
+    const said =
+      outcome.kind === 'live'
+        ? `run ${outcome.runId} is already ${outcome.state}: nothing queued (job ${outcome.jobId})`
+        : outcome.kind === 'replaced'
+          ? `queued run ${outcome.runId} (job ${outcome.jobId}), replacing the ${outcome.previousState} one`
+          : `queued run ${outcome.runId} (job ${outcome.jobId})`;
+    process.stdout.write(`${said}\n`);
+    if (flags.wait !== true) return 0;
+    return await waitForRun(q.queue, q.redis, config, resolveTerminal(flags, process.env), outcome.jobId, outcome.runId);
+  } finally {
+    await q.close();
+  }
+}
+
+async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, terminal: Terminal, jobId: string, runId: string): Promise<number> {
+  const store = createRedisStore({ redis, prefix: config.redis.prefix, runId });
+  const log = createCliLogger(terminal, { level: config.log.level }).child({ runId, stage: 'progress' });
+  let state = 'waiting';
+  const progress = createProgressReporter({
+    read: async () => ({ state, ...(await readRunProgress(store, redis, config.redis.prefix, runId)) }),
+    terminal,
+    log,
+    poll: true,
+  });
+  const interrupted = new AbortController();
+  const onSignal = (): void => interrupted.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const say = (line: string): void => {
+    progress.step();
+    terminal.stream.write(`${terminal.tty ? '\r\x1b[2K' : ''}${line}\n`);
+  };
+  const startedAt = Date.now();
+  let toldNoWorker = false;
+  try {
+    for (;;) {
+      if (interrupted.signal.aborted) {
+        progress.stop();
+        throw new InterruptedError(`stopped waiting; run ${runId} stays queued (job ${jobId}): see cohort-reports status`);
+      }
+      const job = await queue.getJob(jobId);
+      if (!job) {
+        progress.stop();
+        terminal.stream.write(`run job ${jobId} has disappeared (removed or replaced)\n`);
+        return 1;
+      }
+      state = await job.getState();
+      if (state === 'completed' || state === 'failed') {
+        progress.stop();
+        if (state === 'failed') {
+          terminal.stream.write(`run ${runId} failed: ${job.failedReason}\n`);
+          return 1;
+        }
+        const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
+        for (const dir of dirs) process.stdout.write(`wrote ${dir}\n`);
+        // Like `run`: the last line is the page that links every month.
+        if (dirs[0] !== undefined) process.stdout.write(`open ${pageUrl(dirname(dirs[0]), INDEX_FILE)}\n`);
+        return 0;
+      }
+      if (!toldNoWorker && state === 'waiting' && Date.now() - startedAt >= NO_WORKER_NOTICE_MS && (await queue.getWorkers()).length === 0) {
+        toldNoWorker = true;
+        say(`no worker is connected to queue ${queue.qualifiedName}: start one with \`cohort-reports worker\` (still waiting; Ctrl-C leaves the run queued)`);
+      }
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        interrupted.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        }, { once: true });
+      });
+    }
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `cohort-reports run`: the whole month run in one process, with the in-memory limiter and store and
+ * no Redis. Progress is journaled under DIR/.work/ so a rerun after a crash or Ctrl-C resumes; with
+ * --sandbox the built-in workspace is started on a free loopback port and used instead of Intercom.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
+import { collectRun } from '../pipeline/collect-run.js';
+import { createMemoryStore, type RequestCounts } from '../pipeline/memory-store.js';
+import { planRun } from '../pipeline/plan-run.js';
+import { writeRunReports } from '../pipeline/write-run-reports.js';
+import { RUN_RESULTS_FILE, type RunResults } from '../pipeline/write-run-results.js';
+import { SUMMARY_FILE } from '../report/columns.js';
+import { INDEX_FILE, pageUrl } from '../report-html/index.js';
+import type { ContactStats } from '../report/contact-stats.js';
+import { checkOutputFolder } from './check-output-folder.js';
+import { InterruptedError } from './cli-errors.js';
+import { createCliLogger } from './create-cli-logger.js';
+import { intFlag, type ParsedFlags } from './flags.js';
+import { createProgressReporter } from './progress-reporter.js';
+import { openWorkspace } from './open-workspace.js';
+import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
+import { resolveTerminal } from './terminal.js';
+
+/** How often the request counters are added to the journal (a crash loses at most this much of them). */
+const REQUESTS_JOURNAL_MS = 2_000;
+
+/**
+ * The journal belongs to one run of one workspace with one cohort selection: a rerun with other
+ * settings must start afresh rather than resume someone else's progress. A sandbox workspace is the
+ * same for the same size, seed and day, whatever port it is served on.
+ */
+function journalKey(config: Readonly<Config>, workspace: string): string {
+  const shaping = { workspace, cohorts: config.cohorts, perPage: config.intercom.perPage };
+  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
+}
+
+/**
+ * The lines after the `run finished` log: where the reports are, what was written, what to do next,
+ * and last the page to open (index.html links every month's report.html).
+ */
+export function finalLines(results: RunResults): string[] {
+  const lines = results.months.map(
+    (m) => `wrote ${m.dir}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} answered 429`,
+  );
+  const months = results.months.map((m) => `${m.month}/ (${m.files.join(', ')})`);
+  lines.push(`reports in ${results.out_dir}: ${[...months, ...results.files].join(', ')}`);
+  const last = results.months[results.months.length - 1];
+  if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(last.dir, SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
+  lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
+  return lines;
+}
+
+export async function runCommand(flags: ParsedFlags): Promise<number> {
+  const useSandbox = flags.sandbox === true;
+  const terminal = resolveTerminal(flags, process.env);
+  const { config, token: envToken } = loadConfigFromFlags(flags, !useSandbox);
+  const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
+  const startedAt = Date.now();
+  const plan = planRun({ ...monthArgs(flags), timeZone: config.report.timezone, nowSec: Math.floor(startedAt / 1000), allowPartial: flags['allow-partial'] === true });
+  checkOutputFolder(config.report.outDir);
+
+  const metrics = createMetrics();
+  const workspace = await openWorkspace({
+    flags,
+    config,
+    envToken,
+    log: (token) => createCliLogger(terminal, { level: config.log.level, secrets: [token] }).child({ runId: plan.runId }),
+    meter: { limiter: (l) => meterLimiter(l, metrics), api: (a) => meterApi(a, metrics) },
+  });
+  const { api, baseUrl } = workspace;
+  const log = createCliLogger(terminal, { level: config.log.level, secrets: [workspace.token] }).child({ runId: plan.runId });
+  const store = createMemoryStore<ContactStats>({ journalPath: join(config.report.outDir, '.work', `${plan.runId}.${journalKey(config, workspace.identity)}.journal.jsonl`) });
+  // The counters so far are journaled now and then, so a resumed run's manifest counts every request.
+  let flushed: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
+  const flushRequests = (): void => {
+    const now = { apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries };
+    store.addRequests({ apiCalls: now.apiCalls - flushed.apiCalls, responses429: now.responses429 - flushed.responses429, retries: now.retries - flushed.retries });
+    flushed = now;
+  };
+  const flushTimer = setInterval(flushRequests, REQUESTS_JOURNAL_MS);
+  flushTimer.unref();
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new InterruptedError());
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = createProgressReporter({
+    read: async () => {
+      const p = await store.progress();
+      const earlier = store.requests();
+      return { ...p, apiCalls: earlier.apiCalls + api.stats.calls - flushed.apiCalls, responses429: earlier.responses429 + api.stats.responses429 - flushed.responses429 };
+    },
+    terminal,
+    log: log.child({ stage: 'progress' }),
+  });
+
+  try {
+    log.info(
+      { months: plan.months.map((m) => m.month), timeZone: plan.timeZone, baseUrl: useSandbox ? 'sandbox' : baseUrl },
+      'run started',
+    );
+    await collectRun({
+      api,
+      store,
+      plan,
+      filter: config.cohorts,
+      perPage: config.intercom.perPage,
+      concurrency,
+      log: log.child({ stage: 'collect' }),
+      signal: controller.signal,
+      onStep: progress.step,
+    });
+    progress.stop();
+    flushRequests();
+    const written = await writeRunReports({
+      store,
+      plan,
+      outDir: config.report.outDir,
+      source: { baseUrl, apiVersion: config.intercom.apiVersion },
+      requests: store.requests(),
+      generatedAt: new Date(),
+      startedAt: new Date(startedAt),
+      // The same figures a worker exports to Prometheus, so a single-process run is as observable.
+      timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
+      output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
+    });
+    await store.clear();
+    log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
+    // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
+    const text = await readFile(join(resolve(config.report.outDir), RUN_RESULTS_FILE), 'utf8');
+    const human = flags.json === true ? terminal.stream : process.stdout;
+    for (const line of finalLines(JSON.parse(text) as RunResults)) human.write(`${line}\n`);
+    if (flags.json === true) process.stdout.write(text);
+    return 0;
+  } finally {
+    clearInterval(flushTimer);
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Whatever ended the run, the requests it made go into the journal for the next attempt.
+    try {
+      flushRequests();
+    } catch {
+      // The journal cannot be written (the failure being reported may be that very folder).
+    }
+    store.close();
+    await workspace.close();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `cohort-reports status`: the job scheduler and every run (newest first) with its state, progress,
+ * start, end, duration, output folder, API calls and 429s; `--json` for scripts.
+ */
+import type { Job } from 'bullmq';
+import { readRunProgress } from '../../jobs/refresh-run-progress.js';
+import { SCHEDULER_ID, type MonthRunData, type RunJobProgress } from '../../jobs/job-types.js';
+import { createRedisStore } from '../pipeline/redis-store.js';
+import type { ParsedFlags } from './flags.js';
+import { asRunProgress, formatProgress } from './format-progress.js';
+import { openQueue } from './open-queue.js';
+import { formatDuration } from './progress-line.js';
+import { loadConfigFromFlags } from './shared-flags.js';
+
+export interface RunStatus {
+  months: string;
+  timeZone: string;
+  jobId: string;
+  state: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** The --out given to enqueue, else the folders the run wrote, else null (the writing worker's report.outDir). */
+  outDir: string | null;
+  dirs: string[];
+  progress: RunJobProgress | null;
+  failedReason: string | null;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
+
+async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgress>, nowMs: number): Promise<RunStatus> {
+  const data = job.data as MonthRunData;
+  const state = await job.getState();
+  const live = state !== 'completed' && state !== 'failed';
+  const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
+  const start = job.processedOn ?? undefined;
+  const end = live ? undefined : (job.finishedOn ?? undefined);
+  return {
+    months: data.run.from === data.run.to ? data.run.from : `${data.run.from}..${data.run.to}`,
+    timeZone: data.run.timeZone,
+    jobId: String(job.id),
+    state,
+    startedAt: iso(start),
+    finishedAt: iso(end),
+    durationMs: start === undefined ? null : (end ?? nowMs) - start,
+    outDir: data.outDir ?? null,
+    dirs,
+    progress: live ? await read(data.run.runId) : asRunProgress(job.progress),
+    failedReason: state === 'failed' ? (job.failedReason ?? null) : null,
+  };
+}
+
+/** One run as a line: `2026-10 UTC (run.…): completed · … · started … · took 3m05s · out /reports`. */
+export function formatRunStatus(s: RunStatus): string {
+  const times = [
+    s.startedAt ? `started ${s.startedAt}` : 'not started',
+    ...(s.finishedAt ? [`ended ${s.finishedAt}`] : []),
+    ...(s.durationMs !== null ? [`${s.finishedAt ? 'took' : 'running for'} ${formatDuration(s.durationMs / 1000)}`] : []),
+  ];
+  const out = s.outDir ?? (s.dirs.length > 0 ? s.dirs.join(', ') : null);
+  const reason = s.failedReason ? ` · ${s.failedReason}` : '';
+  return `${s.months} ${s.timeZone} (${s.jobId}): ${formatProgress(s.state, s.progress)} · ${times.join(' · ')}${out ? ` · out ${out}` : ''}${reason}`;
+}
+
+export async function statusCommand(flags: ParsedFlags): Promise<number> {
+  const { config } = loadConfigFromFlags(flags, false);
+  const q = await openQueue(config);
+  try {
+    const scheduler = await q.queue.getJobScheduler(SCHEDULER_ID);
+    const jobs = await q.queue.getJobs(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'], 0, 200);
+    const runs = jobs.filter((j) => j.name === 'month-run').sort((a, b) => b.timestamp - a.timestamp);
+    const read = (runId: string): Promise<RunJobProgress> =>
+      readRunProgress(createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }), q.redis, config.redis.prefix, runId);
+    const nowMs = Date.now();
+    const statuses = await Promise.all(runs.map((job) => statusOf(job, read, nowMs)));
+    if (flags.json === true) {
+      const schedulerJson = scheduler ? { id: SCHEDULER_ID, pattern: scheduler.pattern ?? null, timeZone: scheduler.tz ?? null, next: iso(scheduler.next) } : null;
+      process.stdout.write(`${JSON.stringify({ scheduler: schedulerJson, runs: statuses }, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(
+      scheduler
+        ? `scheduler ${SCHEDULER_ID}: "${scheduler.pattern}" in ${scheduler.tz ?? 'host zone'}, next ${scheduler.next ? new Date(scheduler.next).toISOString() : 'unknown'}\n`
+        : `no job scheduler (run: cohort-reports schedule)\n`,
+    );
+    if (statuses.length === 0) process.stdout.write('no runs\n');
+    for (const s of statuses) process.stdout.write(`${formatRunStatus(s)}\n`);
+    return 0;
+  } finally {
+    await q.close();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * `cohort-reports worker`: one worker process until SIGTERM/SIGINT (then it drains), or until Redis has
+ * been unreachable for longer than worker.redisGraceMs (then exit 1, so its supervisor restarts it).
+ * Workers read INTERCOM_TOKEN from their own environment; nothing secret is ever put in a job.
+ */
+import { collectDefaultMetrics } from 'prom-client';
+import { connectRedis, waitForRedis, watchRedis, type RedisUnavailableError } from '../../jobs/connect-redis.js';
+import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
+import { createMetrics, startMetricsServer, type CohortMetrics, type MetricsServer } from '../metrics/index.js';
+import { UsageError } from './cli-errors.js';
+import { createCliLogger } from './create-cli-logger.js';
+import { intFlag, strFlag, type ParsedFlags } from './flags.js';
+import { REDIS_READY_TIMEOUT_MS } from './open-queue.js';
+import { portFlag } from './port-flag.js';
+import { loadConfigFromFlags } from './shared-flags.js';
+import { resolveTerminal } from './terminal.js';
+
+/** Forced shutdown after losing Redis: the jobs' locks lapse and another worker resumes them. */
+const LOST_DRAIN_MS = 1_000;
+
+export async function workerCommand(flags: ParsedFlags): Promise<number> {
+  const { config, token } = loadConfigFromFlags(flags, true);
+  if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
+  const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
+  const log = createCliLogger(resolveTerminal(flags, process.env), { level: config.log.level, secrets: [token] }).child({ role: 'worker' });
+  if (flags['metrics-host'] !== undefined && flags['metrics-port'] === undefined) {
+    throw new UsageError('--metrics-host goes with --metrics-port (e.g. --metrics-port 9464 --metrics-host 0.0.0.0)');
+  }
+  // Redis first, bounded: a worker started while Redis is down says so and exits 1.
+  const probe = connectRedis(config.redis.url, 'bullmq-producer');
+  try {
+    await waitForRedis(probe, config.redis.url, REDIS_READY_TIMEOUT_MS);
+  } finally {
+    probe.disconnect();
+  }
+  // The metrics server starts next, so a port already taken fails the command before any job is taken.
+  let metrics: CohortMetrics | undefined;
+  let metricsServer: MetricsServer | null = null;
+  if (flags['metrics-port'] !== undefined) {
+    metrics = createMetrics();
+    collectDefaultMetrics({ register: metrics.registry });
+    metricsServer = await startMetricsServer({
+      registry: metrics.registry,
+      host: strFlag(flags, 'metrics-host') ?? '127.0.0.1',
+      port: portFlag(flags, 'metrics-port', 9464),
+    });
+    log.info({ url: metricsServer.url, port: metricsServer.port }, 'metrics listening');
+  }
+  let handle: WorkerHandle;
+  try {
+    handle = await startWorker({ config, token, concurrency, log, ...(metrics ? { metrics } : {}) });
+  } catch (err) {
+    await metricsServer?.close();
+    throw err;
+  }
+  let lost: RedisUnavailableError | null = null;
+  let stopWatching = (): void => {};
+  let onSignal = (_signal: NodeJS.Signals): void => {};
+  await new Promise<void>((resolve) => {
+    onSignal = (signal) => {
+      log.info({ signal, drainTimeoutMs: config.worker.drainTimeoutMs }, 'draining');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    stopWatching = watchRedis(handle.connections, config.redis.url, config.worker.redisGraceMs, (err) => {
+      lost = err;
+      resolve();
+    });
+  });
+  stopWatching();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  // Without Redis a drain cannot hand anything back cleanly: bounded, the locks lapse on their own.
+  const { forced } = lost
+    ? await Promise.race([handle.drain(LOST_DRAIN_MS), new Promise<{ forced: boolean }>((resolve) => setTimeout(() => resolve({ forced: true }), 3 * LOST_DRAIN_MS).unref())])
+    : await handle.drain(config.worker.drainTimeoutMs);
+  await metricsServer?.close();
+  if (lost) throw lost;
+  log.info({ forced }, forced ? 'drain deadline passed: active jobs handed back' : 'drained');
+  return 0;
+}

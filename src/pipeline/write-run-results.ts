@@ -1,0 +1,78 @@
+/**
+ * `run_results.json` beside the reports: what the last successful run wrote, for scripts and
+ * orchestrators (dbt's run_results.json is the model). Written last, atomically (a temporary file
+ * renamed over the old one), so a reader sees the previous run's whole file or this one's.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ReportWarning } from '../report/manifest.js';
+import { renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
+import type { MonthReportResult } from '../report/write-month-report.js';
+
+export const RUN_RESULTS_FILE = 'run_results.json';
+export const RUN_RESULTS_FORMAT = 'cohort-reports.run-results.v1';
+
+export interface RunResults {
+  format: typeof RUN_RESULTS_FORMAT;
+  run_id: string;
+  status: 'success';
+  time_zone: string;
+  started_at: string | null;
+  finished_at: string;
+  duration_ms: number | null;
+  /** Absolute. */
+  out_dir: string;
+  months: Array<{
+    month: string;
+    /** Absolute path of the month folder. */
+    dir: string;
+    files: string[];
+    totals: MonthReportResult['manifest']['totals'];
+    warnings: ReportWarning[];
+  }>;
+  /** The files beside the month folders (trends, retention, datapackage.json), relative to out_dir. */
+  files: string[];
+  requests: { api_calls: number; responses_429: number; retries: number };
+}
+
+export function buildRunResults(input: {
+  runId: string;
+  timeZone: string;
+  outDir: string;
+  startedAt: Date | null;
+  finishedAt: Date;
+  written: MonthReportResult[];
+  rootFiles: string[];
+  requests: { apiCalls: number; responses429: number; retries: number };
+}): RunResults {
+  const outDir = resolve(input.outDir);
+  return {
+    format: RUN_RESULTS_FORMAT,
+    run_id: input.runId,
+    status: 'success',
+    time_zone: input.timeZone,
+    started_at: input.startedAt?.toISOString() ?? null,
+    finished_at: input.finishedAt.toISOString(),
+    duration_ms: input.startedAt ? input.finishedAt.getTime() - input.startedAt.getTime() : null,
+    out_dir: outDir,
+    months: input.written.map((w) => ({
+      month: w.manifest.month,
+      dir: resolve(w.dir),
+      files: [...w.manifest.files.map((f) => f.name), 'manifest.json'],
+      totals: w.manifest.totals,
+      warnings: w.manifest.warnings,
+    })),
+    files: [...input.rootFiles, RUN_RESULTS_FILE],
+    requests: { api_calls: input.requests.apiCalls, responses_429: input.requests.responses429, retries: input.requests.retries },
+  };
+}
+
+/** Writes the file and returns its path and exact text. */
+export async function writeRunResults(results: RunResults): Promise<{ path: string; text: string }> {
+  const path = join(results.out_dir, RUN_RESULTS_FILE);
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  const tmp = temporarySibling(path, 'tmp');
+  await writeFile(tmp, text, 'utf8');
+  await renameIntoPlace(tmp, path);
+  return { path, text };
+}

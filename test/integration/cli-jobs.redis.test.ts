@@ -1,0 +1,137 @@
+/**
+ * The queue commands through the real CLI against real Redis: `enqueue --month last` queues concrete
+ * months; `enqueue --wait` says when no worker is connected and that Ctrl-C leaves the run queued;
+ * a run done by a worker shows in `status` and `status --json` with its times, folder and request
+ * counts; a worker that loses Redis for longer than worker.redisGraceMs exits 1 with one line.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_WORKER_NOTICE_MS } from '../../src/cli/enqueue-command.js';
+import type { RunStatus } from '../../src/cli/status-command.js';
+import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
+import { bullPrefix, QUEUE_NAME, runJobId, type MonthRunData } from '../../jobs/job-types.js';
+import { humanLines, runCli, spawnCli, waitUntil } from '../support/e2e-cli.js';
+import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
+import { startOwnRedisServer, type OwnRedisServer } from '../support/faults-redis-server.js';
+import { killAllWorkers, spawnWorker, workerEnvironment } from '../support/jobs-workers.js';
+import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+
+let redis: Redis;
+let tmp: string;
+let sb: E2eSandbox;
+
+beforeAll(async () => {
+  redis = createTestRedis();
+  tmp = await mkdtemp(join(tmpdir(), 'cli-jobs-'));
+  sb = await startE2eSandbox({ contacts: 40, seed: 8 });
+});
+
+afterAll(async () => {
+  await killAllWorkers();
+  await sb?.close();
+  await redis.quit();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function withQueue<T>(prefix: string, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const connection = createTestRedis();
+  const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(prefix) });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    connection.disconnect();
+    await deleteKeys(redis, prefix);
+  }
+}
+
+describe('enqueue', () => {
+  it('--month last queues the last ended month; --wait says no worker is connected, and Ctrl-C leaves the run queued', async () => {
+    const prefix = testPrefix('cli-enq');
+    const env = { REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
+    await withQueue(prefix, async (queue) => {
+      const month = lastCompleteMonth(Date.now(), 'UTC');
+      const queued = await runCli(['enqueue', '--month', 'last'], env);
+      expect(queued.code, queued.stderr).toBe(0);
+      const job = await queue.getJob(runJobId(`${month}_${month}_UTC`));
+      expect((job?.data as MonthRunData).run).toMatchObject({ from: month, to: month });
+
+      const waiting = spawnCli(['enqueue', '--month', 'last', '--wait'], env);
+      let stderr = '';
+      waiting.child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      await waitUntil('the no-worker notice', () => stderr.includes('no worker is connected'), { timeoutMs: NO_WORKER_NOTICE_MS + 10_000 });
+      waiting.child.kill('SIGINT');
+      const r = await waiting.done;
+      expect(r.code).toBe(130);
+      expect(humanLines(r.stderr)).toEqual([
+        `no worker is connected to queue ${bullPrefix(prefix)}:${QUEUE_NAME}: start one with \`cohort-reports worker\` (still waiting; Ctrl-C leaves the run queued)`,
+        `cohort-reports: stopped waiting; run ${month}_${month}_UTC stays queued (job ${job!.id}): see cohort-reports status`,
+      ]);
+      expect(await job!.getState()).toBe('waiting');
+    });
+  });
+});
+
+describe('status', () => {
+  it('shows a finished run with start, end, duration, output folder, API calls and 429s, also as JSON', async () => {
+    const prefix = testPrefix('cli-status');
+    const out = join(tmp, 'status-out');
+    const env = { ...sb.env, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
+    await withQueue(prefix, async () => {
+      sb.freshRun();
+      await spawnWorker(workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix, outDir: out, allowance: Number(sb.env.RATE_LIMIT_ALLOWANCE) }), 4);
+      const month = lastCompleteMonth(sb.clockMs, 'UTC');
+      const before = Date.now();
+      const done = await runCli(['enqueue', '--month', month, '--out', out, '--wait'], env, { timeoutMs: 60_000 });
+      expect(done.code, done.stderr).toBe(0);
+      await killAllWorkers();
+      const json = await runCli(['status', '--json'], env);
+      expect(json.code, json.stderr).toBe(0);
+      const { runs } = JSON.parse(json.stdout) as { runs: RunStatus[] };
+      expect(runs).toHaveLength(1);
+      const run = runs[0]!;
+      expect(run).toMatchObject({ months: month, state: 'completed', outDir: out, dirs: [join(out, month)], failedReason: null });
+      expect(Date.parse(run.startedAt!)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(run.finishedAt!) - Date.parse(run.startedAt!)).toBe(run.durationMs);
+      expect(run.progress).toMatchObject({ apiCalls: sb.sandbox.counters.requests, responses429: 0 });
+      const text = await runCli(['status'], env);
+      expect(text.stdout).toMatch(
+        new RegExp(`^${month} UTC \\(${run.jobId.replace(/\./g, '\\.')}\\): completed · .* · ${run.progress!.apiCalls} API calls · 0 × 429 · started ${run.startedAt} · ended ${run.finishedAt} · took \\d+s · out ${out}$`, 'm'),
+      );
+    });
+  });
+});
+
+describe('worker', () => {
+  let own: OwnRedisServer;
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  it('exits 1 with one line once Redis has been gone for longer than worker.redisGraceMs', async () => {
+    await mkdir(join(tmp, 'redis'));
+    own = await startOwnRedisServer({ dir: join(tmp, 'redis') });
+    const config = join(tmp, 'grace.json');
+    const graceMs = 1500;
+    await writeFile(config, JSON.stringify({ worker: { redisGraceMs: graceMs } }));
+    const worker = spawnCli(['worker', '--config', config], { ...sb.env, REDIS_URL: own.url, COHORT_REPORTS_PREFIX: testPrefix('cli-grace') }, { timeoutMs: 40_000 });
+    let stderr = '';
+    worker.child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    await waitUntil('the worker is ready', () => stderr.includes('"worker started"'), { timeoutMs: 20_000 });
+    await own.stop('SIGKILL');
+    const stoppedAt = Date.now();
+    const r = await worker.done;
+    const tookMs = Date.now() - stoppedAt;
+    expect(r.code, r.stderr).toBe(1);
+    expect(humanLines(r.stderr)).toEqual([expect.stringMatching(/^cohort-reports: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.* for more than 1500 ms\): start Redis/)]);
+    // The grace, a check interval and a bounded shutdown.
+    expect(tookMs).toBeGreaterThanOrEqual(graceMs);
+    expect(tookMs).toBeLessThan(graceMs + 8_000);
+    process.stdout.write(`worker exit after losing Redis: ${tookMs} ms (grace ${graceMs} ms)\n`);
+  });
+});
