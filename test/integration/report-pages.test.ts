@@ -92,10 +92,8 @@ afterAll(async () => {
 });
 
 describe('report pages written by a run', () => {
-  it("ends the run's output with the index page's file:// URL and names each month's page", () => {
-    const lines = runA.stdout.trimEnd().split('\n');
-    expect(lines.at(-1)).toBe(`open ${pathToFileURL(join(outA(), 'index.html')).href}`);
-    for (const m of months) expect(lines).toContain(`page ${pathToFileURL(join(outA(), m, 'report.html')).href}`);
+  it("ends the run's output with the index page's file:// URL", () => {
+    expect(runA.stdout.trimEnd().split('\n').at(-1)).toBe(`open ${pathToFileURL(join(outA(), 'index.html')).href}`);
   });
 
   it('writes report.html and its chart specs into each month folder, listed in its manifest, and index.html at the root', async () => {
@@ -107,7 +105,8 @@ describe('report pages written by a run', () => {
   });
 
   it('writes byte-identical pages and specs for two runs of the same data', async () => {
-    const files = (await listFiles(outA())).filter((f) => !f.endsWith('manifest.json'));
+    // manifest.json and run_results.json hold the run's own times; everything else is the data's.
+    const files = (await listFiles(outA())).filter((f) => !f.endsWith('manifest.json') && f !== 'run_results.json');
     expect(files.filter((f) => f.endsWith('.html'))).toHaveLength(months.length + 1);
     for (const f of files) expect((await readFile(join(outA(), f))).equals(await readFile(join(outB(), f))), f).toBe(true);
   });
