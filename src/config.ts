@@ -54,6 +54,7 @@ const schema = z.strictObject({
     baseUrl: z.string().min(1),
     apiVersion: z.literal('2.14'),
     perPage: z.number().int().min(1).max(150),
+    eventsPerPage: z.enum(['auto', 'omit']),
     connectTimeoutMs: positiveInt,
     headersTimeoutMs: positiveInt,
     bodyTimeoutMs: positiveInt,
@@ -108,6 +109,7 @@ const FIX_HINTS: Record<string, string> = {
   'rateLimit.allowancePerWindow': 'set the requests your app may make per window (Intercom: 10,000/min ≈ 1666 per 10 s)',
   'rateLimit.share': 'a number in (0, 1], e.g. 0.9 to leave 10% for other integrations',
   'intercom.perPage': 'Intercom allows 1 to 150 contacts per search page',
+  'intercom.eventsPerPage': '"auto" asks GET /events for 150 per page and steps down on a 400; "omit" sends no per_page',
   'report.formats': 'write ["csv"] or ["csv", "parquet"] (or --format csv,parquet)',
 };
 

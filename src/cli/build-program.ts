@@ -120,7 +120,12 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     .option('--port <port>', 'TCP port, 0 for any free one', '4010')
     .option('--contacts <n>', 'contacts in the workspace', '5000')
     .option('--seed <n>', 'seed of the generated workspace', '1')
-    .option('--rate-limit <n>', 'requests allowed per 10 s', '1000');
+    .option('--rate-limit <n>', 'requests allowed per 10 s', '1000')
+    .option('--events-default-page <n>', 'events per page when a request names no per_page (answers the real API may give; default 50)')
+    .option('--events-max-page <n>', 'largest events page served (default 150)')
+    .option('--events-over-max <clamp|400>', 'a per_page above the max is clamped (default) or answered 400')
+    .option('--segment-page <n>', 'serve the segment list in pages of N with pages.next (default: one answer)')
+    .option('--next-origin <url>', 'origin named in pages.next links, as a proxy\'s clients see them (e.g. https://api.intercom.io)');
 
   withSandbox(
     withCommon(add('check', 'check token, region, API version, allowance, cohorts, Redis and the output folder; exit 0 only if all pass', '  cohort-reports check\n  INTERCOM_BASE_URL=eu cohort-reports check')),

@@ -18,6 +18,7 @@ export function createApiClient(input: {
     token: input.token,
     limiter: input.limiter,
     perPage: config.intercom.perPage,
+    eventsPerPage: config.intercom.eventsPerPage,
     timeouts: {
       connectMs: config.intercom.connectTimeoutMs,
       headersMs: config.intercom.headersTimeoutMs,

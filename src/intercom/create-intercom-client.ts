@@ -2,6 +2,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
 import { ConfigurationError } from './errors.js';
+import { createEventsPageSizeMemory, eventsPageSizesFor, type EventsPerPageSetting } from './events-page-size.js';
 import { listEventPages } from './list-event-pages.js';
 import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
 import { listSegments } from './list-segments.js';
@@ -28,8 +29,11 @@ export interface IntercomClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Search page size, 1–150; default 150 (Intercom's maximum). */
   perPage?: number;
-  /** `per_page` for GET /events; omitted by default (Intercom's default and maximum are undocumented). */
-  eventsPerPage?: number;
+  /**
+   * `per_page` for GET /events: 'auto' (default) asks for 150 and steps down on a 400 naming per_page
+   * (see events-page-size.ts); a number is sent as it is; 'omit' sends none (the API's default).
+   */
+  eventsPerPage?: EventsPerPageSetting;
   /** Defaults to `cohort-reports/<version>`. */
   userAgent?: string;
   /** Responses larger than this fail (UnexpectedBodyError 'too-large'); default 32 MiB. */
@@ -94,10 +98,17 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
   }
   const perPage = options.perPage ?? MAX_SEARCH_PER_PAGE;
   checkPositiveInteger('perPage', perPage, MAX_SEARCH_PER_PAGE);
-  if (options.eventsPerPage !== undefined) checkPositiveInteger('eventsPerPage', options.eventsPerPage);
+  const eventsPerPage = options.eventsPerPage ?? 'auto';
+  if (typeof eventsPerPage === 'number') checkPositiveInteger('eventsPerPage', eventsPerPage);
+  else if (eventsPerPage !== 'auto' && eventsPerPage !== 'omit') {
+    throw new ConfigurationError(`eventsPerPage must be 'auto', 'omit' or a page size (got ${JSON.stringify(eventsPerPage)})`);
+  }
+  const pageSizes = eventsPageSizesFor(eventsPerPage);
+  const ownPageSizeMemory = createEventsPageSizeMemory();
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   checkPositiveInteger('maxBodyBytes', maxBodyBytes);
   const logger = options.logger ?? SILENT_LOGGER;
+  const sleep = options.sleep ?? defaultSleep;
 
   const transport = createTransport({
     baseUrl,
@@ -107,7 +118,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
     retry,
     userAgent: options.userAgent ?? `cohort-reports/${CLIENT_VERSION}`,
     logger,
-    sleep: options.sleep ?? defaultSleep,
+    sleep,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     maxBodyBytes,
@@ -126,13 +137,13 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
       });
     },
     listEventPages(contactId, eventOptions = {}) {
-      const pageSize = eventOptions.perPage ?? options.eventsPerPage;
-      if (pageSize !== undefined) checkPositiveInteger('perPage', pageSize);
       return listEventPages(transport, baseUrl, contactId, {
-        notBeforeSec: eventOptions.notBeforeSec,
-        perPage: pageSize,
-        signal: eventOptions.signal,
+        ...(eventOptions.notBeforeSec !== undefined ? { notBeforeSec: eventOptions.notBeforeSec } : {}),
+        ...(eventOptions.signal ? { signal: eventOptions.signal } : {}),
+        pageSizes,
+        pageSizeMemory: eventOptions.pageSizeMemory ?? ownPageSizeMemory,
         logger,
+        sleep,
       });
     },
     stats: transport.stats,

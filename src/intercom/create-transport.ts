@@ -238,6 +238,7 @@ export function createTransport(options: TransportOptions): Transport {
   function errorForStatus(status: number, text: string | null, headers: ResponseHeaders, details: IntercomErrorDetails): IntercomError {
     let intercomCode: string | null = null;
     let intercomMessage: string | null = null;
+    let intercomField: string | null = null;
     let requestId = headerValue(headers, 'x-request-id');
     if (text !== null) {
       let json: unknown;
@@ -250,6 +251,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (parsed.ok) {
         intercomCode = parsed.value.errors[0]?.code ?? null;
         intercomMessage = parsed.value.errors[0]?.message ?? null;
+        intercomField = parsed.value.errors[0]?.field ?? null;
         requestId = parsed.value.request_id ?? requestId;
       }
     }
@@ -257,6 +259,7 @@ export function createTransport(options: TransportOptions): Transport {
       ...details,
       status,
       intercomCode: intercomCode === null ? null : redact(intercomCode).slice(0, 100),
+      intercomField: intercomField === null ? null : redact(intercomField).slice(0, 100),
       requestId: requestId === null ? null : redact(requestId).slice(0, 100),
     };
     const said = intercomCode ? ` (${full.intercomCode}${intercomMessage ? `: ${redact(intercomMessage).slice(0, 200)}` : ''})` : '';

@@ -15,6 +15,8 @@ export interface IntercomErrorDetails {
   status?: number | null;
   /** `errors[0].code` of an Intercom error body. */
   intercomCode?: string | null;
+  /** `errors[0].field` of an Intercom error body: the parameter it refused (e.g. 'per_page'). */
+  intercomField?: string | null;
   requestId?: string | null;
   /** HTTP attempts spent on the call that failed. */
   attempts?: number;
@@ -25,6 +27,7 @@ export abstract class IntercomError extends Error {
   abstract readonly code: string;
   readonly status: number | null;
   readonly intercomCode: string | null;
+  readonly intercomField: string | null;
   readonly requestId: string | null;
   readonly endpoint: string;
   readonly attempts: number;
@@ -34,6 +37,7 @@ export abstract class IntercomError extends Error {
     this.name = new.target.name;
     this.status = details.status ?? null;
     this.intercomCode = details.intercomCode ?? null;
+    this.intercomField = details.intercomField ?? null;
     this.requestId = details.requestId ?? null;
     this.endpoint = details.endpoint;
     this.attempts = details.attempts ?? 1;

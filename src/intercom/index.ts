@@ -4,3 +4,10 @@ export { resolveBaseUrl, isLoopbackHost } from './resolve-base-url.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 export * from './errors.js';
 export type * from './types.js';
+export {
+  EVENTS_PAGE_SIZES,
+  createEventsPageSizeMemory,
+  type EventsPageSize,
+  type EventsPageSizeMemory,
+  type EventsPerPageSetting,
+} from './events-page-size.js';

@@ -1,17 +1,18 @@
 import type { Transport } from './create-transport.js';
+import { listLinkedPages } from './list-linked-pages.js';
 import type { Cohort } from './types.js';
 import { parseSegmentList } from './wire-schemas.js';
 
-/** Every segment with the member count Intercom reports (`GET /segments?include_count=true`). */
+/** Every segment with the member count Intercom reports (`GET /segments?include_count=true`), over every page. */
 export async function listSegments(transport: Transport, baseUrl: string, signal?: AbortSignal): Promise<Cohort[]> {
-  const segments = await transport.send({
+  const segments = await listLinkedPages(transport, baseUrl, {
     endpoint: 'segments',
-    method: 'GET',
-    url: `${baseUrl}/segments?include_count=true`,
+    path: '/segments',
+    query: 'include_count=true',
     parse: parseSegmentList,
-    signal,
+    ...(signal ? { signal } : {}),
   });
-  return segments.segments.map((segment) => ({
+  return segments.map((segment) => ({
     type: 'segment',
     id: segment.id,
     name: segment.name,

@@ -1,6 +1,6 @@
 import { ConfigurationError } from './errors.js';
 
-const REGION_URLS: Record<string, string> = {
+export const REGION_URLS: Readonly<Record<string, string>> = {
   us: 'https://api.intercom.io',
   eu: 'https://api.eu.intercom.io',
   au: 'https://api.au.intercom.io',

@@ -4,6 +4,8 @@
  * project sees, with ids always strings and timestamps always Unix seconds.
  */
 
+import type { EventsPageSizeMemory } from './events-page-size.js';
+
 // ---- wire (what the API sends) ----
 
 export interface WireSegment {
@@ -153,12 +155,14 @@ export interface IntercomApi {
     options?: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal },
   ): AsyncGenerator<MemberPage>;
   /**
-   * Pages of a contact's events, newest first, following `pages.next` as given. With `notBeforeSec`,
-   * stops once a whole page is older than it and every page so far was in newest-first order.
+   * Pages of a contact's events, newest first, following `pages.next` on the configured base. With
+   * `notBeforeSec`, stops once a whole page is older than it and every page so far was in
+   * newest-first order. `pageSizeMemory` is where the run keeps the page size it settled on (the
+   * client's own, in memory, when absent).
    */
   listEventPages(
     contactId: string,
-    options?: { notBeforeSec?: number; perPage?: number; signal?: AbortSignal },
+    options?: { notBeforeSec?: number; pageSizeMemory?: EventsPageSizeMemory; signal?: AbortSignal },
   ): AsyncGenerator<ContactEvent[]>;
   readonly stats: RequestStats;
   close(): Promise<void>;

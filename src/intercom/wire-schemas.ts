@@ -88,20 +88,45 @@ const segment = z.object({
   count: z.number().int().nonnegative().nullish(),
 });
 
-export const parseSegmentList = parserOf(
-  z.object({ type: z.literal('segment.list'), segments: z.array(segment) }),
-);
+/**
+ * The `pages` object a list without a documented pagination may still carry (2.14's segment_list
+ * allows one "if the response is paginated", with no fields given): a `next` URL, or page numbers.
+ * `next` is kept as it came, so the pager can tell a link from a claim it cannot follow.
+ */
+const listPages = z
+  .object({
+    page: z.number().int().nullish(),
+    per_page: z.number().int().nullish(),
+    total_pages: z.number().int().nullish(),
+    next: z.unknown().optional(),
+  })
+  .nullish();
+
+export type ListPages = z.infer<typeof listPages>;
+
+/** One page of a list: its items and its `pages` object (absent: the whole list in one answer). */
+export interface ListPage<T> {
+  items: T[];
+  pages: ListPages;
+}
+
+const segmentList = z.object({ type: z.literal('segment.list'), segments: z.array(segment), pages: listPages });
+
+export const parseSegmentList: BodyParser<ListPage<z.infer<typeof segment>>> = (json) => {
+  const parsed = parserOf(segmentList)(json);
+  return parsed.ok ? { ok: true, value: { items: parsed.value.segments, pages: parsed.value.pages } } : parsed;
+};
 
 const tag = z.object({ id, name: z.string() });
-const tagList2x = z.object({ type: z.literal('list'), data: z.array(tag) });
-const tagList1x = z.object({ type: z.literal('tag.list'), tags: z.array(tag) });
+const tagList2x = z.object({ type: z.literal('list'), data: z.array(tag), pages: listPages });
+const tagList1x = z.object({ type: z.literal('tag.list'), tags: z.array(tag), pages: listPages });
 
 /** GET /tags answers `{type:"list", data}` in 2.x and `{type:"tag.list", tags}` in 1.x: both give the tag array. */
-export const parseTagList: BodyParser<Array<z.infer<typeof tag>>> = (json) => {
+export const parseTagList: BodyParser<ListPage<z.infer<typeof tag>>> = (json) => {
   const legacy = typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'tag.list';
   const parsed = legacy ? parserOf(tagList1x)(json) : parserOf(tagList2x)(json);
   if (!parsed.ok) return parsed;
-  return { ok: true, value: 'tags' in parsed.value ? parsed.value.tags : parsed.value.data };
+  return { ok: true, value: { items: 'tags' in parsed.value ? parsed.value.tags : parsed.value.data, pages: parsed.value.pages } };
 };
 
 const contact = z.object({
@@ -146,6 +171,6 @@ export const parseEventList = parserOf(
 export const parseErrorList = parserOf(
   z.object({
     request_id: z.string().nullish(),
-    errors: z.array(z.object({ code: z.string(), message: z.string().nullish() })).min(1),
+    errors: z.array(z.object({ code: z.string(), message: z.string().nullish(), field: z.string().nullish() })).min(1),
   }),
 );

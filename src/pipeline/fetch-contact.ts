@@ -29,6 +29,7 @@ export async function fetchContact(
   try {
     for await (const page of api.listEventPages(contactId, {
       notBeforeSec: plan.fetchFromSec,
+      pageSizeMemory: store.eventsPageSize,
       ...(signal ? { signal } : {}),
     })) {
       eventsFetched += page.length;

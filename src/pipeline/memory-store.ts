@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
 import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
 
@@ -12,6 +13,7 @@ type JournalRecord<S> =
   | { t: 'cohorts'; cohorts: Cohort[] }
   | { t: 'page'; key: string; from: string | null; page: MemberPage }
   | { t: 'result'; id: string; result: ContactResult<S> }
+  | { t: 'events-page-size'; size: EventsPageSize }
   | { t: 'requests'; delta: RequestCounts };
 
 /** Request counters of a run, summed over every process that worked on it (a resumed run included). */
@@ -40,6 +42,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
   const contacts = new Map<string, Member>();
   const results = new Map<string, ContactResult<S>>();
   let missing = 0;
+  let pageSizeSettled: EventsPageSize | null = null;
   const requests: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
   function applyRequests(delta: RequestCounts): void {
     requests.apiCalls += delta.apiCalls;
@@ -98,6 +101,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         }
         if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
         else if (rec.t === 'page') applyPage(rec.key, rec.from, rec.page);
+        else if (rec.t === 'events-page-size') pageSizeSettled = rec.size;
         else if (rec.t === 'requests') applyRequests(rec.delta);
         else applyResult(rec.id, rec.result);
       }
@@ -115,6 +119,9 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     }
     writeSync(fd, `${JSON.stringify(rec)}\n`);
   }
+  const pageSizeMemory = (initial: EventsPageSize | null) =>
+    createEventsPageSizeMemory({ initial, onSettle: (size) => journal({ t: 'events-page-size', size }) });
+  let eventsPageSize = pageSizeMemory(pageSizeSettled);
 
   return {
     async saveCohorts(list) {
@@ -167,6 +174,9 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
         contactsMissing: missing,
       };
     },
+    get eventsPageSize() {
+      return eventsPageSize;
+    },
     addRequests(delta) {
       if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return;
       applyRequests(delta);
@@ -178,6 +188,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     },
     async clear() {
       cohorts = null;
+      eventsPageSize = pageSizeMemory(null);
       requests.apiCalls = 0;
       requests.responses429 = 0;
       requests.retries = 0;

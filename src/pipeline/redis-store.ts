@@ -5,6 +5,7 @@
  * run does not stay in Redis forever.
  */
 import type { Redis } from 'ioredis';
+import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
 import type { CohortProgress, ContactResult, MemberWithResult, RunProgress, RunStore } from './run-store.js';
 
@@ -71,8 +72,41 @@ export function runStoreKeys(prefix: string, runId: string) {
     order: `${base}:contact-order`,
     results: `${base}:results`,
     missing: `${base}:missing`,
+    /** The GET /events page size the run settled on ('150', 'omit', …), and who is trying sizes. */
+    eventsPageSize: `${base}:events-page-size`,
+    eventsPageSizeTrial: `${base}:events-page-size-trial`,
     /** Contact claims of one scope (see jobs/claim-contacts.ts); under `base`, so clear() removes them. */
     claims: (scope: string) => `${base}:claims:${scope}`,
+  };
+}
+
+/**
+ * The run's events page size in Redis, shared by every worker. The trial is a key with a lease (SET NX
+ * PX); it is released with a plain DEL, so a holder whose lease had lapsed may release a successor's
+ * trial: that costs at most a second trial's calls, never a wrong size. Once settled, the size never
+ * changes within the run, so it is cached here after the first read.
+ */
+function createRedisPageSizeMemory(redis: Redis, keys: { size: string; trial: string }, ttlSeconds: number): EventsPageSizeMemory {
+  let cached: EventsPageSize | null = null;
+  const release = async (): Promise<void> => {
+    await redis.del(keys.trial);
+  };
+  return {
+    async settled() {
+      if (cached !== null) return cached;
+      const raw = await redis.get(keys.size);
+      if (raw === 'omit') cached = 'omit';
+      else if (raw !== null && /^\d+$/.test(raw)) cached = Number(raw);
+      return cached;
+    },
+    async claimTrial(leaseMs) {
+      return (await redis.set(keys.trial, '1', 'PX', leaseMs, 'NX')) === 'OK';
+    },
+    async settle(size) {
+      await redis.set(keys.size, String(size), 'EX', ttlSeconds, 'NX');
+      await release();
+    },
+    releaseTrial: release,
   };
 }
 
@@ -81,6 +115,7 @@ export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
   const ttl = options.ttlSeconds ?? 14 * 24 * 3600;
   const k = runStoreKeys(options.prefix, options.runId);
 
+  const eventsPageSize = createRedisPageSizeMemory(redis, { size: k.eventsPageSize, trial: k.eventsPageSizeTrial }, ttl);
   const parseResult = (raw: string | null): ContactResult<S> | null => (raw === null ? null : (JSON.parse(raw) as ContactResult<S>));
 
   return {
@@ -171,6 +206,7 @@ export function createRedisStore<S>(options: RedisStoreOptions): RunStore<S> {
         contactsMissing: Number(res[4]?.[1] ?? 0),
       };
     },
+    eventsPageSize,
     async clear() {
       let cursor = '0';
       do {

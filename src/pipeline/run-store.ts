@@ -3,6 +3,7 @@
  * distributed workers. Every write that advances progress is atomic with the data it records, so a
  * crashed run resumes where it stopped and repeats only the work that was in flight.
  */
+import type { EventsPageSizeMemory } from '../intercom/events-page-size.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
 
 export interface CohortProgress {
@@ -52,6 +53,8 @@ export interface RunStore<S> {
   /** A cohort's members with their results, in batches. Order is unspecified: the maths does not depend on it. */
   cohortMembers(cohortKey: string): AsyncIterable<Array<MemberWithResult<S>>>;
   progress(): Promise<RunProgress>;
+  /** The GET /events page size the run settled on, shared by everyone fetching its events. */
+  readonly eventsPageSize: EventsPageSizeMemory;
   /** Removes everything the run stored. */
   clear(): Promise<void>;
 }

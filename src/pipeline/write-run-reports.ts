@@ -44,6 +44,8 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
   const { plan } = input;
   const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
   const summary = await summarizeRun(input.store, plan);
+  const settledPageSize = await input.store.eventsPageSize.settled();
+  const source = { ...input.source, eventsPerPage: typeof settledPageSize === 'number' ? settledPageSize : null };
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
@@ -59,7 +61,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
         window: findWindow(plan.windows, rows.month),
         generatedAt: input.generatedAt,
         ...(input.timing ? { timing: input.timing } : {}),
-        source: input.source,
+        source,
         totals: {
           cohorts: summary.cohorts,
           members: summary.members,

@@ -58,7 +58,11 @@ export interface MonthManifest {
     /** 743 or 745 in a month with a DST change, else 24 × days (fractional only in odd historical zones). */
     hours: number;
   };
-  source: { base_url: string; api_version: string };
+  /**
+   * `events_per_page`: the per_page the run sent on GET /events (learned: 150, stepped down on a 400),
+   * null when it sent none (the API's default page size) or listed no events at all.
+   */
+  source: { base_url: string; api_version: string; events_per_page?: number | null };
   totals: {
     cohorts: number;
     members: number;

@@ -45,7 +45,8 @@ export interface WriteMonthReportOptions {
   generatedAt: Date | string;
   /** Further run-time figures (e.g. durationMs), kept under `timing` with generated_at. */
   timing?: Record<string, string | number>;
-  source: { baseUrl: string; apiVersion: string };
+  /** `eventsPerPage`: the per_page sent on GET /events, null when none was (the API's default). */
+  source: { baseUrl: string; apiVersion: string; eventsPerPage?: number | null };
   totals: ReportTotals;
   warnings: ReportWarning[];
   /**
@@ -190,7 +191,11 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
         end_unix: window.endSec,
         hours: (window.endSec - window.startSec) / 3600,
       },
-      source: { base_url: baseUrl, api_version: options.source.apiVersion },
+      source: {
+        base_url: baseUrl,
+        api_version: options.source.apiVersion,
+        ...(options.source.eventsPerPage !== undefined ? { events_per_page: options.source.eventsPerPage } : {}),
+      },
       totals: {
         cohorts: t.cohorts,
         members: t.members,

@@ -13,6 +13,7 @@ export function createCounters(): SandboxCounters {
     eventsCallsByContact: new Map(),
     searchCallsByCursor: new Map(),
     requestsByWindow: new Map(),
+    requestsByHost: new Map(),
   };
 }
 
@@ -25,6 +26,7 @@ export function resetCounters(counters: SandboxCounters): void {
   counters.eventsCallsByContact.clear();
   counters.searchCallsByCursor.clear();
   counters.requestsByWindow.clear();
+  counters.requestsByHost.clear();
 }
 
 export function incrementKey<K>(map: Map<K, number>, key: K): void {

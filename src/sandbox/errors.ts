@@ -3,6 +3,8 @@ export type SandboxErrorCode = 'SANDBOX_INVALID_OPTIONS' | 'SANDBOX_NON_LOOPBACK
 
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';
+  /** Options that cannot work are bad usage: the CLI exits with 2. */
+  readonly exitCode = 2;
   constructor(
     readonly code: SandboxErrorCode,
     message: string,

@@ -20,14 +20,16 @@ export const LISTABLE_EVENT_AGE_SEC = 90 * 86_400;
 export interface EventsContext {
   index: WorkspaceIndex;
   query: URLSearchParams;
-  /** The server's base URL, for `pages.next` / `pages.since`. */
-  baseUrl: string;
+  /** The origin `pages.next` / `pages.since` are written on (the server's own, or SandboxOptions.nextOrigin). */
+  linkOrigin: string;
   nowMs: number;
   requestId: string;
   counters: SandboxCounters;
   faults: FaultPicker;
   perPageDefault: number;
   perPageMax: number;
+  /** Above perPageMax: serve the maximum, or answer 400 naming per_page. */
+  overMax: 'clamp' | '400';
 }
 
 /** Keys in list order (strictly decreasing for a newest-first list). */
@@ -73,7 +75,7 @@ function linkWith(ctx: EventsContext, param: 'before' | 'since', value: number):
   const q = new URLSearchParams();
   for (const [k, v] of ctx.query) if (k !== 'before' && k !== 'since') q.append(k, v);
   q.append(param, String(value));
-  return `${ctx.baseUrl}/events?${q.toString()}`;
+  return `${ctx.linkOrigin}/events?${q.toString()}`;
 }
 
 const DIGITS = /^\d{1,16}$/;
@@ -108,6 +110,7 @@ export function handleEvents(ctx: EventsContext): SandboxResponse {
   let perPage = ctx.perPageDefault;
   if (perPageRaw !== null) {
     if (!DIGITS.test(perPageRaw) || Number(perPageRaw) < 1) return invalid('per_page must be a positive integer', 'per_page');
+    if (Number(perPageRaw) > ctx.perPageMax && ctx.overMax === '400') return invalid(`per_page must be at most ${ctx.perPageMax}`, 'per_page');
     perPage = Math.min(Number(perPageRaw), ctx.perPageMax);
   }
   const beforeRaw = query.get('before');

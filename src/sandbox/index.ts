@@ -5,7 +5,9 @@
  * field by field; the choices below were made where Intercom's behaviour is not verified.
  *
  * Endpoints (anything else, any other method included: 404 `not_found` "Resource Not Found")
- * - GET /segments → segment.list; `count` only with include_count=true.
+ * - GET /segments → segment.list; `count` only with include_count=true. With segmentsPerPage, in pages
+ *   of that many (`page=` 1-based; `pages: {type, page, per_page, total_pages, next}`, next a full URL,
+ *   absent on the last page), as the 2.14 schema allows; by default one answer, as Intercom documents.
  * - GET /tags → {type:"list", data:[{type:"tag", id, name}]}.
  * - POST /contacts/search, single filter {field: segment_id|tag_id, operator: "="|"!=", value}.
  *   `!=` lists every contact not in the cohort. Nested AND/OR, other fields or operators: 400
@@ -21,8 +23,9 @@
  *   ones (null devices, location, tags/notes/companies lists); no `segments` field, as in 2.x.
  * - GET /events?type=user&(intercom_user_id|user_id|email)=… → event.list, newest first (ties by id),
  *   only events with created_at strictly later than clock() − 90 days. per_page: default 50, larger
- *   values clamped to 150 (both unverified; see eventsPerPageDefault/Max). `pages.next` is a full URL
- *   (this server's) repeating the query with `before=<ms key>`; absent when nothing older is listable.
+ *   values clamped to 150 (all unverified; see eventsPerPageDefault/Max, and eventsOverMax '400' to
+ *   refuse a larger one with 400 `parameter_invalid` field per_page). `pages.next` is a full URL (this
+ *   server's, or nextOrigin's) repeating the query with `before=<ms key>`; absent when nothing older is listable.
  *   `pages.since` is always present: `since=<newest key on the page + 1>` (or now). Keys are
  *   created_at·1000 + rank among same-second events, so ties never lose or repeat an event.
  *   Missing type → 400 `parameter_not_found`; type ≠ user → 400 `parameter_invalid`; no identifier →
@@ -65,14 +68,14 @@
  *   vanishContactIds: listed by search, but their events calls (summary too) answer 404 `not_found`.
  * - Each injected fault is counted in counters.faultsInjected by kind.
  *
- * Counters: `requests` and `byEndpoint` count every request received (even unauthenticated);
+ * Counters: `requests`, `byEndpoint` and `requestsByHost` (Host header) count every request received (even unauthenticated);
  * `requestsByWindow` counts authenticated requests by aligned window start (windowSeconds of the current
  * limit, 10 when none); `eventsCallsByContact` / `searchCallsByCursor` count calls that reached the
  * handler (after auth, limit and faults; slow ones included; invalid parameters excluded).
  */
 export { generateWorkspace, type GenerateWorkspaceOptions } from './generate-workspace.js';
 export { startSandbox, UNLIMITED_ALLOWANCE_PER_WINDOW, EVENTS_PER_PAGE_DEFAULT, EVENTS_PER_PAGE_MAX } from './start-sandbox.js';
-export { runSandboxServer } from './run-sandbox-server.js';
+export { describeSandboxVariant, runSandboxServer, type SandboxVariant } from './run-sandbox-server.js';
 export { routeRequest, type RouteContext, type ParsedBody } from './route-request.js';
 export { handleSegments } from './handle-segments.js';
 export { handleTags } from './handle-tags.js';

@@ -18,19 +18,26 @@ export interface RouteContext {
   url: URL;
   body: ParsedBody;
   index: WorkspaceIndex;
-  baseUrl: string;
+  /** The origin (and nothing else) `pages.next` links are written on. */
+  linkOrigin: string;
   nowMs: number;
   requestId: string;
   counters: SandboxCounters;
   faults: FaultPicker;
   eventsPerPageDefault: number;
   eventsPerPageMax: number;
+  eventsOverMax: 'clamp' | '400';
+  segmentsPerPage: number | null;
 }
 
 export function routeRequest(ctx: RouteContext): SandboxResponse {
   switch (ctx.endpoint) {
     case 'segments':
-      return handleSegments(ctx.index.workspace, ctx.url.searchParams);
+      return handleSegments(ctx.index.workspace, ctx.url.searchParams, {
+        perPage: ctx.segmentsPerPage,
+        linkOrigin: ctx.linkOrigin,
+        requestId: ctx.requestId,
+      });
     case 'tags':
       return handleTags(ctx.index.workspace);
     case 'contacts.search':
@@ -41,13 +48,14 @@ export function routeRequest(ctx: RouteContext): SandboxResponse {
       return handleEvents({
         index: ctx.index,
         query: ctx.url.searchParams,
-        baseUrl: ctx.baseUrl,
+        linkOrigin: ctx.linkOrigin,
         nowMs: ctx.nowMs,
         requestId: ctx.requestId,
         counters: ctx.counters,
         faults: ctx.faults,
         perPageDefault: ctx.eventsPerPageDefault,
         perPageMax: ctx.eventsPerPageMax,
+        overMax: ctx.eventsOverMax,
       });
     default:
       return errorList(404, ctx.requestId, 'not_found', 'Resource Not Found');

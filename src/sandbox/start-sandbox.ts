@@ -35,6 +35,20 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** The origin of an http(s) URL, or SANDBOX_INVALID_OPTIONS. */
+function originOf(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new SandboxError('SANDBOX_INVALID_OPTIONS', `nextOrigin (--next-origin) must be an http(s) URL such as https://api.intercom.io (got ${JSON.stringify(value)})`);
+  }
+  return url.origin;
+}
+
 function limitFrom(rateLimit: SandboxRateLimit | null | undefined): Limit {
   if (!rateLimit) {
     return { window: createRateWindow({ allowancePerWindow: UNLIMITED_ALLOWANCE_PER_WINDOW, windowSeconds: DEFAULT_WINDOW_SECONDS }), enforced: false };
@@ -97,11 +111,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? Date.now;
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host)) throw new SandboxError('SANDBOX_NON_LOOPBACK_HOST', `The sandbox listens on loopback only; refusing host ${JSON.stringify(host)}`);
-  const eventsPerPageDefault = options.eventsPerPageDefault ?? EVENTS_PER_PAGE_DEFAULT;
   const eventsPerPageMax = options.eventsPerPageMax ?? EVENTS_PER_PAGE_MAX;
+  const eventsPerPageDefault = options.eventsPerPageDefault ?? Math.min(EVENTS_PER_PAGE_DEFAULT, eventsPerPageMax);
   if (!(Number.isInteger(eventsPerPageDefault) && Number.isInteger(eventsPerPageMax) && eventsPerPageDefault >= 1 && eventsPerPageMax >= eventsPerPageDefault)) {
-    throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'eventsPerPageDefault and eventsPerPageMax must be integers with 1 <= default <= max');
+    throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'eventsPerPageDefault and eventsPerPageMax (--events-default-page, --events-max-page) must be integers with 1 <= default <= max');
   }
+  const eventsOverMax = options.eventsOverMax ?? 'clamp';
+  if (eventsOverMax !== 'clamp' && eventsOverMax !== '400') {
+    throw new SandboxError('SANDBOX_INVALID_OPTIONS', `eventsOverMax (--events-over-max) must be 'clamp' or '400' (got ${JSON.stringify(eventsOverMax)})`);
+  }
+  const segmentsPerPage = options.segmentsPerPage ?? null;
+  if (segmentsPerPage !== null && !(Number.isInteger(segmentsPerPage) && segmentsPerPage >= 1)) {
+    throw new SandboxError('SANDBOX_INVALID_OPTIONS', `segmentsPerPage (--segment-page) must be a positive integer (got ${segmentsPerPage})`);
+  }
+  const nextOrigin = options.nextOrigin === undefined ? null : originOf(options.nextOrigin);
   const workspace =
     options.workspace ??
     generateWorkspace({ contacts: options.contacts ?? 500, seed: options.seed ?? 1, nowSec: options.nowSec ?? Math.floor(clock() / 1000) });
@@ -121,6 +144,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const endpoint = endpointOf(req.method ?? 'GET', url.pathname);
     counters.requests += 1;
     counters.byEndpoint[endpoint] += 1;
+    incrementKey(counters.requestsByHost, req.headers.host ?? '');
     const idHeader = { 'X-Request-Id': requestId };
 
     const raw = await readBody(req);
@@ -181,13 +205,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           url,
           body,
           index,
-          baseUrl,
+          linkOrigin: nextOrigin ?? baseUrl,
           nowMs,
           requestId,
           counters,
           faults,
           eventsPerPageDefault,
           eventsPerPageMax,
+          eventsOverMax,
+          segmentsPerPage,
         })
       : errorList(406, requestId, 'not_acceptable', 'The Accept header must admit application/json');
 

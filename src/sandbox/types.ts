@@ -74,8 +74,17 @@ export interface SandboxOptions {
   clock?: () => number;
   /** GET /events page size when `per_page` is absent (default 50). */
   eventsPerPageDefault?: number;
-  /** Larger `per_page` values are clamped to this (default 150). */
+  /** The largest GET /events `per_page` served (default 150). */
   eventsPerPageMax?: number;
+  /** A `per_page` above eventsPerPageMax: 'clamp' (default) serves the maximum, '400' refuses it naming per_page. */
+  eventsOverMax?: 'clamp' | '400';
+  /** GET /segments in pages of this many, linked by `pages.next` (default: none, one answer as Intercom documents). */
+  segmentsPerPage?: number | null;
+  /**
+   * The origin `pages.next` links name (default: this server's), as the clients of a proxy see them,
+   * e.g. 'https://api.intercom.io' while the client talks to the server through another base URL.
+   */
+  nextOrigin?: string;
 }
 
 export type SandboxEndpoint = 'segments' | 'tags' | 'contacts.search' | 'events' | 'other';
@@ -94,6 +103,8 @@ export interface SandboxCounters {
   searchCallsByCursor: Map<string, number>;
   /** Aligned window start (Unix s) -> authenticated requests received in it, refused ones included. */
   requestsByWindow: Map<number, number>;
+  /** Every request received, by its Host header as sent: which origin the client addressed. */
+  requestsByHost: Map<string, number>;
 }
 
 export interface Sandbox {

@@ -11,13 +11,14 @@ import { cohortKey, startSandbox, type Sandbox } from '../../src/sandbox/index.j
 
 const NOW_SEC = 1_767_225_600; // 2026-01-01T00:00:00Z
 const DAY_SEC = 86_400;
-const EVENTS_PER_PAGE_DEFAULT = 50;
+/** The sandbox serves at most this many events per page (clamping the client's per_page 150). */
+const EVENTS_PER_PAGE_MAX = 50;
 
 let sb: Sandbox;
 let limiter: RateLimiter;
 const clients: IntercomApi[] = [];
 
-function client(options: { perPage?: number; eventsPerPage?: number; baseUrl?: string } = {}): IntercomApi {
+function client(options: { perPage?: number; eventsPerPage?: number | 'omit'; baseUrl?: string } = {}): IntercomApi {
   const created = createIntercomClient({ baseUrl: sb.url, token: sb.token, limiter, ...options });
   clients.push(created);
   return created;
@@ -50,7 +51,7 @@ async function collectEvents(pages: AsyncGenerator<ContactEvent[]>): Promise<{ e
 }
 
 beforeAll(async () => {
-  sb = await startSandbox({ contacts: 400, seed: 7, nowSec: NOW_SEC, clock: () => NOW_SEC * 1000, rateLimit: null });
+  sb = await startSandbox({ contacts: 400, seed: 7, nowSec: NOW_SEC, clock: () => NOW_SEC * 1000, rateLimit: null, eventsPerPageMax: EVENTS_PER_PAGE_MAX });
   limiter = createMemoryLimiter({ allowancePerWindow: 1_000_000, windowSeconds: 10, share: 1 });
 });
 
@@ -141,21 +142,41 @@ describe('listEventPages', () => {
     sb.resetCounters();
     const contactId = contactWithMostListableEvents();
     const expected = listableEvents(contactId);
-    expect(expected.length).toBeGreaterThan(2 * EVENTS_PER_PAGE_DEFAULT);
+    expect(expected.length).toBeGreaterThan(2 * EVENTS_PER_PAGE_MAX);
     const { events, pages } = await collectEvents(client().listEventPages(contactId));
     expect(events).toEqual(
       expected.map((e) => ({ id: e.id, name: e.event_name, createdAtSec: e.created_at, metadata: e.metadata ?? {} })),
     );
-    expect(pages).toBe(Math.ceil(expected.length / EVENTS_PER_PAGE_DEFAULT));
+    expect(pages).toBe(Math.ceil(expected.length / EVENTS_PER_PAGE_MAX));
     expect(sb.counters.eventsCallsByContact.get(contactId)).toBe(pages);
   });
 
-  it('sends per_page when eventsPerPage is set', async () => {
+  it('asks for per_page 150 by default and follows the clamped pages to the end', async () => {
+    const asked: Array<string | null> = [];
+    sb.setResponseTransform((endpoint, body, url) => {
+      if (endpoint === 'events') asked.push(url.searchParams.get('per_page'));
+      return body;
+    });
+    try {
+      const contactId = contactWithMostListableEvents();
+      const { events } = await collectEvents(client().listEventPages(contactId));
+      expect(events.map((e) => e.id)).toEqual(listableEvents(contactId).map((e) => e.id));
+      expect(asked.length).toBeGreaterThan(2);
+      expect(new Set(asked)).toEqual(new Set(['150']));
+    } finally {
+      sb.setResponseTransform(null);
+    }
+  });
+
+  it('sends the per_page it is given, or none', async () => {
     const contactId = contactWithMostListableEvents();
     const expected = listableEvents(contactId);
-    const { events, pages } = await collectEvents(client({ eventsPerPage: 120 }).listEventPages(contactId));
-    expect(events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
-    expect(pages).toBe(Math.ceil(expected.length / 120));
+    const fixed = await collectEvents(client({ eventsPerPage: 30 }).listEventPages(contactId));
+    expect(fixed.events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    expect(fixed.pages).toBe(Math.ceil(expected.length / 30));
+    // Without per_page the sandbox's default (50 here, its maximum) applies.
+    const omitted = await collectEvents(client({ eventsPerPage: 'omit' }).listEventPages(contactId));
+    expect(omitted.pages).toBe(Math.ceil(expected.length / EVENTS_PER_PAGE_MAX));
   });
 
   it('stops early with notBeforeSec, with fewer calls than a full walk and no event at or after notBeforeSec lost', async () => {
@@ -164,10 +185,10 @@ describe('listEventPages', () => {
     const listable = listableEvents(contactId);
     const notBeforeSec = NOW_SEC - 30 * DAY_SEC;
     const recent = listable.filter((e) => e.created_at >= notBeforeSec);
-    const fullWalkCalls = Math.ceil(listable.length / EVENTS_PER_PAGE_DEFAULT);
+    const fullWalkCalls = Math.ceil(listable.length / EVENTS_PER_PAGE_MAX);
     // Newest first, the page holding the first event older than notBeforeSec (index recent.length) is
     // the last one needed: everything after it is older still.
-    const expectedCalls = Math.min(fullWalkCalls, Math.floor(recent.length / EVENTS_PER_PAGE_DEFAULT) + 1);
+    const expectedCalls = Math.min(fullWalkCalls, Math.floor(recent.length / EVENTS_PER_PAGE_MAX) + 1);
     expect(expectedCalls).toBeLessThan(fullWalkCalls);
 
     const { events } = await collectEvents(client().listEventPages(contactId, { notBeforeSec }));
@@ -194,5 +215,38 @@ describe('listEventPages', () => {
     await expect(pages.next()).rejects.toMatchObject({ code: 'INTERCOM_FOREIGN_NEXT_URL', endpoint: 'events' });
     expect(sb.counters.eventsCallsByContact.get(contactId)).toBe(1);
     expect(api.stats.callsByEndpoint.events).toBe(1);
+  });
+});
+
+describe('next links that name another origin', () => {
+  it("follows links on Intercom's host as their query on the configured base, and sends nothing anywhere else", async () => {
+    const other = await startSandbox({
+      contacts: 60,
+      seed: 3,
+      nowSec: NOW_SEC,
+      clock: () => NOW_SEC * 1000,
+      rateLimit: null,
+      eventsPerPageMax: 5,
+      segmentsPerPage: 2,
+      nextOrigin: 'https://api.intercom.io',
+    });
+    try {
+      const api = createIntercomClient({ baseUrl: other.url, token: other.token, limiter });
+      clients.push(api);
+      const segments = await api.listSegments();
+      expect(segments.map((s) => s.id)).toEqual(other.workspace.segments.map((s) => s.id));
+      expect(other.counters.byEndpoint.segments).toBe(Math.ceil(other.workspace.segments.length / 2));
+      let best = '';
+      for (const [id, list] of other.workspace.eventsByContact) if (list.length > (other.workspace.eventsByContact.get(best)?.length ?? -1)) best = id;
+      const cutoffSec = NOW_SEC - 90 * DAY_SEC;
+      const expected = other.workspace.eventsByContact.get(best)!.filter((e) => e.created_at > cutoffSec);
+      expect(expected.length).toBeGreaterThan(10);
+      const { events, pages } = await collectEvents(api.listEventPages(best));
+      expect(events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+      expect(pages).toBe(Math.ceil(expected.length / 5));
+      expect([...other.counters.requestsByHost.keys()]).toEqual([new URL(other.url).host]);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
  * 90-day listing cutoff cannot move while a run is under way and the expected figures are exact.
  * A frozen clock also freezes the fixed rate window: `freshRun()` opens a new one before each run.
  */
-import { startSandbox, type Sandbox, type SandboxWorkspace } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxVariant, type SandboxWorkspace } from '../../src/sandbox/index.js';
 
 export interface E2eSandbox {
   sandbox: Sandbox;
@@ -23,8 +23,13 @@ export interface E2eSandboxOptions {
   workspace?: SandboxWorkspace;
   /** Requests per 10 s the sandbox admits, and the CLI is told (RATE_LIMIT_ALLOWANCE). Default 20,000. */
   allowance?: number;
-  /** GET /events page size (the CLI does not ask for one); small, so that some contacts need several pages. */
+  /**
+   * The GET /events page size served whatever the client asks (default and maximum, clamped); small,
+   * so that some contacts need several pages. Default 20. `variant` overrides it.
+   */
   eventsPerPage?: number;
+  /** API behaviours as `cohort-reports sandbox` offers them (--events-default-page, --segment-page, …). */
+  variant?: SandboxVariant;
   clockMs?: number;
   port?: number;
   token?: string;
@@ -38,6 +43,8 @@ export async function startE2eSandbox(options: E2eSandboxOptions = {}): Promise<
     clock: () => clockMs,
     rateLimit: { allowancePerWindow: allowance },
     eventsPerPageDefault: options.eventsPerPage ?? 20,
+    eventsPerPageMax: options.eventsPerPage ?? 20,
+    ...options.variant,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
   });

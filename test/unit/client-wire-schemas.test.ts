@@ -5,7 +5,7 @@ describe('wire schemas', () => {
   it('reads 2.x and 1.x tag lists and turns integer ids into strings', () => {
     const v2 = parseTagList({ type: 'list', data: [{ type: 'tag', id: '17', name: 'Beta' }] });
     const v1 = parseTagList({ type: 'tag.list', tags: [{ type: 'tag', id: 17, name: 'Beta' }] });
-    expect(v2).toEqual({ ok: true, value: [{ id: '17', name: 'Beta' }] });
+    expect(v2).toEqual({ ok: true, value: { items: [{ id: '17', name: 'Beta' }], pages: undefined } });
     expect(v1).toEqual(v2);
   });
 

@@ -114,6 +114,18 @@ describe('createMemoryStore', () => {
     await expectRecordedState(openStore());
   });
 
+  it('journals the events page size the run settled on, so a resumed run keeps it', async () => {
+    const first = openStore();
+    expect(await first.eventsPageSize.settled()).toBeNull();
+    expect(await first.eventsPageSize.claimTrial(60_000)).toBe(true);
+    expect(await first.eventsPageSize.claimTrial(60_000)).toBe(false);
+    await first.eventsPageSize.settle(100);
+    await first.eventsPageSize.settle(50);
+    expect(await first.eventsPageSize.settled()).toBe(100);
+    first.close();
+    expect(await openStore().eventsPageSize.settled()).toBe(100);
+  });
+
   it('ignores a torn last line, and records after it on a line of their own that the next replay reads', async () => {
     const first = openStore();
     await record(first);

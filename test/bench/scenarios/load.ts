@@ -36,7 +36,7 @@ import { Redis } from 'ioredis';
 import { enqueueRun } from '../../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME } from '../../../jobs/job-types.js';
 import { createRedisStore } from '../../../src/pipeline/redis-store.js';
-import { EVENTS_PER_PAGE_DEFAULT, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, startSandbox } from '../../../src/sandbox/index.js';
+import { EVENTS_PER_PAGE_MAX, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, startSandbox } from '../../../src/sandbox/index.js';
 import { minimumCalls } from '../../support/bench-month-minimum.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForOutput, type BenchProcess } from '../../support/bench-month-spawn.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
@@ -122,7 +122,8 @@ export default async function load(ctx: BenchContext): Promise<BenchRow[]> {
     const minimum = minimumCalls(sandbox.workspace, {
       fetchFromSec,
       cutoffMs: nowMs - LISTABLE_EVENT_AGE_SEC * 1000,
-      eventsPerPage: EVENTS_PER_PAGE_DEFAULT,
+      // The client asks for 150 events per page, the most the sandbox serves.
+      eventsPerPage: EVENTS_PER_PAGE_MAX,
       searchPerPage: SEARCH_PER_PAGE_MAX,
     });
     const lowerBoundS = minimum.total / limiterRatePerSec;

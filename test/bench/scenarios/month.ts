@@ -16,9 +16,9 @@
  *
  * Figures (the sandbox's counters are the source for calls and 429s):
  * - min_calls: the fewest calls the run can make, from the sandbox's ground truth
- *   (bench-month-minimum.ts) at the events page size the contenders get (the server default, 50:
- *   neither sends per_page on /events); min_calls_p150 is the same at the largest page the sandbox
- *   serves (per_page=150), i.e. what asking for bigger pages would save. extra_search_calls and
+ *   (bench-month-minimum.ts) at the events page size the project's client gets (it asks for 150, the
+ *   sandbox's maximum; the naive client sends no per_page and gets the default, 50), plus the asks a
+ *   regime refuses (see the pagesize scenario, which reuses `measure` with other regimes). extra_search_calls and
  *   extra_events_calls: the calls per endpoint beyond the minimum (the log names how many contacts
  *   took more events pages than they needed).
  * - lower_bound_s = min_calls / (allowance × share / window): the time the configured share (0.9, the
@@ -50,13 +50,7 @@ import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bullPrefix, QUEUE_NAME } from '../../../jobs/job-types.js';
-import {
-  EVENTS_PER_PAGE_DEFAULT,
-  EVENTS_PER_PAGE_MAX,
-  LISTABLE_EVENT_AGE_SEC,
-  SEARCH_PER_PAGE_MAX,
-  startSandbox,
-} from '../../../src/sandbox/index.js';
+import { EVENTS_PER_PAGE_MAX, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, startSandbox, type SandboxVariant } from '../../../src/sandbox/index.js';
 import type { Sandbox } from '../../../src/sandbox/types.js';
 import { minimumCalls, type MinimumCalls } from '../../support/bench-month-minimum.js';
 import { NAIVE_MARKER, type NaiveResult } from '../../support/bench-month-naive.js';
@@ -84,7 +78,7 @@ const CLI = 'src/cli/main.ts';
 const QUIET_BUSY = 0.15;
 const QUIET_WAIT_MS = 300_000;
 
-interface Workload {
+export interface Workload {
   contacts: number;
   month: string;
   /** Start of M-1 in UTC, the earliest second the run needs events from. */
@@ -95,7 +89,7 @@ interface Workload {
 }
 
 /** The last complete UTC month before `nowMs`, and the first second of the month before it. */
-function monthBefore(nowMs: number): { month: string; fetchFromSec: number } {
+export function monthBefore(nowMs: number): { month: string; fetchFromSec: number } {
   const now = new Date(nowMs);
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
   const month = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -228,7 +222,7 @@ async function sameCsvs(a: string, b: string): Promise<{ identical: boolean; fil
   return { identical: names.length > 0 && differing.length === 0, files: names.length, differing };
 }
 
-interface ContenderOutcome {
+export interface ContenderOutcome {
   status: string;
   /** When the contender's work was done (ms since the epoch), or null when it did not finish. */
   doneAtMs: number | null;
@@ -241,26 +235,41 @@ interface ContenderOutcome {
 }
 
 /** What a contender runs against, and `markStart` to call right before it starts (CPU baselines). */
-interface Arena {
+export interface Arena {
   sandbox: Sandbox;
   lowerBoundS: number;
   redis: Redis;
   markStart(): Promise<void>;
 }
 
-interface Measured {
+export interface Measured {
   row: BenchRow;
   outDir: string | null;
 }
 
+/**
+ * How the sandbox answers GET /events, and what the fewest calls are under it: the page size a client
+ * asking for 150 (stepping down on a 400) is served, and the refused asks that cost once per run.
+ */
+export interface EventsRegime {
+  variant: SandboxVariant;
+  servedPerPage: number;
+  refusedCalls: number;
+}
+
+/** The sandbox's defaults: per_page 150 is served as asked. */
+const DEFAULT_REGIME: EventsRegime = { variant: {}, servedPerPage: EVENTS_PER_PAGE_MAX, refusedCalls: 0 };
+
 /** Starts a fresh sandbox, runs one contender against it and turns what happened into a row. */
-async function measure(
+export async function measure(
   ctx: BenchContext,
   work: Workload,
   contender: string,
   run: (arena: Arena) => Promise<ContenderOutcome>,
+  regime: EventsRegime = DEFAULT_REGIME,
 ): Promise<Measured> {
   const sandbox = await startSandbox({
+    ...regime.variant,
     contacts: work.contacts,
     seed: SEED,
     nowSec: work.nowSec,
@@ -270,16 +279,17 @@ async function measure(
   try {
     await redis.connect();
     await waitForQuietMachine(ctx, contender);
-    const minimumAt = (nowMs: number, eventsPerPage: number): MinimumCalls =>
-      minimumCalls(sandbox.workspace, {
+    const minimumAt = (nowMs: number): MinimumCalls => {
+      const pages = minimumCalls(sandbox.workspace, {
         fetchFromSec: work.fetchFromSec,
         cutoffMs: nowMs - LISTABLE_EVENT_AGE_SEC * 1000,
-        eventsPerPage,
+        eventsPerPage: regime.servedPerPage,
         searchPerPage: SEARCH_PER_PAGE_MAX,
       });
+      return { ...pages, total: pages.total + regime.refusedCalls, eventsPages: pages.eventsPages + regime.refusedCalls };
+    };
     const startMs = Date.now();
-    const minimum = minimumAt(startMs, EVENTS_PER_PAGE_DEFAULT);
-    const minimum150 = minimumAt(startMs, EVENTS_PER_PAGE_MAX);
+    const minimum = minimumAt(startMs);
     const lowerBoundS = minimum.total / limiterRatePerSec;
     ctx.log(
       `month: ${contender}: ${work.contacts} contacts, month ${work.month}, minimum ${minimum.total} calls ` +
@@ -300,7 +310,7 @@ async function measure(
     const seen = watch.stop();
 
     // The cutoff moves with the clock during the run; a changed minimum is reported, not hidden.
-    const minimumAtEnd = minimumAt(Date.now(), EVENTS_PER_PAGE_DEFAULT).total;
+    const minimumAtEnd = minimumAt(Date.now()).total;
     if (minimumAtEnd !== minimum.total) ctx.log(`month: ${contender}: minimum at the end of the run is ${minimumAtEnd} (cutoff moved)`);
 
     const calls = sandbox.counters.requests;
@@ -349,7 +359,6 @@ async function measure(
       calls_ratio: round(calls / minimum.total, 4),
       extra_search_calls: sandbox.counters.byEndpoint['contacts.search'] - minimum.searchPages,
       extra_events_calls: sandbox.counters.byEndpoint.events - minimum.eventsPages,
-      min_calls_p150: minimum150.total,
       responses_429: sandbox.counters.responses429,
       peak_rss_mb: outcome.rssKb.length === 0 ? null : round(Math.max(...outcome.rssKb) / 1024, 1),
       rss_each_mb: outcome.rssKb.map((kb) => (kb / 1024).toFixed(0)).join('/'),
@@ -391,10 +400,15 @@ function cliEnv(sandbox: Sandbox, outDir: string, extra: Record<string, string> 
 /** How long a project contender may take before it is stopped and reported as not finished. */
 const projectTimeoutMs = (lowerBoundS: number): number => Math.max(120_000, lowerBoundS * 5_000);
 
-async function runSingleProcess(work: Workload, { sandbox, lowerBoundS, markStart }: Arena): Promise<ContenderOutcome> {
-  const outDir = join(work.workDir, 'run');
+/** `cohort-reports run` as one process, into WORKDIR/<outName>, with `args` added to the command line. */
+export async function runSingleProcess(
+  work: Workload,
+  { sandbox, lowerBoundS, markStart }: Arena,
+  options: { outName?: string; args?: string[] } = {},
+): Promise<ContenderOutcome> {
+  const outDir = join(work.workDir, options.outName ?? 'run');
   await markStart();
-  const p = spawnBenchProcess('run', CLI, ['run', '--month', work.month], cliEnv(sandbox, outDir));
+  const p = spawnBenchProcess('run', CLI, ['run', '--month', work.month, ...(options.args ?? [])], cliEnv(sandbox, outDir));
   const finished = await waitForExit(p, projectTimeoutMs(lowerBoundS));
   if (!finished) await stopBenchProcess(p, 'SIGTERM', 10_000);
   const exit = await p.exited;
