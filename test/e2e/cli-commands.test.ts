@@ -43,6 +43,8 @@ const OPTIONS: Record<string, string[]> = {
 };
 const GLOBAL = ['--log-format', '--log-level', '--no-color', '--quiet', '--version'];
 
+const shortFiles = (files: string[]): string => [...files.filter((f) => !f.startsWith('charts/')), 'charts/*.vl.json'].join(', ');
+
 describe('help and version', () => {
   it('--version and -V print the package version', async () => {
     for (const flag of ['--version', '-V']) {
@@ -142,7 +144,8 @@ describe('run --json', () => {
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
     expect(humanLines(r.stderr)).toEqual([
       expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
-      `reports in ${out}: ${month}/ (${results.months[0]!.files.join(', ')}), ${results.files.join(', ')}`,
+      // Chart specs (charts/*.vl.json) are listed one by one in the file, as one entry on the terminal.
+      `reports in ${out}: ${month}/ (${shortFiles(results.months[0]!.files)}), ${shortFiles(results.files)}`,
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
       `open ${pathToFileURL(join(out, 'index.html')).href}`,
     ]);
