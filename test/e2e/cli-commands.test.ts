@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanLines, listFiles, PROJECT_ROOT, runCli, spawnCli, waitUntil, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
@@ -41,6 +42,8 @@ const OPTIONS: Record<string, string[]> = {
   dashboard: ['--port', '--host', '--config'],
 };
 const GLOBAL = ['--log-format', '--log-level', '--no-color', '--quiet', '--version'];
+
+const shortFiles = (files: string[]): string => [...files.filter((f) => !f.startsWith('charts/')), 'charts/*.vl.json'].join(', ');
 
 describe('help and version', () => {
   it('--version and -V print the package version', async () => {
@@ -137,12 +140,24 @@ describe('run --json', () => {
     // Every file the run left, named once: the month folder's and those beside it.
     const written = await listFiles(out);
     expect([...results.months[0]!.files].sort()).toEqual(written.filter((f) => f.startsWith(`${month}/`)).map((f) => f.slice(month.length + 1)));
-    expect([...results.files].sort()).toEqual(written.filter((f) => !f.includes('/')));
+    expect([...results.files].sort()).toEqual(written.filter((f) => !f.startsWith(`${month}/`)));
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
-    expect(humanLines(r.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
-      `reports in ${out}: ${month}/ (${results.months[0]!.files.join(', ')}), ${results.files.join(', ')}`,
+    const human = humanLines(r.stderr);
+    expect(human[0]).toMatch(new RegExp(`^wrote ${month}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 × 429$`));
+    expect(human[1]).toBe(`reports in ${out}:`);
+    // The listing: the month folder's files after "  YYYY-MM/", then those beside it, wrapped within
+    // 80 columns (stderr is no terminal here); chart specs (charts/*.vl.json) as one entry.
+    const listing = human.slice(2, -2);
+    expect(listing[0]).toMatch(new RegExp(`^  ${month}/ cohort_summary\\.csv,`));
+    for (const line of listing) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(listing.join(' ').split(/[\s,]+/).filter(Boolean)).toEqual([
+      `${month}/`,
+      ...shortFiles(results.months[0]!.files).split(', '),
+      ...shortFiles(results.files).split(', '),
+    ]);
+    expect(human.slice(-2)).toEqual([
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
+      `open ${pathToFileURL(join(out, 'index.html')).href}`,
     ]);
   });
 });
