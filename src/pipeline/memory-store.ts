@@ -6,7 +6,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rmdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
-import type { Cohort, Member, MemberPage } from '../intercom/types.js';
+import type { Cohort, MemberPage } from '../intercom/types.js';
 import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
 import type { CohortProgress, ContactResult, ListedContact, MemberWithResult, RunProgress, RunStore } from './run-store.js';
 
