@@ -46,10 +46,10 @@ const WORKERS = 4;
 const WORKER_CONCURRENCY = 8;
 const BASE_CONTACTS = 1_000;
 
-/** SHA-256 over every report file but the manifest (which records timings), by name. */
+/** SHA-256 over the month's CSV files, by name. */
 async function reportsDigest(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const name of (await readdir(dir)).filter((n) => n !== 'manifest.json' && n !== 'datapackage.json').sort()) {
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.csv')).sort()) {
     hash.update(name).update(await readFile(join(dir, name)));
   }
   return hash.digest('hex');
