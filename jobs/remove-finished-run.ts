@@ -9,6 +9,7 @@
  * Nothing of the run's progress lives in these jobs: the store keeps it, and the new run job resumes.
  */
 import type { Job, Queue } from 'bullmq';
+import { sleep as defaultSleep } from '../src/shared/sleep.js';
 
 /** Lock duration of a crashed worker's job plus one stalled-jobs check. */
 export const REMOVE_RUN_TIMEOUT_MS = 15_000;
@@ -31,7 +32,7 @@ export async function removeFinishedRun(
   if (jobId === undefined) throw new Error('removeFinishedRun: the job has no id');
   const timeoutMs = options.timeoutMs ?? REMOVE_RUN_TIMEOUT_MS;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? defaultSleep;
   const startedMs = now();
   for (;;) {
     // Again each time: a page job still running may have queued more events jobs meanwhile.

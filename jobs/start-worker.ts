@@ -27,6 +27,7 @@ import { processPageCohort } from './process-page-cohort.js';
 import { processScheduledRun } from './process-scheduled-run.js';
 import { addRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
+import { withTimeout } from '../src/shared/with-timeout.js';
 
 export const PROCESSORS: Processors = {
   'month-run': processMonthRun,
@@ -158,13 +159,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     connections: [redis, bullConnection],
     drain(deadlineMs) {
       closing ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<'deadline'>((resolve) => {
-          timer = setTimeout(() => resolve('deadline'), deadlineMs);
-        });
-        const outcome = await Promise.race([w.close().then(() => 'closed' as const), deadline]);
-        clearTimeout(timer);
-        const forced = outcome === 'deadline';
+        const forced = await withTimeout(w.close().then(() => false), deadlineMs, () => true);
         if (forced) {
           w.cancelAllJobs('worker shutting down');
           await w.close(true);

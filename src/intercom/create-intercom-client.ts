@@ -9,7 +9,7 @@ import { listSegments } from './list-segments.js';
 import { listTags } from './list-tags.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 import { resolveBaseUrl } from './resolve-base-url.js';
-import { sleep as defaultSleep } from './sleep.js';
+import { sleep as defaultSleep } from '../shared/sleep.js';
 import type { IntercomApi } from './types.js';
 
 export interface IntercomClientOptions {

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../shared/is-loopback-host.js';
 import { ConfigurationError } from './errors.js';
 
 export const REGION_URLS: Readonly<Record<string, string>> = {
@@ -6,17 +7,6 @@ export const REGION_URLS: Readonly<Record<string, string>> = {
   au: 'https://api.au.intercom.io',
 };
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts a plain-http URL may name (the sandbox, a local proxy). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host === '::1') return true;
-  const octets = host.split('.');
-  return (
-    octets.length === 4 &&
-    octets[0] === '127' &&
-    octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
-  );
-}
 
 /**
  * Turns a region name ('us' | 'eu' | 'au') or a URL into the base URL every request is built on,

@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../shared/is-loopback-host.js';
 import { acceptsJson } from './accepts-json.js';
 import { createCounters, endpointOf, incrementKey, resetCounters } from './create-counters.js';
 import { createFaultPicker, type FaultDecision, type FaultPicker } from './create-fault-picker.js';
@@ -29,10 +30,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 interface Limit {
   window: RateWindow;
   enforced: boolean;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** The origin of an http(s) URL, or SANDBOX_INVALID_OPTIONS. */
@@ -110,7 +107,7 @@ function parseBody(req: IncomingMessage, raw: Buffer): ParsedBody {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = options.clock ?? Date.now;
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host)) throw new SandboxError('SANDBOX_NON_LOOPBACK_HOST', `The sandbox listens on loopback only; refusing host ${JSON.stringify(host)}`);
+  if (!isLoopbackHost(host)) throw new SandboxError('SANDBOX_NON_LOOPBACK_HOST', `The sandbox listens on loopback only; refusing host ${JSON.stringify(host)}`);
   const eventsPerPageMax = options.eventsPerPageMax ?? EVENTS_PER_PAGE_MAX;
   const eventsPerPageDefault = options.eventsPerPageDefault ?? Math.min(EVENTS_PER_PAGE_DEFAULT, eventsPerPageMax);
   if (!(Number.isInteger(eventsPerPageDefault) && Number.isInteger(eventsPerPageMax) && eventsPerPageDefault >= 1 && eventsPerPageMax >= eventsPerPageDefault)) {
