@@ -28,6 +28,7 @@ import { processScheduledRun } from './process-scheduled-run.js';
 import { addRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
 import { withTimeout } from '../src/shared/with-timeout.js';
+import { ProcessorMismatchError } from './errors.js';
 
 export const PROCESSORS: Processors = {
   'month-run': processMonthRun,
@@ -41,7 +42,7 @@ export function checkProcessors(processors: Record<string, unknown>): void {
   const missing = JOB_NAMES.filter((n) => typeof processors[n] !== 'function');
   const unknown = Object.keys(processors).filter((n) => !(JOB_NAMES as readonly string[]).includes(n));
   if (missing.length > 0 || unknown.length > 0) {
-    throw new Error(`worker processors do not match the job names: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
+    throw new ProcessorMismatchError(missing, unknown);
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { readRunProgress } from '../../jobs/refresh-run-progress.js';
+import { readRunProgress } from '../../jobs/read-run-progress.js';
 import type { Config } from '../config.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
 import { InterruptedError } from './cli-errors.js';

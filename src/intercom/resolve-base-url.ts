@@ -1,5 +1,5 @@
 import { isLoopbackHost } from '../shared/is-loopback-host.js';
-import { ConfigurationError } from './errors.js';
+import { IntercomOptionsError } from './errors.js';
 
 export const REGION_URLS: Readonly<Record<string, string>> = {
   us: 'https://api.intercom.io',
@@ -25,24 +25,24 @@ export function resolveBaseUrl(value: string): string {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new ConfigurationError(
+    throw new IntercomOptionsError(
       `Intercom base URL is neither a region nor a URL: use 'us', 'eu', 'au' or a full URL such as https://api.intercom.io`,
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigurationError(`Intercom base URL must use https:// (got ${url.protocol}//)`);
+    throw new IntercomOptionsError(`Intercom base URL must use https:// (got ${url.protocol}//)`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new ConfigurationError(
+    throw new IntercomOptionsError(
       `Intercom base URL uses http:// for host ${url.hostname}, which would send the token unencrypted: ` +
         `use https:// (plain http is accepted only for loopback hosts: 127.0.0.0/8, ::1, localhost)`,
     );
   }
   if (url.username || url.password) {
-    throw new ConfigurationError('Intercom base URL must not contain credentials: pass the token separately');
+    throw new IntercomOptionsError('Intercom base URL must not contain credentials: pass the token separately');
   }
   if (url.search || url.hash) {
-    throw new ConfigurationError('Intercom base URL must not contain a query or fragment: give only origin and path');
+    throw new IntercomOptionsError('Intercom base URL must not contain a query or fragment: give only origin and path');
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

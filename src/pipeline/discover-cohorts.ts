@@ -1,5 +1,5 @@
 import type { Cohort, IntercomApi } from '../intercom/types.js';
-import { sortCohorts } from '../report/compare-text.js';
+import { sortCohorts } from '../report/sort-cohorts.js';
 
 export interface CohortFilter {
   segments: boolean;

@@ -1,8 +1,9 @@
 import type { Cohort } from '../intercom/types.js';
 import { addMember, createCohortAccumulator, finishCohort } from '../report/cohort-accumulator.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
-import { sortCohorts } from '../report/compare-text.js';
+import { sortCohorts } from '../report/sort-cohorts.js';
 import type { ContactStats } from '../report/contact-stats.js';
+import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
 import { cohortKeyOf, type RunStore } from './run-store.js';
 
@@ -33,7 +34,7 @@ export interface RunSummary {
  */
 export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
   const cohorts = await store.loadCohorts();
-  if (cohorts === null) throw new Error('summarizeRun: the run has no cohorts recorded; collect it first');
+  if (cohorts === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
   const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
   let members = 0;
   const missing = new Set<string>();
@@ -43,7 +44,7 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
   for (const listed of sortCohorts(cohorts)) {
     const key = cohortKeyOf(listed);
     const progress = await store.cohortProgress(key);
-    if (!progress.done) throw new Error(`summarizeRun: cohort ${key} has not been paged to the end`);
+    if (!progress.done) throw new RunNotCollectedError(`summarizeRun: cohort ${key} has not been paged to the end`);
     // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
     const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed;
     const accs = plan.months.map((m) => createCohortAccumulator(plan.windows, m.month));
@@ -52,7 +53,7 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
       for (const { member, result } of batch) {
         if (seen.has(member.id)) continue;
         seen.add(member.id);
-        if (result === null) throw new Error(`summarizeRun: contact ${member.id} has no events recorded; collect it first`);
+        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
         const stats = result.kind === 'ok' ? result.stats : null;
         if (result.kind === 'missing') missing.add(member.id);
         if (!counted.has(member.id)) {

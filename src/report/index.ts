@@ -32,7 +32,8 @@ export {
 } from './cohort-accumulator.js';
 export { summarizeCohort, type CohortMember, type SummarizeCohortOptions } from './summarize-cohort.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
-export { compareCohorts, compareText, sortCohorts } from './compare-text.js';
+export { compareText } from './compare-text.js';
+export { compareCohorts, sortCohorts } from './sort-cohorts.js';
 export { formatRatio } from './format-ratio.js';
 export { currencyDigits, formatAmountMajor } from './format-amount-major.js';
 export { MAJOR_AMOUNT_SCALE, TABLE_DESCRIPTIONS, TABLE_FIELDS, tableFieldsOf, type FieldKind, type TableField } from './table-fields.js';
