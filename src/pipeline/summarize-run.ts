@@ -1,11 +1,11 @@
 import type { Cohort } from '../intercom/types.js';
-import { addMember, createCohortAccumulator, finishCohort } from '../report/cohort-accumulator.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/sort-cohorts.js';
 import type { ContactStats } from '../report/contact-stats.js';
+import { summarizeCohort, type CohortMember } from '../report/summarize-cohort.js';
 import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
-import { cohortKeyOf, type RunStore } from './run-store.js';
+import { cohortKeyOf, type MemberWithResult, type RunStore } from './run-store.js';
 
 export interface MonthRows {
   month: string;
@@ -36,10 +36,26 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
   const cohorts = await store.loadCohorts();
   if (cohorts === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
   const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
+  const cohortMonths = plan.months.map((m) => ({ month: m.month, previousMonthBeyondRetention: m.previousBeyondRetention }));
   let members = 0;
   const missing = new Set<string>();
   const counted = new Set<string>();
   let eventsFetched = 0;
+
+  /** The store's member batches as the maths takes them, counting each contact's events once over the run. */
+  async function* membersWithStats(batches: AsyncIterable<ReadonlyArray<MemberWithResult<ContactStats>>>): AsyncGenerator<CohortMember[]> {
+    for await (const batch of batches) {
+      yield batch.map(({ member, result }) => {
+        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
+        if (result.kind === 'missing') missing.add(member.id);
+        if (!counted.has(member.id)) {
+          counted.add(member.id);
+          if (result.kind === 'ok') eventsFetched += result.eventsFetched;
+        }
+        return { member, stats: result.kind === 'ok' ? result.stats : null };
+      });
+    }
+  }
 
   for (const listed of sortCohorts(cohorts)) {
     const key = cohortKeyOf(listed);
@@ -47,30 +63,14 @@ export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan)
     if (!progress.done) throw new RunNotCollectedError(`summarizeRun: cohort ${key} has not been paged to the end`);
     // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
     const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed;
-    const accs = plan.months.map((m) => createCohortAccumulator(plan.windows, m.month));
-    const seen = new Set<string>();
-    for await (const batch of store.cohortMembers(key)) {
-      for (const { member, result } of batch) {
-        if (seen.has(member.id)) continue;
-        seen.add(member.id);
-        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
-        const stats = result.kind === 'ok' ? result.stats : null;
-        if (result.kind === 'missing') missing.add(member.id);
-        if (!counted.has(member.id)) {
-          counted.add(member.id);
-          if (result.kind === 'ok') eventsFetched += result.eventsFetched;
-        }
-        for (const acc of accs) addMember(acc, member, stats);
-      }
-    }
-    members += seen.size;
-    plan.months.forEach((m, i) => {
-      const rows = finishCohort(accs[i]!, cohort, { previousMonthBeyondRetention: m.previousBeyondRetention });
+    const rows = await summarizeCohort(cohort, membersWithStats(store.cohortMembers(key)), { windows: plan.windows, months: cohortMonths });
+    members += rows[0]?.summary.members ?? 0;
+    rows.forEach((r, i) => {
       const out = months[i]!;
-      out.summary.push(rows.summary);
-      out.events.push(...rows.events);
-      out.amounts.push(...rows.amounts);
-      out.retention.push(...rows.retention);
+      out.summary.push(r.summary);
+      out.events.push(...r.events);
+      out.amounts.push(...r.amounts);
+      out.retention.push(...r.retention);
     });
   }
   return { months, cohorts: cohorts.length, members, uniqueContacts: counted.size, eventsFetched, membersMissing: missing.size };

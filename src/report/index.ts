@@ -11,7 +11,6 @@ export { classifyRetention, EVENT_RETENTION_DAYS } from './classify-retention.js
 export {
   addAmounts,
   amountKey,
-  emptyContactStats,
   parseAmountKey,
   type AmountStats,
   type ContactMonthStats,
@@ -21,16 +20,9 @@ export {
 export { createContactAccumulator, finishContact, foldEvent, type ContactAccumulator } from './contact-accumulator.js';
 export { readMonetaryAmount, type MonetaryAmount } from './read-monetary-amount.js';
 export { signupSec } from './signup-sec.js';
-export {
-  addMember,
-  createCohortAccumulator,
-  finishCohort,
-  mergeCohortAccumulators,
-  type CohortAccumulator,
-  type CohortRows,
-  type FinishCohortOptions,
-} from './cohort-accumulator.js';
-export { summarizeCohort, type CohortMember, type SummarizeCohortOptions } from './summarize-cohort.js';
+export { addMember, createCohortAccumulator, type CohortAccumulator } from './cohort-accumulator.js';
+export { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
+export { summarizeCohort, type CohortMember, type CohortMonth, type SummarizeCohortOptions } from './summarize-cohort.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
 export { compareText } from './compare-text.js';
 export { compareCohorts, sortCohorts } from './sort-cohorts.js';
