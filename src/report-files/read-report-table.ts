@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WORKSPACE_TEXT_COLUMNS } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import { unguardFormula } from '../report/guard-formula.js';
-import { parseCsv } from '../report/parse-csv.js';
+import { parseCsv } from './parse-csv.js';
 import { readReportFile, type MonthReportOnDisk } from '../report/read-month-reports.js';
 
 export interface ReportTableOnDisk {

@@ -31,7 +31,6 @@ export { currencyDigits, formatAmountMajor } from './format-amount-major.js';
 export { MAJOR_AMOUNT_SCALE, TABLE_DESCRIPTIONS, TABLE_FIELDS, tableFieldsOf, type FieldKind, type TableField } from './table-fields.js';
 export { formatIsoInZone, formatIsoUtcSeconds } from './format-iso.js';
 export { guardFormula, unguardFormula } from './guard-formula.js';
-export { parseCsv } from './parse-csv.js';
 export {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
