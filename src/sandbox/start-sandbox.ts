@@ -9,6 +9,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLoopbackHost } from '../shared/is-loopback-host.js';
+import { listenHttp } from '../shared/listen-http.js';
 import { acceptsJson } from './accepts-json.js';
 import { createCounters, endpointOf, incrementKey, resetCounters } from './create-counters.js';
 import { createFaultPicker, type FaultDecision, type FaultPicker } from './create-fault-picker.js';
@@ -249,17 +250,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const listener = await listenHttp(server, options.port ?? 0, host);
   const address = server.address() as AddressInfo;
   baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-  let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
     get token() {
@@ -282,13 +276,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     resetCounters: () => resetCounters(counters),
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const t of slowTimers) clearTimeout(t);
-        slowTimers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
+      for (const t of slowTimers) clearTimeout(t);
+      slowTimers.clear();
+      return listener.close();
     },
   };
 }
