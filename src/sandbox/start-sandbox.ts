@@ -4,6 +4,11 @@
  *   not counted in any window) → count the request in its window → injected 429 burst, or 429 past the
  *   allowance → other injected faults → 406 unless Accept admits JSON → the endpoint.
  * See index.ts for the behaviour as a whole and the decisions taken where Intercom is unverified.
+ *
+ * Longer than most files (~280 lines) on purpose: that order is one pipeline over one request, and the
+ * mutable state the test hooks change (token, faults, limit, transform) is shared by all its steps;
+ * the steps with logic of their own already live beside it (route-request, create-rate-window,
+ * create-fault-picker, handle-*).
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
