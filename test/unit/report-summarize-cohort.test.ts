@@ -26,12 +26,6 @@ const CASES: Array<[month: string, timeZone: string]> = [
   ['2026-01', 'UTC'],
 ];
 
-function summaryOf(table: string[][], cohortId: string): Record<string, string> {
-  const [header, ...rows] = table;
-  const row = rows.find((r) => r[header!.indexOf('cohort_id')] === cohortId)!;
-  return Object.fromEntries(header!.map((h, i) => [h, row[i]!]));
-}
-
 describe('summarizeCohort on hand-made edge cases', () => {
   for (const [month, timeZone] of CASES) {
     it(`matches the brute-force reference cell for cell in ${month} ${timeZone}`, async () => {
