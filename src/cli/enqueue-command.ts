@@ -3,12 +3,14 @@
  * an ETA from the measured rate) until it completes (0) or fails (1). Says so when no worker is
  * connected, and Ctrl-C only stops the waiting: the run stays queued.
  */
+import { dirname } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { readRunProgress } from '../../jobs/read-run-progress.js';
 import type { Config } from '../config.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
+import { INDEX_FILE, pageUrl } from '../report-html/index.js';
 import { InterruptedError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
 import { listFlag, strFlag, type ParsedFlags } from './flags.js';
@@ -95,6 +97,8 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
         }
         const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
         for (const dir of dirs) process.stdout.write(`wrote ${dir}\n`);
+        // Like `run`: the last line is the page that links every month.
+        if (dirs[0] !== undefined) process.stdout.write(`open ${pageUrl(dirname(dirs[0]), INDEX_FILE)}\n`);
         return 0;
       }
       if (!toldNoWorker && state === 'waiting' && Date.now() - startedAt >= NO_WORKER_NOTICE_MS && (await queue.getWorkers()).length === 0) {

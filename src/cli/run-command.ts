@@ -14,6 +14,7 @@ import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
 import { RUN_RESULTS_FILE, type RunResults } from '../pipeline/write-run-results.js';
 import { SUMMARY_FILE } from '../report/columns.js';
+import { CHARTS_DIR, INDEX_FILE, pageUrl } from '../report-html/index.js';
 import type { ContactStats } from '../report/contact-stats.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { InterruptedError } from './cli-errors.js';
@@ -38,15 +39,25 @@ function journalKey(config: Readonly<Config>, workspace: string): string {
   return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
 }
 
-/** The lines after the `run finished` log: where the reports are, what was written, what to do next. */
+/** The chart specs of a page as one entry (run_results.json lists each). */
+function shortList(files: readonly string[]): string[] {
+  const specs = files.filter((f) => f.startsWith(`${CHARTS_DIR}/`));
+  return specs.length === 0 ? [...files] : [...files.filter((f) => !specs.includes(f)), `${CHARTS_DIR}/*.vl.json`];
+}
+
+/**
+ * The lines after the `run finished` log: where the reports are, what was written, what to do next,
+ * and last the page to open (index.html links every month's report.html).
+ */
 export function finalLines(results: RunResults): string[] {
   const lines = results.months.map(
     (m) => `wrote ${m.dir}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} answered 429`,
   );
-  const months = results.months.map((m) => `${m.month}/ (${m.files.join(', ')})`);
-  lines.push(`reports in ${results.out_dir}: ${[...months, ...results.files].join(', ')}`);
+  const months = results.months.map((m) => `${m.month}/ (${shortList(m.files).join(', ')})`);
+  lines.push(`reports in ${results.out_dir}: ${[...months, ...shortList(results.files)].join(', ')}`);
   const last = results.months[results.months.length - 1];
   if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(last.dir, SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
+  lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
   return lines;
 }
 

@@ -12,6 +12,7 @@ import { writeTrends } from '../report/write-trends.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
 import { writeDataPackage } from '../report-files/write-data-package.js';
 import { writeRetentionHistory } from '../report-files/write-retention-history.js';
+import { writeIndexPage } from '../report-html/write-index-page.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
@@ -35,9 +36,9 @@ export interface WriteRunReportsInput {
 
 /**
  * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically, rebuild trends.csv, retention.csv and
- * datapackage.json from every complete month, then write run_results.json, last, as the sign that the
- * run is complete.
+ * month's rows, write each month folder atomically (tables and their page), rebuild trends.csv,
+ * retention.csv, datapackage.json and index.html from every complete month, then write
+ * run_results.json, last, as the sign that the run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
@@ -80,6 +81,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
   const retention = await writeRetentionHistory(input.outDir, output);
   const rootFiles = [...trends.files, ...retention.files];
   await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
+  const index = await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
   await writeRunResults(
     buildRunResults({
       runId: plan.runId,
@@ -88,7 +90,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
       startedAt: input.startedAt ?? null,
       finishedAt: new Date(),
       written,
-      rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE],
+      rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE, ...index.files],
       requests: input.requests,
     }),
   );

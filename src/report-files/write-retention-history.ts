@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RETENTION_COLUMNS, RETENTION_FILE, RETENTION_HISTORY_FILE, type CohortRetentionRow } from '../report/columns.js';
 import { compareText } from '../report/compare-text.js';
 import { ReportIntegrityError } from '../report/errors.js';
-import type { ManifestFile } from '../report/manifest.js';
+import type { TableFile } from '../report/manifest.js';
 import { isMonth } from '../report/months.js';
 import { listMonthReports } from '../report/read-month-reports.js';
 import { countCell, readReportTable } from './read-report-table.js';
@@ -22,7 +22,7 @@ export interface RetentionHistoryResult {
   /** Complete month folders without a cohort_retention.csv (written by an older version). */
   monthsWithout: string[];
   /** retention.csv, then retention.parquet when written. */
-  files: ManifestFile[];
+  files: TableFile[];
 }
 
 const compareHistory = (a: CohortRetentionRow, b: CohortRetentionRow): number =>

@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ManifestFile } from '../report/manifest.js';
+import type { TableFile } from '../report/manifest.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
 import { writeTableFiles, type ReportTable } from './write-table-files.js';
@@ -15,7 +15,7 @@ import { writeTableFiles, type ReportTable } from './write-table-files.js';
  * @example
  * await writeRootTable('reports', { file: TRENDS_FILE, columns: TRENDS_COLUMNS, compare, rows }, options);
  */
-export async function writeRootTable<Row extends object>(outDir: string, table: ReportTable<Row>, options: TableWriteOptions): Promise<ManifestFile[]> {
+export async function writeRootTable<Row extends object>(outDir: string, table: ReportTable<Row>, options: TableWriteOptions): Promise<TableFile[]> {
   await mkdir(outDir, { recursive: true });
   const finalNames = [table.file, parquetName(table.file)];
   for (const name of finalNames) await removeLeftovers(join(outDir, name));

@@ -3,7 +3,7 @@
  * rows are kept only when Parquet (a columnar format, written in one piece) needs them.
  */
 import { join } from 'node:path';
-import type { ManifestFile } from '../report/manifest.js';
+import type { TableFile } from '../report/manifest.js';
 import { tableFieldsOf } from '../report/table-fields.js';
 import { writeCsv, type RowSource } from '../report/write-csv.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
@@ -27,7 +27,7 @@ export async function writeTableFiles<Row extends object>(
   table: ReportTable<Row>,
   options: TableWriteOptions,
   names: (finalName: string) => string = (name) => name,
-): Promise<ManifestFile[]> {
+): Promise<TableFile[]> {
   const keep = options.formats.includes('parquet');
   const kept: Row[] = [];
   const rows = keep
@@ -44,7 +44,7 @@ export async function writeTableFiles<Row extends object>(
     compare: table.compare,
     formulaGuard: options.formulaGuard,
   });
-  const files: ManifestFile[] = [{ name: table.file, ...csv }];
+  const files: TableFile[] = [{ name: table.file, ...csv }];
   if (keep) {
     const name = parquetName(table.file);
     files.push({ name, ...(await writeParquet(join(dir, names(name)), tableFieldsOf(table.file), kept)) });

@@ -59,6 +59,7 @@ export {
   WARNING_MONTH_BEYOND_RETENTION,
   manifestWithoutTiming,
   type ManifestFile,
+  type TableFile,
   type MonthManifest,
   type ReportTotals,
   type ReportWarning,

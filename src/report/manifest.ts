@@ -33,12 +33,16 @@ export interface ReportWarning {
 }
 
 export interface ManifestFile {
+  /** Relative to the month folder (`charts/lifecycle.vl.json`). */
   name: string;
-  /** Data rows, header excluded. */
-  rows: number;
+  /** Data rows, header excluded: CSV files only. */
+  rows?: number;
   bytes: number;
   sha256: string;
 }
+
+/** A table's entry (CSV or Parquet), which always counts its rows. */
+export type TableFile = ManifestFile & { rows: number };
 
 export interface MonthManifest {
   format: typeof MANIFEST_FORMAT;

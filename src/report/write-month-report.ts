@@ -1,7 +1,7 @@
 /**
  * Writes one month's report folder, DIR/YYYY-MM/, atomically: the tables (CSV, and Parquet when
- * asked for) and then manifest.json go into a hidden temporary folder beside it
- * (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
+ * asked for), the page drawn from the CSVs (report.html, charts/*.vl.json) and then manifest.json go
+ * into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
  * is renamed into place only when all are complete. A crash at any point leaves either the previous
  * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
  * the month the same way (see renameIntoPlace).
@@ -27,8 +27,9 @@ import {
 } from './columns.js';
 import { compareText } from './compare-text.js';
 import { ReportInputError } from './errors.js';
+import { writeMonthPage } from '../report-html/write-month-page.js';
 import { formatIsoInZone } from './format-iso.js';
-import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning } from './manifest.js';
+import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning, type TableFile } from './manifest.js';
 import { assertTimeZone } from './month-window.js';
 import { parseMonth } from './months.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
@@ -96,7 +97,7 @@ function checkMonth<Row extends { month: string }>(month: string, rows: RowSourc
   })();
 }
 
-type TableWriter = (dir: string, output: TableWriteOptions) => Promise<ManifestFile[]>;
+type TableWriter = (dir: string, output: TableWriteOptions) => Promise<TableFile[]>;
 
 /** The month folder's tables, in the order they are written and listed in the manifest. */
 function monthTables(month: string, rows: WriteMonthReportOptions['rows']): TableWriter[] {
@@ -176,6 +177,8 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
   try {
     const files: ManifestFile[] = [];
     for (const write of monthTables(month, options.rows)) files.push(...(await write(tmp, output)));
+    const windowIso = { start: formatIsoInZone(window.startSec, timeZone), end: formatIsoInZone(window.endSec, timeZone) };
+    files.push(...(await writeMonthPage(tmp, { month, timeZone, window: windowIso, warnings, formulaGuard: output.formulaGuard })));
 
     const t = options.totals;
     const manifest: MonthManifest = {
@@ -183,8 +186,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
       month,
       time_zone: timeZone,
       window: {
-        start: formatIsoInZone(window.startSec, timeZone),
-        end: formatIsoInZone(window.endSec, timeZone),
+        ...windowIso,
         start_unix: window.startSec,
         end_unix: window.endSec,
         hours: (window.endSec - window.startSec) / 3600,

@@ -9,7 +9,7 @@ import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-f
 import { writeRootTable } from '../report-files/write-root-table.js';
 import { SUMMARY_FILE, TRENDS_COLUMNS, TRENDS_FILE, type TrendRow } from './columns.js';
 import { compareText } from './compare-text.js';
-import type { ManifestFile } from './manifest.js';
+import type { TableFile } from './manifest.js';
 import { listMonthReports } from './read-month-reports.js';
 import { summarizeTrends, type TrendInput } from './summarize-trends.js';
 import type { CsvFileStats } from './write-csv.js';
@@ -19,7 +19,7 @@ export interface TrendsResult extends CsvFileStats {
   /** The months read, ascending. */
   months: string[];
   /** trends.csv, then trends.parquet when written. */
-  files: ManifestFile[];
+  files: TableFile[];
 }
 
 const NEEDED = ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'events'] as const;

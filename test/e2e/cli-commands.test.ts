@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanLines, listFiles, PROJECT_ROOT, runCli, spawnCli, waitUntil, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
@@ -41,6 +42,8 @@ const OPTIONS: Record<string, string[]> = {
   dashboard: ['--port', '--host', '--config'],
 };
 const GLOBAL = ['--log-format', '--log-level', '--no-color', '--quiet', '--version'];
+
+const shortFiles = (files: string[]): string => [...files.filter((f) => !f.startsWith('charts/')), 'charts/*.vl.json'].join(', ');
 
 describe('help and version', () => {
   it('--version and -V print the package version', async () => {
@@ -137,12 +140,14 @@ describe('run --json', () => {
     // Every file the run left, named once: the month folder's and those beside it.
     const written = await listFiles(out);
     expect([...results.months[0]!.files].sort()).toEqual(written.filter((f) => f.startsWith(`${month}/`)).map((f) => f.slice(month.length + 1)));
-    expect([...results.files].sort()).toEqual(written.filter((f) => !f.includes('/')));
+    expect([...results.files].sort()).toEqual(written.filter((f) => !f.startsWith(`${month}/`)));
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
     expect(humanLines(r.stderr)).toEqual([
       expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
-      `reports in ${out}: ${month}/ (${results.months[0]!.files.join(', ')}), ${results.files.join(', ')}`,
+      // Chart specs (charts/*.vl.json) are listed one by one in the file, as one entry on the terminal.
+      `reports in ${out}: ${month}/ (${shortFiles(results.months[0]!.files)}), ${shortFiles(results.files)}`,
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
+      `open ${pathToFileURL(join(out, 'index.html')).href}`,
     ]);
   });
 });

@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NASTY_TEXT, nastyWorkspace } from '../support/badinput-nasty-text.js';
 import { humanLines, listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
+import { outputFolderFiles } from '../support/report-pages.js';
 import { lastEndedMonth, listableRawData, startsBeyondRetention } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { monthBefore, referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type ReferenceTables } from '../support/report-reference.js';
@@ -77,15 +78,10 @@ describe('workspace text with commas, quotes, line breaks, formula prefixes, RTL
   });
 
   it('writes exactly the files of a month and trends.csv: no name or id chose a path', async () => {
-    expect(await listFiles(out)).toEqual(
-      ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json']
-        .map((f) => `${month}/${f}`)
-        .concat('datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv')
-        .sort(),
-    );
+    expect(await listFiles(out)).toEqual(outputFolderFiles([month]));
     // Nothing beside or above the output folder either (folders included, e.g. an empty `etc`).
     const all = await everyPathUnder(tmp);
-    const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
+    const allowed = new Set(['deep', 'deep/out', `deep/out/${month}`, `deep/out/${month}/charts`, 'deep/out/charts', 'deep/out/.work', ...(await listFiles(out)).map((f) => `deep/out/${f}`)]);
     expect(all.filter((p) => !allowed.has(p))).toEqual([]);
   });
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listFiles } from '../support/e2e-cli.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { referenceCsvText, referenceMonth } from '../support/report-reference.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
@@ -55,7 +56,7 @@ async function checkCompleteMonths(): Promise<string[]> {
     } catch {
       continue;
     }
-    expect((await readdir(dir)).sort()).toEqual([...manifest.files.map((f) => f.name), 'manifest.json'].sort());
+    expect(await listFiles(dir)).toEqual([...manifest.files.map((f) => f.name), 'manifest.json'].sort());
     for (const f of manifest.files) {
       const bytes = await readFile(join(dir, f.name));
       expect([f.name, bytes.length, createHash('sha256').update(bytes).digest('hex')]).toEqual([f.name, f.bytes, f.sha256]);

@@ -16,6 +16,7 @@ import { edgeRawData } from '../support/report-edge-data.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
 import { parseCsv } from '../../src/report-files/parse-csv.js';
+import { MONTH_PAGE_FILES } from '../support/report-pages.js';
 
 const V = 'VARCHAR';
 const I = 'BIGINT';
@@ -122,10 +123,12 @@ describe('Parquet beside each CSV, read by DuckDB with no declared types', () =>
     for (const month of months) {
       const folder = join(dir, month);
       const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')) as MonthManifest;
-      expect(manifest.files.map((f) => f.name)).toEqual([
+      // The tables first, in writing order; the page and its chart specs after them.
+      expect(manifest.files.map((f) => f.name).slice(0, 8)).toEqual([
         'cohort_summary.csv', 'cohort_summary.parquet', 'cohort_events.csv', 'cohort_events.parquet',
         'cohort_amounts.csv', 'cohort_amounts.parquet', 'cohort_retention.csv', 'cohort_retention.parquet',
       ]);
+      expect(manifest.files.map((f) => f.name).slice(8).sort()).toEqual([...MONTH_PAGE_FILES]);
       expect(await parquetFilesOf(folder)).toHaveLength(4);
       for (const file of await parquetFilesOf(folder)) {
         rows += await expectParquetEqualsCsv(join(folder, file), join(folder, file.replace('.parquet', '.csv')), true);

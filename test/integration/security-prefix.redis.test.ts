@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,8 @@ describe('two deployments on one Redis, different prefixes', () => {
     const doneB = await cli(b, ['enqueue', '--month', month, '--wait']);
     expect(doneB.code, log.join('\n')).toBe(0);
     bJob = jobIdOf(doneB);
+    // --wait ends, like `run`, with the page that links every month.
+    expect(doneB.stdout.trimEnd().split('\n').at(-1)).toBe(`open ${pathToFileURL(join(b.out, 'index.html')).href}`);
     expect(await a.queue.getJobState(aJob)).toBe('waiting');
     expect(a.sandbox.counters.requests).toBe(0);
     expect(b.sandbox.counters.requests).toBeGreaterThan(60);

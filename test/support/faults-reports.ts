@@ -1,6 +1,6 @@
 /**
  * What "the reports are identical bar timing fields" means for the fault suites, in one place:
- * every CSV of every month, trends.csv and retention.csv byte for byte, and each month's manifest.json deep-equal once
+ * every CSV and page of every month, trends.csv, retention.csv and the index page byte for byte, and each month's manifest.json deep-equal once
  * `timing` and the request counters under `totals` (api_calls, responses_429, retries) are removed —
  * those describe how the run went, not the data (see src/report/manifest.ts). Everything else in the
  * manifest (totals of the data, warnings such as members_missing, files with their SHA-256) must agree.
@@ -9,10 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from './e2e-cli.js';
 import type { ExpectedReports } from './e2e-reference.js';
+import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
 
-export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json'] as const;
-/** The tables rebuilt at the output root from every month folder. */
-export const ROOT_TABLES = ['trends.csv', 'retention.csv'] as const;
+export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES] as const;
+/** The files rebuilt at the output root from every month folder. */
+export const ROOT_FILES = ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES] as const;
 /** Manifest totals that count requests: they differ between a run with faults and one without. */
 export const REQUEST_COUNTER_FIELDS = ['api_calls', 'responses_429', 'retries'] as const;
 
@@ -60,7 +61,7 @@ export async function readRunOutput(outDir: string, months: readonly string[]): 
       }
     }
   }
-  for (const name of ROOT_TABLES) files.set(name, await readFile(join(outDir, name)));
+  for (const name of ROOT_FILES) files.set(name, await readFile(join(outDir, name)));
   return { files, manifests, rawManifests, listing: await listFiles(outDir) };
 }
 
@@ -98,7 +99,7 @@ export function diffRunOutputs(actual: RunOutput, reference: RunOutput, options:
     if (a !== r) diffs.push(`${month}/manifest.json differs outside timing and request counters:\n  got       ${a}\n  reference ${r}`);
   }
   if (options.compareRootTables !== false) {
-    for (const name of ROOT_TABLES) {
+    for (const name of ROOT_FILES) {
       const a = actual.files.get(name);
       const r = reference.files.get(name);
       if (a === undefined || r === undefined || !a.equals(r)) diffs.push(`${name} differs${firstDifference(a, r)}`);

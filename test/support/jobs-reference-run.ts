@@ -13,6 +13,7 @@ import type { RunPlan } from '../../src/pipeline/plan-run.js';
 import { writeRunReports } from '../../src/pipeline/write-run-reports.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
+import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
 
 export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'cohort_retention.csv'] as const;
 
@@ -38,10 +39,10 @@ export async function runReference(options: { config: Readonly<Config>; token: s
   }
 }
 
-/** The bytes of each month's CSVs, trends.csv and retention.csv, keyed by relative path. */
+/** The bytes of each month's CSVs and page files, of trends.csv, retention.csv and the index page, keyed by relative path. */
 export async function readReportFiles(outDir: string, months: readonly string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  for (const month of months) for (const f of CSV_FILES) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
-  for (const name of ['trends.csv', 'retention.csv']) files.set(name, await readFile(join(outDir, name)));
+  for (const month of months) for (const f of [...CSV_FILES, ...MONTH_PAGE_FILES]) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
+  for (const f of ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES]) files.set(f, await readFile(join(outDir, f)));
   return files;
 }

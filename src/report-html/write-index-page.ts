@@ -1,0 +1,141 @@
+/**
+ * DIR/index.html and DIR/charts/*.vl.json: every month across one page, rebuilt after every run
+ * from trends.csv, retention.csv (when it exists) and the complete month folders. Replaced
+ * atomically: built in a hidden temporary folder, then the charts folder and the page are renamed
+ * into place (charts first, so a page never points at specs older than itself).
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RETENTION_COLUMNS, RETENTION_HISTORY_FILE, TRENDS_FILE } from '../report/columns.js';
+import { addMonths } from '../report/months.js';
+import { listMonthReports } from '../report/read-month-reports.js';
+import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
+import { isCode } from '../report/sync-path.js';
+import { compareText } from '../report/compare-text.js';
+import { readText } from './chart-parts.js';
+import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
+import { CHARTS_DIR, drawCharts } from './draw-charts.js';
+import { escapeHtml } from './escape-html.js';
+import { activeMembersChart, activeRateTrendChart, RETENTION_MONTHS, retentionChart } from './index-charts.js';
+import { INDEX_FILE } from './index-file.js';
+import { renderPage } from './page-layout.js';
+import { rankCohorts } from './rank-cohorts.js';
+import { MONTH_PAGE_FILE } from './write-month-page.js';
+import { writeTextFile } from './write-text-file.js';
+
+/** Cohorts drawn in the lines over months. */
+export const TREND_CHART_COHORTS = 10;
+/** Cohorts drawn as retention heatmaps. */
+export const RETENTION_CHART_COHORTS = 6;
+
+async function readOptional(path: string, name: string, required: readonly string[]): Promise<CsvTable | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return null;
+    throw err;
+  }
+  return csvRecords(text, name, required);
+}
+
+/** Each cohort's row in the latest month it appears in: what ranks cohorts across months. */
+function latestRows(records: readonly CsvRecord[]): CsvRecord[] {
+  const latest = new Map<string, CsvRecord>();
+  for (const r of records) {
+    const key = `${r.cohort_type}\u0000${r.cohort_id}`;
+    const seen = latest.get(key);
+    if (!seen || compareText(seen.month ?? '', r.month ?? '') < 0) latest.set(key, r);
+  }
+  return [...latest.values()];
+}
+
+export interface IndexPageOptions {
+  /** Whether trends.csv and retention.csv carry the formula guard on workspace text (default true). */
+  formulaGuard?: boolean;
+}
+
+/**
+ * @example
+ * const { path, files } = await writeIndexPage('reports'); // reports/index.html; ['charts/…', 'index.html']
+ */
+export async function writeIndexPage(outDir: string, options: IndexPageOptions = {}): Promise<{ path: string; files: string[] }> {
+  const guarded = options.formulaGuard ?? true;
+  const text = readText(guarded);
+  const months = await listMonthReports(outDir);
+  const trends = (await readOptional(join(outDir, TRENDS_FILE), TRENDS_FILE, ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate'])) ?? {
+    columns: [],
+    records: [],
+  };
+  const retention = await readOptional(join(outDir, RETENTION_HISTORY_FILE), RETENTION_HISTORY_FILE, RETENTION_COLUMNS);
+  // Latest rows in file order (cohort_type, cohort_id), so ties rank as in the month pages.
+  const latest = latestRows(trends.records);
+  const ranked = rankCohorts(latest, TREND_CHART_COHORTS, guarded);
+  const trendCohorts = ranked.filter((c) => c.charted);
+  const heatCohorts = ranked.slice(0, RETENTION_CHART_COHORTS);
+  const latestMonth = months.at(-1)?.month;
+  // With no month yet nothing is drawn; the spec still needs a month to anchor its grid.
+  const gridMonth = latestMonth ?? '1970-01';
+  const oldestSignup = addMonths(gridMonth, -RETENTION_MONTHS);
+  const heatKeys = new Set(heatCohorts.map((c) => c.cohort_key));
+
+  await mkdir(outDir, { recursive: true });
+  const indexTarget = join(outDir, INDEX_FILE);
+  const chartsTarget = join(outDir, CHARTS_DIR);
+  await removeLeftovers(indexTarget);
+  await removeLeftovers(chartsTarget);
+  const tmp = temporarySibling(indexTarget, 'tmp');
+  await mkdir(tmp);
+  try {
+    const hasTrends = trendCohorts.some((c) => (c.record.active_rate ?? '') !== '');
+    const drawn = await drawCharts(tmp, [
+      {
+        definition: activeMembersChart({ columns: trends.columns, guarded }, trendCohorts),
+        records: trends.records,
+        emptyNote: trendCohorts.length > 0 ? null : 'No month has been written yet.',
+        caption: 'Members active in each month (at least one event).',
+      },
+      {
+        definition: activeRateTrendChart({ columns: trends.columns, guarded }, trendCohorts),
+        records: trends.records,
+        emptyNote: hasTrends ? null : 'No cohort has members yet.',
+        caption: 'active_members / members in each month.',
+      },
+      {
+        definition: retentionChart({ columns: retention?.columns ?? RETENTION_COLUMNS, guarded }, heatCohorts, gridMonth),
+        records: retention?.records ?? [],
+        emptyNote:
+          retention === null
+            ? `No retention data yet: ${RETENTION_HISTORY_FILE} is written beside trends.csv by versions that report cohort retention; rerun a month to build it.`
+            : retention.records.some((r) => heatKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`))
+              ? null
+              : `${RETENTION_HISTORY_FILE} holds no rows for these cohorts yet.`,
+        caption: `Active rate of each signup month's members, by months since signup (0 to ${RETENTION_MONTHS}, signup months from ${oldestSignup}); each month's run adds one diagonal. Shown for the ${RETENTION_CHART_COHORTS} cohorts with the most members.`,
+      },
+    ]);
+    const links = months.map((m) => {
+      const hasPage = m.manifest.files.some((f) => f.name === MONTH_PAGE_FILE);
+      const label = `${escapeHtml(m.month)}: ${m.manifest.totals.cohorts} cohorts, ${m.manifest.totals.members} members`;
+      return hasPage ? `<li><a href="${escapeHtml(m.month)}/${MONTH_PAGE_FILE}">${label}</a></li>` : `<li>${label} (CSV only, written before pages existed)</li>`;
+    });
+    const rule =
+      ranked.length > TREND_CHART_COHORTS
+        ? `Lines show the ${TREND_CHART_COHORTS} cohorts with the most members in their latest month (ties in file order), heatmaps the first ${RETENTION_CHART_COHORTS}; every cohort is in ${TRENDS_FILE} and the month pages.`
+        : `Every cohort is drawn, numbered by members in its latest month (ties in file order)${ranked.length > RETENTION_CHART_COHORTS ? `; heatmaps for the first ${RETENTION_CHART_COHORTS}` : ''}.`;
+    const body = [
+      `<nav><a href="${TRENDS_FILE}">${TRENDS_FILE}</a>${retention ? `<a href="${RETENTION_HISTORY_FILE}">${RETENTION_HISTORY_FILE}</a>` : ''}</nav>`,
+      '<h1>Cohort reports</h1>',
+      `<p class="meta">${months.length} month${months.length === 1 ? '' : 's'}${months.length > 0 ? `, ${escapeHtml(months[0]!.month)} to ${escapeHtml(latestMonth!)}` : ''}; ${ranked.length} cohorts.</p>`,
+      `<section id="months">\n<h2>Months</h2>\n<ul class="months">\n${links.join('\n')}\n</ul>\n</section>`,
+      `<p class="note">${escapeHtml(rule)}</p>`,
+      ...drawn.sections,
+    ].join('\n');
+    const page = renderPage({ title: 'Cohort reports', body });
+    await writeTextFile(join(tmp, INDEX_FILE), page);
+    await renameIntoPlace(join(tmp, CHARTS_DIR), chartsTarget);
+    await renameIntoPlace(join(tmp, INDEX_FILE), indexTarget);
+    return { path: indexTarget, files: [...drawn.files.map((f) => f.name), INDEX_FILE] };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

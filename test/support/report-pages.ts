@@ -1,0 +1,27 @@
+/**
+ * The page files a complete output folder holds besides its tables, as the tests expect them (written
+ * down here, not read from src/): a month folder's report.html with its chart specs, and the root's
+ * index.html with its own.
+ */
+export const MONTH_PAGE_FILES = [
+  'charts/active-rate.vl.json',
+  'charts/amounts.vl.json',
+  'charts/lifecycle.vl.json',
+  'charts/stickiness.vl.json',
+  'charts/top-events.vl.json',
+  'report.html',
+] as const;
+
+export const INDEX_PAGE_FILES = ['charts/active-members.vl.json', 'charts/active-rate-trend.vl.json', 'charts/retention.vl.json', 'index.html'] as const;
+
+/** Every file of month folder `month`, relative to the output folder, sorted. */
+export function monthFolderFiles(month: string): string[] {
+  return ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES]
+    .map((f) => `${month}/${f}`)
+    .sort();
+}
+
+/** Every file a run of `months` (CSV only) leaves in its output folder (no journal), sorted. */
+export function outputFolderFiles(months: readonly string[]): string[] {
+  return [...months.flatMap(monthFolderFiles), 'datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv', ...INDEX_PAGE_FILES].sort();
+}
