@@ -1,7 +1,7 @@
 /**
- * The report area: pure maths from events to rows, the CSV columns, and the atomic writers.
- * Nothing here reads a clock, the environment or the network; the writers touch only the output
- * directory they are given.
+ * The report maths: events → per-contact figures → per-cohort rows, the CSV columns, field types and
+ * the manifest's shape. Pure: nothing here touches the file system, reads a clock, the environment or
+ * the network (test/unit/import-directions.test.ts checks it); src/report-files/ writes the rows.
  */
 export { monthWindow, assertTimeZone, type MonthWindow } from './month-window.js';
 export { addMonths, formatMonth, isMonth, monthsBetween, monthsInRange, parseMonth, previousMonth, type MonthParts } from './months.js';
@@ -64,8 +64,4 @@ export {
   type ReportTotals,
   type ReportWarning,
 } from './manifest.js';
-export { writeCsv, type CsvFileStats, type RowSource, type WriteCsvOptions } from './write-csv.js';
-export { writeMonthReport, type MonthReportResult, type WriteMonthReportOptions } from './write-month-report.js';
-export { writeTrends, type TrendsResult } from './write-trends.js';
-export { listMonthReports, readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
 export { ReportError, ReportInputError, ReportIntegrityError, RowOrderError, type ReportErrorCode } from './errors.js';

@@ -4,7 +4,9 @@
  *   kill-in-summary | kill-in-events | kill-in-amounts: SIGKILL while streaming that file's rows.
  *   loop: rewrite the month forever (the parent kills it at some moment).
  */
-import { monthWindow, writeMonthReport, type RowSource } from '../../src/report/index.js';
+import { monthWindow } from '../../src/report/index.js';
+import { writeMonthReport } from '../../src/report-files/write-month-report.js';
+import { type RowSource } from '../../src/report-files/write-csv.js';
 import { computeMonths } from './report-drive.js';
 import { edgeRawData } from './report-edge-data.js';
 

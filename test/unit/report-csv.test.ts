@@ -2,17 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AMOUNTS_COLUMNS,
-  EVENTS_COLUMNS,
-  RowOrderError,
-  SUMMARY_COLUMNS,
-  compareText,
-  guardFormula,
-  unguardFormula,
-  writeCsv,
-  type CohortEventRow,
-} from '../../src/report/index.js';
+import { AMOUNTS_COLUMNS, EVENTS_COLUMNS, RowOrderError, SUMMARY_COLUMNS, compareText, guardFormula, unguardFormula, type CohortEventRow } from '../../src/report/index.js';
+import { writeCsv } from '../../src/report-files/write-csv.js';
 import { computeMonths, toCells } from '../support/report-drive.js';
 import { EDGE_NAMES, edgeRawData } from '../support/report-edge-data.js';
 import { referenceCsvText, referenceMonth } from '../support/report-reference.js';
