@@ -46,15 +46,38 @@ function shortList(files: readonly string[]): string[] {
 }
 
 /**
- * The lines after the `run finished` log: where the reports are, what was written, what to do next,
- * and last the page to open (index.html links every month's report.html).
+ * `head` followed by `items`, comma-separated and wrapped at `width` columns, continuation lines
+ * indented by `indent` spaces; an item longer than a line (a long path) stands alone on its line.
  */
-export function finalLines(results: RunResults): string[] {
+export function wrapList(head: string, items: readonly string[], width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = head;
+  let empty = true;
+  items.forEach((item, i) => {
+    const piece = i < items.length - 1 ? `${item},` : item;
+    if (!empty && line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = ' '.repeat(indent - 1);
+    }
+    line = `${line} ${piece}`;
+    empty = false;
+  });
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * The lines after the `run finished` log: where the reports are, what was written (wrapped to the
+ * terminal's width, so a listing never floods an 80-column screen), what to do next, and last the
+ * page to open (index.html links every month's report.html).
+ */
+export function finalLines(results: RunResults, width = 80): string[] {
   const lines = results.months.map(
-    (m) => `wrote ${m.dir}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} answered 429`,
+    (m) => `wrote ${m.month}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} × 429`,
   );
-  const months = results.months.map((m) => `${m.month}/ (${shortList(m.files).join(', ')})`);
-  lines.push(`reports in ${results.out_dir}: ${[...months, ...shortList(results.files)].join(', ')}`);
+  lines.push(`reports in ${results.out_dir}:`);
+  for (const m of results.months) lines.push(...wrapList(`  ${m.month}/`, shortList(m.files), width, 4));
+  lines.push(...wrapList(' ', shortList(results.files), width, 4));
   const last = results.months[results.months.length - 1];
   if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(last.dir, SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
   lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
@@ -137,7 +160,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
     const text = await readFile(join(resolve(config.report.outDir), RUN_RESULTS_FILE), 'utf8');
     const human = flags.json === true ? terminal.stream : process.stdout;
-    for (const line of finalLines(JSON.parse(text) as RunResults)) human.write(`${line}\n`);
+    for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80)) human.write(`${line}\n`);
     if (flags.json === true) process.stdout.write(text);
     return 0;
   } finally {

@@ -142,10 +142,20 @@ describe('run --json', () => {
     expect([...results.months[0]!.files].sort()).toEqual(written.filter((f) => f.startsWith(`${month}/`)).map((f) => f.slice(month.length + 1)));
     expect([...results.files].sort()).toEqual(written.filter((f) => !f.startsWith(`${month}/`)));
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);
-    expect(humanLines(r.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^wrote ${join(out, month)}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 answered 429$`)),
-      // Chart specs (charts/*.vl.json) are listed one by one in the file, as one entry on the terminal.
-      `reports in ${out}: ${month}/ (${shortFiles(results.months[0]!.files)}), ${shortFiles(results.files)}`,
+    const human = humanLines(r.stderr);
+    expect(human[0]).toMatch(new RegExp(`^wrote ${month}: \\d+ cohorts, \\d+ contacts, ${results.requests.api_calls} API calls, 0 × 429$`));
+    expect(human[1]).toBe(`reports in ${out}:`);
+    // The listing: the month folder's files after "  YYYY-MM/", then those beside it, wrapped within
+    // 80 columns (stderr is no terminal here); chart specs (charts/*.vl.json) as one entry.
+    const listing = human.slice(2, -2);
+    expect(listing[0]).toMatch(new RegExp(`^  ${month}/ cohort_summary\\.csv,`));
+    for (const line of listing) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(listing.join(' ').split(/[\s,]+/).filter(Boolean)).toEqual([
+      `${month}/`,
+      ...shortFiles(results.months[0]!.files).split(', '),
+      ...shortFiles(results.files).split(', '),
+    ]);
+    expect(human.slice(-2)).toEqual([
       `next: duckdb -c "SELECT * FROM read_csv('${join(out, month, 'cohort_summary.csv')}', types = {'cohort_id': 'VARCHAR'})"`,
       `open ${pathToFileURL(join(out, 'index.html')).href}`,
     ]);

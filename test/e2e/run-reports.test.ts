@@ -90,7 +90,8 @@ describe('run --month <last ended month> (UTC)', () => {
 
   it('exits 0, prints no error line, never the token, and says what it wrote', () => {
     expectCleanSuccess(run.result);
-    expect(run.result.stdout).toContain(`wrote ${join(run.outDir, month)}`);
+    expect(run.result.stdout).toContain(`wrote ${month}: `);
+    expect(run.result.stdout).toContain(`reports in ${run.outDir}:`);
   });
 
   it('writes every CSV byte for byte as the reference computes it from the sandbox data', async () => {

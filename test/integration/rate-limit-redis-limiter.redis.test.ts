@@ -6,6 +6,10 @@ import type { RateLimiter, RateLimitSettings } from '../../src/rate-limit/rate-l
 import { createRedisLimiter } from '../../src/rate-limit/redis-limiter.js';
 import { rateLimitKeys } from '../../src/rate-limit/rate-limit-keys.js';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOwnRedisServer } from '../support/faults-redis-server.js';
 import { createTestRedis, deleteKeys, testPrefix } from '../support/redis.js';
 
 const settings200: RateLimitSettings = { allowancePerWindow: 200, windowSeconds: 10, share: 0.9 };
@@ -51,15 +55,29 @@ afterAll(async () => {
 
 describe('createRedisLimiter', () => {
   it('keeps working after SCRIPT FLUSH by loading the script again', async () => {
-    prefix = testPrefix('rl-flush');
-    const limiter = limiterFor(settings200);
-    await limiter.take();
-    await redis.script('FLUSH');
-    const sha = createHash('sha1').update(takeScript()).digest('hex');
-    expect(await redis.script('EXISTS', sha)).toEqual([0]);
-    await limiter.take();
-    expect(await redis.script('EXISTS', sha)).toEqual([1]);
-    expect(Number(await redis.hget(keys()[0], 'tokens'))).toBeCloseTo(18.2 - 2, 0);
+    // On a redis-server of its own: on the shared one, another test file's limiter may load the same
+    // script between the FLUSH and the EXISTS below.
+    const dir = await mkdtemp(join(tmpdir(), 'rl-flush-'));
+    const server = await startOwnRedisServer({ dir });
+    const own = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    try {
+      prefix = testPrefix('rl-flush');
+      const limiter = createRedisLimiter({ redis: own, keyPrefix: prefix, bucketName: 'shared', settings: settings200, random: () => 0 });
+      opened.push({ limiter });
+      await limiter.take();
+      await own.script('FLUSH');
+      const sha = createHash('sha1').update(takeScript()).digest('hex');
+      expect(await own.script('EXISTS', sha)).toEqual([0]);
+      await limiter.take();
+      expect(await own.script('EXISTS', sha)).toEqual([1]);
+      expect(Number(await own.hget(keys()[0], 'tokens'))).toBeCloseTo(18.2 - 2, 0);
+      await limiter.close();
+      opened.splice(opened.findIndex((o) => o.limiter === limiter), 1);
+    } finally {
+      await own.quit();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('stores only the bucket state, under one hash tag, with a TTL on every key', async () => {
