@@ -10,7 +10,7 @@
 import { UnrecoverableError, Worker, WaitingChildrenError } from 'bullmq';
 import { ConfigError } from '../src/config.js';
 import { isPermanent, RateLimitedError, TimeoutError } from '../src/intercom/errors.js';
-import { RunPlanError } from '../src/pipeline/plan-run.js';
+import { RunPlanError } from '../src/pipeline/errors.js';
 import { RateLimitWaitTimeoutError } from '../src/rate-limit/errors.js';
 
 /** Pause when the server named no wait: one Intercom rate window. */

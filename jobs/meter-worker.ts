@@ -7,23 +7,12 @@ import { Gauge } from 'prom-client';
 import type { Job, Queue, Worker } from 'bullmq';
 import { METRIC_PREFIX, type CohortMetrics } from '../src/metrics/index.js';
 import type { JobName } from './job-types.js';
+import { withTimeout } from '../src/shared/with-timeout.js';
 
 export const JOB_STATES = ['waiting', 'waiting-children', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
 
 /** A scrape must not hang on a Redis that does not answer (BullMQ's connection never times out). */
 const COUNTS_TIMEOUT_MS = 3_000;
-
-async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function meterWorker(options: { worker: Worker; queue: Queue; metrics: CohortMetrics }): void {
   const { worker, queue, metrics } = options;
@@ -34,7 +23,9 @@ export function meterWorker(options: { worker: Worker; queue: Queue; metrics: Co
     registers: [metrics.registry],
     async collect() {
       try {
-        const counts = await withinMs(queue.getJobCounts(...JOB_STATES), COUNTS_TIMEOUT_MS);
+        const counts = await withTimeout(queue.getJobCounts(...JOB_STATES), COUNTS_TIMEOUT_MS, () => {
+          throw new Error(`no answer within ${COUNTS_TIMEOUT_MS} ms`);
+        });
         for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
       } catch {
         // Redis unreachable or the queue closing: no figure rather than a stale one, and the scrape still answers.

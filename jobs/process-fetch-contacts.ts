@@ -6,7 +6,8 @@
  */
 import { fetchContact } from '../src/pipeline/fetch-contact.js';
 import { claimContacts } from './claim-contacts.js';
-import { readRunProgress, refreshRunProgress } from './refresh-run-progress.js';
+import { readRunProgress } from './read-run-progress.js';
+import { refreshRunProgress } from './refresh-run-progress.js';
 import type { Processor } from './worker-context.js';
 
 /** Contacts one fetch-contacts job fetches at once. */

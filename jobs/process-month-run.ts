@@ -9,13 +9,13 @@
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
  * child ids and contact claims distinct from the last.
  */
-import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { discoverCohorts } from '../src/pipeline/discover-cohorts.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import { writeRunReports } from '../src/pipeline/write-run-reports.js';
-import { childJobOptions } from './child-job-options.js';
+import { childJob, type AnyChildJob } from './child-job.js';
 import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
-import { readRunProgress } from './refresh-run-progress.js';
+import { readRunProgress } from './read-run-progress.js';
 import { readRunRequestStats } from './run-request-stats.js';
 import type { Processor } from './worker-context.js';
 
@@ -65,7 +65,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     if (round > MAX_ROUNDS) throw new UnrecoverableError(`run ${run.runId}: work left after ${MAX_ROUNDS} rounds of children; giving up`);
     // Claims are per incarnation of the run job (its creation time) and round: see claim-contacts.ts.
     const claimScope = `${job.timestamp}.${round}`;
-    const children: Array<{ name: 'page-cohort' | 'fetch-contacts'; data: PageCohortData | FetchContactsData; opts: ReturnType<typeof childJobOptions> }> = [];
+    const children: AnyChildJob[] = [];
 
     for (const cohort of cohorts) {
       if ((await store.cohortProgress(cohortKeyOf(cohort))).done) continue;
@@ -79,14 +79,14 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         round,
         claimScope,
       };
-      children.push({ name: 'page-cohort', data, opts: childJobOptions(pageJobId(run.runId, cohort.type, cohort.id, round), parent) });
+      children.push(childJob('page-cohort', data, { jobId: pageJobId(run.runId, cohort.type, cohort.id, round), parent }));
     }
     if (children.length === 0) {
       const pending: string[] = [];
       for await (const batch of store.pendingContacts()) pending.push(...batch);
       chunk(pending, ctx.config.worker.contactsPerJob).forEach((contactIds, i) => {
         const data: FetchContactsData = { run, runJobId: jobId, contactIds, claimScope };
-        children.push({ name: 'fetch-contacts', data, opts: childJobOptions(sweepJobId(run.runId, round, i), parent) });
+        children.push(childJob('fetch-contacts', data, { jobId: sweepJobId(run.runId, round, i), parent }));
       });
       if (pending.length > 0) log.info({ contacts: pending.length, round }, 'contacts without events: sweeping them');
     }
@@ -124,5 +124,3 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   await store.release(JSON.stringify(result));
   return result;
 };
-
-export type MonthRunJob = Job<MonthRunData, MonthRunResult, 'month-run'>;

@@ -5,9 +5,10 @@
  * again after a crash (queued, then not recorded) adds nothing twice.
  */
 import { pageCohort } from '../src/pipeline/page-cohort.js';
-import { childJobOptions } from './child-job-options.js';
+import { childJob } from './child-job.js';
 import { eventsJobId, type FetchContactsData } from './job-types.js';
-import { readRunProgress, refreshRunProgress } from './refresh-run-progress.js';
+import { readRunProgress } from './read-run-progress.js';
+import { refreshRunProgress } from './refresh-run-progress.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import type { Processor } from './worker-context.js';
 
@@ -30,7 +31,7 @@ export const processPageCohort: Processor<'page-cohort'> = async (job, _token, s
           const jobs = [];
           for (let i = 0, n = 0; i < ids.length; i += d.contactsPerJob, n += 1) {
             const data: FetchContactsData = { run: d.run, runJobId: d.runJobId, contactIds: ids.slice(i, i + d.contactsPerJob), claimScope: d.claimScope };
-            jobs.push({ name: 'fetch-contacts' as const, data, opts: childJobOptions(eventsJobId(d.run.runId, d.cohortType, d.cohortId, pageNumber, n, d.round), parent) });
+            jobs.push(childJob('fetch-contacts', data, { jobId: eventsJobId(d.run.runId, d.cohortType, d.cohortId, pageNumber, n, d.round), parent }));
           }
           if (jobs.length > 0) await ctx.queue.addBulk(jobs);
         },

@@ -9,18 +9,12 @@
  * Nothing of the run's progress lives in these jobs: the store keeps it, and the new run job resumes.
  */
 import type { Job, Queue } from 'bullmq';
+import { sleep as defaultSleep } from '../src/shared/sleep.js';
+import { JobWithoutIdError, RunBusyError } from './errors.js';
 
 /** Lock duration of a crashed worker's job plus one stalled-jobs check. */
 export const REMOVE_RUN_TIMEOUT_MS = 15_000;
 const POLL_MS = 200;
-
-export class RunBusyError extends Error {
-  readonly code = 'RUN_CHILDREN_ACTIVE';
-  constructor(jobId: string, waitedMs: number) {
-    super(`run job ${jobId} still has children being processed after ${waitedMs} ms; try again in a minute`);
-    this.name = 'RunBusyError';
-  }
-}
 
 export async function removeFinishedRun(
   queue: Queue,
@@ -28,10 +22,10 @@ export async function removeFinishedRun(
   options: { timeoutMs?: number; sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
 ): Promise<void> {
   const jobId = job.id;
-  if (jobId === undefined) throw new Error('removeFinishedRun: the job has no id');
+  if (jobId === undefined) throw new JobWithoutIdError('removeFinishedRun');
   const timeoutMs = options.timeoutMs ?? REMOVE_RUN_TIMEOUT_MS;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? defaultSleep;
   const startedMs = now();
   for (;;) {
     // Again each time: a page job still running may have queued more events jobs meanwhile.

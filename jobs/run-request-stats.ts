@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { runKeyBase } from '../src/pipeline/redis-store.js';
+import { RUN_TTL_SECONDS } from '../src/pipeline/run-ttl.js';
 
 export interface RunRequestStats {
   apiCalls: number;
@@ -22,7 +23,7 @@ export async function addRunRequestStats(
   prefix: string,
   runId: string,
   delta: RunRequestStats,
-  ttlSeconds = 14 * 24 * 3600,
+  ttlSeconds = RUN_TTL_SECONDS,
 ): Promise<void> {
   if (FIELDS.every((f) => delta[f] === 0)) return;
   const key = statsKey(prefix, runId);

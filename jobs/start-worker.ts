@@ -26,6 +26,8 @@ import { processPageCohort } from './process-page-cohort.js';
 import { processScheduledRun } from './process-scheduled-run.js';
 import { addRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
+import { withTimeout } from '../src/shared/with-timeout.js';
+import { ProcessorMismatchError } from './errors.js';
 
 export const PROCESSORS: Processors = {
   'month-run': processMonthRun,
@@ -39,7 +41,7 @@ export function checkProcessors(processors: Record<string, unknown>): void {
   const missing = JOB_NAMES.filter((n) => typeof processors[n] !== 'function');
   const unknown = Object.keys(processors).filter((n) => !(JOB_NAMES as readonly string[]).includes(n));
   if (missing.length > 0 || unknown.length > 0) {
-    throw new Error(`worker processors do not match the job names: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
+    throw new ProcessorMismatchError(missing, unknown);
   }
 }
 
@@ -157,13 +159,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     connections: [redis, bullConnection],
     drain(deadlineMs) {
       closing ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<'deadline'>((resolve) => {
-          timer = setTimeout(() => resolve('deadline'), deadlineMs);
-        });
-        const outcome = await Promise.race([w.close().then(() => 'closed' as const), deadline]);
-        clearTimeout(timer);
-        const forced = outcome === 'deadline';
+        const forced = await withTimeout(w.close().then(() => false), deadlineMs, () => true);
         if (forced) {
           w.cancelAllJobs('worker shutting down');
           await w.close(true);

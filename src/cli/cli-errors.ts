@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.js';
-import { AuthenticationError, ConfigurationError } from '../intercom/errors.js';
+import { AuthenticationError, IntercomOptionsError } from '../intercom/errors.js';
 
 /** A command line that cannot be carried out as written (exit code 2). */
 export class UsageError extends Error {
@@ -31,7 +31,7 @@ export function hasExitCode(err: unknown): err is WithExitCode {
 
 /** 2 bad usage or config, 3 authentication, 1 anything else. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ConfigurationError) return 2;
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof IntercomOptionsError) return 2;
   if (err instanceof AuthenticationError) return 3;
   if (hasExitCode(err)) return err.exitCode;
   return 1;

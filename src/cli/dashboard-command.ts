@@ -12,7 +12,7 @@ import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
 import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
 import { REDIS_READY_TIMEOUT_MS } from './open-queue.js';
 import { portFlag } from './port-flag.js';
-import { untilStopSignal } from './until-stop-signal.js';
+import { untilStopSignal } from './on-stop-signal.js';
 
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 export const DEFAULT_DASHBOARD_PORT = 3000;

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { readRunProgress } from '../../jobs/refresh-run-progress.js';
+import { readRunProgress } from '../../jobs/read-run-progress.js';
 import type { Config } from '../config.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
 import { INDEX_FILE, pageUrl } from '../report-html/index.js';
@@ -18,6 +18,8 @@ import { openQueue } from './open-queue.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal, type Terminal } from './terminal.js';
+import { onStopSignal } from './on-stop-signal.js';
+import { sleep } from '../shared/sleep.js';
 
 /** How long a queued run may wait with no worker connected before `--wait` says so. */
 export const NO_WORKER_NOTICE_MS = 3_000;
@@ -67,9 +69,7 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
     poll: true,
   });
   const interrupted = new AbortController();
-  const onSignal = (): void => interrupted.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = onStopSignal(() => interrupted.abort());
   const say = (line: string): void => {
     progress.step();
     terminal.stream.write(`${terminal.tty ? '\r\x1b[2K' : ''}${line}\n`);
@@ -105,17 +105,11 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
         toldNoWorker = true;
         say(`no worker is connected to queue ${queue.qualifiedName}: start one with \`cohort-reports worker\` (still waiting; Ctrl-C leaves the run queued)`);
       }
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        interrupted.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        }, { once: true });
-      });
+      // Ctrl-C ends the pause at once; the loop's first line then reports it.
+      await sleep(POLL_MS, interrupted.signal).catch(() => {});
     }
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }

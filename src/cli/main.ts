@@ -10,7 +10,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { AuthenticationError, IntercomError } from '../intercom/errors.js';
-import { RunPlanError } from '../pipeline/plan-run.js';
+import { RunPlanError } from '../pipeline/errors.js';
 import { buildProgram, type CommandAction } from './build-program.js';
 import { UsageError, exitCodeFor, hasExitCode } from './cli-errors.js';
 import { packageVersion } from './package-version.js';

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
 import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 /** How long a short-lived command waits for Redis (connect timeout and ioredis' bounded retries) before exit 1. */
 export const REDIS_READY_TIMEOUT_MS = 5_000;
@@ -27,7 +28,7 @@ export async function openQueue(config: Readonly<Config>): Promise<QueueHandle> 
   });
   const close = async (): Promise<void> => {
     // A queue on a dead connection can take long to close: never more than a second.
-    await Promise.race([queue.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await withTimeout(queue.close().catch(() => {}), 1_000, () => {});
     bull.disconnect();
     redis.disconnect();
   };

@@ -24,6 +24,7 @@ import { createProgressReporter } from './progress-reporter.js';
 import { openWorkspace } from './open-workspace.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
+import { onStopSignal } from './on-stop-signal.js';
 
 /** How often the request counters are added to the journal (a crash loses at most this much of them). */
 const REQUESTS_JOURNAL_MS = 2_000;
@@ -113,9 +114,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   const flushTimer = setInterval(flushRequests, REQUESTS_JOURNAL_MS);
   flushTimer.unref();
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new InterruptedError());
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = onStopSignal(() => controller.abort(new InterruptedError()));
   const progress = createProgressReporter({
     read: async () => {
       const p = await store.progress();
@@ -167,8 +166,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   } finally {
     clearInterval(flushTimer);
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
     // Whatever ended the run, the requests it made go into the journal for the next attempt.
     try {
       flushRequests();

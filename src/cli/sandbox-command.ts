@@ -1,7 +1,7 @@
 import { UsageError } from './cli-errors.js';
 import { intFlag, strFlag, type ParsedFlags } from './flags.js';
 import { portFlag } from './port-flag.js';
-import { untilStopSignal } from './until-stop-signal.js';
+import { untilStopSignal } from './on-stop-signal.js';
 import { describeSandboxVariant, runSandboxServer, SandboxError, type SandboxVariant } from '../sandbox/index.js';
 
 /** `cohort-reports sandbox`: serves the built-in workspace until SIGINT/SIGTERM and prints how to use it. */

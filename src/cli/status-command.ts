@@ -3,7 +3,7 @@
  * start, end, duration, output folder, API calls and 429s; `--json` for scripts.
  */
 import type { Job } from 'bullmq';
-import { readRunProgress } from '../../jobs/refresh-run-progress.js';
+import { readRunProgress } from '../../jobs/read-run-progress.js';
 import { SCHEDULER_ID, type MonthRunData, type RunJobProgress } from '../../jobs/job-types.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
 import type { ParsedFlags } from './flags.js';

@@ -14,6 +14,8 @@ import { REDIS_READY_TIMEOUT_MS } from './open-queue.js';
 import { portFlag } from './port-flag.js';
 import { loadConfigFromFlags } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
+import { onStopSignal } from './on-stop-signal.js';
+import { withTimeout } from '../shared/with-timeout.js';
 
 /** Forced shutdown after losing Redis: the jobs' locks lapse and another worker resumes them. */
 const LOST_DRAIN_MS = 1_000;
@@ -55,25 +57,22 @@ export async function workerCommand(flags: ParsedFlags): Promise<number> {
   }
   let lost: RedisUnavailableError | null = null;
   let stopWatching = (): void => {};
-  let onSignal = (_signal: NodeJS.Signals): void => {};
+  let stopListening = (): void => {};
   await new Promise<void>((resolve) => {
-    onSignal = (signal) => {
+    stopListening = onStopSignal((signal) => {
       log.info({ signal, drainTimeoutMs: config.worker.drainTimeoutMs }, 'draining');
       resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    });
     stopWatching = watchRedis(handle.connections, config.redis.url, config.worker.redisGraceMs, (err) => {
       lost = err;
       resolve();
     });
   });
   stopWatching();
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
+  stopListening();
   // Without Redis a drain cannot hand anything back cleanly: bounded, the locks lapse on their own.
   const { forced } = lost
-    ? await Promise.race([handle.drain(LOST_DRAIN_MS), new Promise<{ forced: boolean }>((resolve) => setTimeout(() => resolve({ forced: true }), 3 * LOST_DRAIN_MS).unref())])
+    ? await withTimeout(handle.drain(LOST_DRAIN_MS), 3 * LOST_DRAIN_MS, () => ({ forced: true }))
     : await handle.drain(config.worker.drainTimeoutMs);
   await metricsServer?.close();
   if (lost) throw lost;

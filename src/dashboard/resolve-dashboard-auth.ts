@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../intercom/resolve-base-url.js';
+import { isLoopbackHost } from '../shared/is-loopback-host.js';
 import type { BasicAuthCredentials } from './check-basic-auth.js';
 import { DashboardError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { listenHttp } from '../shared/listen-http.js';
 
 export interface RunningDashboard {
   /** e.g. http://127.0.0.1:3000/ */
@@ -18,22 +18,6 @@ export async function startDashboard(options: { app: Express; host: string; port
   const server = createServer(options.app);
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${shownHost}:${port}/`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listener = await listenHttp(server, options.port, options.host);
+  return { url: `${listener.origin}/`, port: listener.port, close: listener.close };
 }

@@ -1,7 +1,7 @@
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
-import { ConfigurationError } from './errors.js';
+import { IntercomOptionsError } from './errors.js';
 import { createEventsPageSizeMemory, eventsPageSizesFor, type EventsPerPageSetting } from './events-page-size.js';
 import { listEventPages } from './list-event-pages.js';
 import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
@@ -9,7 +9,7 @@ import { listSegments } from './list-segments.js';
 import { listTags } from './list-tags.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 import { resolveBaseUrl } from './resolve-base-url.js';
-import { sleep as defaultSleep } from './sleep.js';
+import { sleep as defaultSleep } from '../shared/sleep.js';
 import type { IntercomApi } from './types.js';
 
 export interface IntercomClientOptions {
@@ -52,14 +52,14 @@ const SILENT_LOGGER: ClientLogger = { debug() {}, warn() {} };
 
 function checkPositiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ConfigurationError(`${name} must be an integer from 1 to ${max} (got ${value})`);
+    throw new IntercomOptionsError(`${name} must be an integer from 1 to ${max} (got ${value})`);
   }
 }
 
 function checkToken(token: string): void {
   // A header-unsafe token would make undici throw later; say it now, without quoting the token.
   if (token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) {
-    throw new ConfigurationError(
+    throw new IntercomOptionsError(
       'Intercom token is empty or contains spaces, line breaks or non-ASCII characters: copy the access token again from the Developer Hub',
     );
   }
@@ -88,20 +88,20 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
   checkPositiveInteger('retry.maxAttempts', retry.maxAttempts);
   checkPositiveInteger('retry.maxDelayMs', retry.maxDelayMs);
   if (!Number.isInteger(retry.baseDelayMs) || retry.baseDelayMs < 0) {
-    throw new ConfigurationError(`retry.baseDelayMs must be a non-negative integer (got ${retry.baseDelayMs})`);
+    throw new IntercomOptionsError(`retry.baseDelayMs must be a non-negative integer (got ${retry.baseDelayMs})`);
   }
   if (!Number.isInteger(retry.max429Waits) || retry.max429Waits < 0) {
-    throw new ConfigurationError(`retry.max429Waits must be a non-negative integer (got ${retry.max429Waits})`);
+    throw new IntercomOptionsError(`retry.max429Waits must be a non-negative integer (got ${retry.max429Waits})`);
   }
   if (!Number.isInteger(retry.maxServerWaitMs) || retry.maxServerWaitMs < 0) {
-    throw new ConfigurationError(`retry.maxServerWaitMs must be a non-negative integer (got ${retry.maxServerWaitMs})`);
+    throw new IntercomOptionsError(`retry.maxServerWaitMs must be a non-negative integer (got ${retry.maxServerWaitMs})`);
   }
   const perPage = options.perPage ?? MAX_SEARCH_PER_PAGE;
   checkPositiveInteger('perPage', perPage, MAX_SEARCH_PER_PAGE);
   const eventsPerPage = options.eventsPerPage ?? 'auto';
   if (typeof eventsPerPage === 'number') checkPositiveInteger('eventsPerPage', eventsPerPage);
   else if (eventsPerPage !== 'auto' && eventsPerPage !== 'omit') {
-    throw new ConfigurationError(`eventsPerPage must be 'auto', 'omit' or a page size (got ${JSON.stringify(eventsPerPage)})`);
+    throw new IntercomOptionsError(`eventsPerPage must be 'auto', 'omit' or a page size (got ${JSON.stringify(eventsPerPage)})`);
   }
   const pageSizes = eventsPageSizesFor(eventsPerPage);
   const ownPageSizeMemory = createEventsPageSizeMemory();

@@ -127,12 +127,12 @@ export class ForeignNextUrlError extends IntercomError {
 }
 
 /** Options that cannot work (an http:// URL to a remote host, a bad page size). Says what to do instead. */
-export class ConfigurationError extends Error {
+export class IntercomOptionsError extends Error {
   readonly code = 'INTERCOM_CONFIGURATION';
 
   constructor(message: string) {
     super(message);
-    this.name = 'ConfigurationError';
+    this.name = 'IntercomOptionsError';
   }
 }
 
@@ -171,6 +171,6 @@ export function isRetryable(err: unknown): boolean {
 
 /** True for client errors that will fail the same way on every retry (see `isRetryable`). */
 export function isPermanent(err: unknown): boolean {
-  if (err instanceof ConfigurationError) return true;
+  if (err instanceof IntercomOptionsError) return true;
   return err instanceof IntercomError && !isRetryable(err);
 }

@@ -49,6 +49,13 @@ async function sendFirstPage(
       await options.sleep(TRIAL_POLL_MS, options.signal);
       continue;
     }
+    // The holder before us may have settled between our look and our claim (it settles, then gives
+    // the trial up): trying again would pay the refused sizes twice.
+    const settledMeanwhile = await memory.settled();
+    if (settledMeanwhile !== null) {
+      await memory.releaseTrial();
+      return { page: await send(settledMeanwhile), size: settledMeanwhile };
+    }
     try {
       for (let i = 0; ; i += 1) {
         const size = options.pageSizes[i]!;

@@ -9,6 +9,11 @@
  * Bodies without a long number literal or an exponent (nearly all) go straight to `JSON.parse`: a
  * literal of at most 15 digits round-trips through a double exactly, so the slow path cannot change
  * its value.
+ *
+ * Weighed against lossless-json (issue 12), which reads big integers and `__proto__` just as well: it
+ * refuses a repeated key (JSON.parse, and so every body the fast path reads, keeps the last), recurses
+ * without a bound (a deep body overflows the stack instead of failing as not JSON), and the rule that
+ * turns a literal into a number, a bigint or an InexactNumber (readNumber) would stay ours anyway.
  */
 import { InexactNumber } from './inexact-number.js';
 

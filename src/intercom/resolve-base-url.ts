@@ -1,4 +1,5 @@
-import { ConfigurationError } from './errors.js';
+import { isLoopbackHost } from '../shared/is-loopback-host.js';
+import { IntercomOptionsError } from './errors.js';
 
 export const REGION_URLS: Readonly<Record<string, string>> = {
   us: 'https://api.intercom.io',
@@ -6,17 +7,6 @@ export const REGION_URLS: Readonly<Record<string, string>> = {
   au: 'https://api.au.intercom.io',
 };
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts a plain-http URL may name (the sandbox, a local proxy). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host === '::1') return true;
-  const octets = host.split('.');
-  return (
-    octets.length === 4 &&
-    octets[0] === '127' &&
-    octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
-  );
-}
 
 /**
  * Turns a region name ('us' | 'eu' | 'au') or a URL into the base URL every request is built on,
@@ -35,24 +25,24 @@ export function resolveBaseUrl(value: string): string {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new ConfigurationError(
+    throw new IntercomOptionsError(
       `Intercom base URL is neither a region nor a URL: use 'us', 'eu', 'au' or a full URL such as https://api.intercom.io`,
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigurationError(`Intercom base URL must use https:// (got ${url.protocol}//)`);
+    throw new IntercomOptionsError(`Intercom base URL must use https:// (got ${url.protocol}//)`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new ConfigurationError(
+    throw new IntercomOptionsError(
       `Intercom base URL uses http:// for host ${url.hostname}, which would send the token unencrypted: ` +
         `use https:// (plain http is accepted only for loopback hosts: 127.0.0.0/8, ::1, localhost)`,
     );
   }
   if (url.username || url.password) {
-    throw new ConfigurationError('Intercom base URL must not contain credentials: pass the token separately');
+    throw new IntercomOptionsError('Intercom base URL must not contain credentials: pass the token separately');
   }
   if (url.search || url.hash) {
-    throw new ConfigurationError('Intercom base URL must not contain a query or fragment: give only origin and path');
+    throw new IntercomOptionsError('Intercom base URL must not contain a query or fragment: give only origin and path');
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -1,23 +1,11 @@
 import type { Cohort, IntercomApi } from '../intercom/types.js';
-import { sortCohorts } from '../report/compare-text.js';
+import { sortCohorts } from '../report/sort-cohorts.js';
+import { matchesCohortFilter, type CohortNamePatterns } from './matches-cohort-filter.js';
 
-export interface CohortFilter {
+/** Which cohorts a run reports: segments, tags, or both, whose names pass the patterns. */
+export interface CohortFilter extends CohortNamePatterns {
   segments: boolean;
   tags: boolean;
-  /** Name patterns (`*` any run, `?` one character, case-insensitive); empty = every cohort. */
-  include: readonly string[];
-  exclude: readonly string[];
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'is');
-}
-
-/** Whether a cohort name passes the include/exclude patterns (exclude wins). */
-export function matchesCohortFilter(name: string, filter: Pick<CohortFilter, 'include' | 'exclude'>): boolean {
-  const included = filter.include.length === 0 || filter.include.some((p) => globToRegExp(p).test(name));
-  return included && !filter.exclude.some((p) => globToRegExp(p).test(name));
 }
 
 /**

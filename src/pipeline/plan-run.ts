@@ -7,16 +7,7 @@ import { classifyRetention } from '../report/classify-retention.js';
 import { createReportWindows, findWindow, type ReportWindows } from '../report/create-report-windows.js';
 import { lastCompleteMonth } from '../report/last-complete-month.js';
 import { isMonth, monthsInRange } from '../report/months.js';
-
-export class RunPlanError extends Error {
-  readonly code = 'RUN_PLAN_INVALID';
-  /** Bad usage: the CLI exits with 2. */
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunPlanError';
-  }
-}
+import { RunPlanError } from './errors.js';
 
 export interface MonthPlan {
   month: string;

@@ -1,10 +1,11 @@
 import type { Cohort } from '../intercom/types.js';
-import { addMember, createCohortAccumulator, finishCohort, type CohortAccumulator } from '../report/cohort-accumulator.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
-import { sortCohorts } from '../report/compare-text.js';
+import { sortCohorts } from '../report/sort-cohorts.js';
 import type { ContactStats } from '../report/contact-stats.js';
+import { summarizeCohort, type CohortMember } from '../report/summarize-cohort.js';
+import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
-import { cohortKeyOf, type RunStore } from './run-store.js';
+import { cohortKeyOf, type MemberWithResult, type RunStore } from './run-store.js';
 
 export interface MonthRows {
   month: string;
@@ -27,57 +28,50 @@ export interface RunSummary {
 }
 
 /**
- * Turns the collected store into every month's rows in one pass over the run's contacts: each contact,
- * read once, feeds the accumulators of every cohort that lists it and every month of the run (so a
- * backfill reads the store once, and each contact's events, fetched once, feed every month's
- * cohort_retention rows). Nothing per contact is kept: memory is the accumulators', whatever the
- * number of contacts.
+ * Turns the collected store into every month's rows: one pass over each cohort's members feeds the
+ * accumulators of all the run's months at once, so a backfill reads the store once per cohort (and
+ * each contact's events, fetched once, feed every month's cohort_retention rows).
  */
 export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
   const cohorts = await store.loadCohorts();
-  if (cohorts === null) throw new Error('summarizeRun: the run has no cohorts recorded; collect it first');
+  if (cohorts === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
   const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
-  const sorted = sortCohorts(cohorts);
-  const accsByCohort = new Map<string, CohortAccumulator[]>();
-  for (const listed of sorted) {
-    const key = cohortKeyOf(listed);
-    const progress = await store.cohortProgress(key);
-    if (!progress.done) throw new Error(`summarizeRun: cohort ${key} has not been paged to the end`);
-    accsByCohort.set(key, plan.months.map((m) => createCohortAccumulator(plan.windows, m.month)));
-  }
+  const cohortMonths = plan.months.map((m) => ({ month: m.month, previousMonthBeyondRetention: m.previousBeyondRetention }));
   let members = 0;
-  let uniqueContacts = 0;
-  let membersMissing = 0;
+  const missing = new Set<string>();
+  const counted = new Set<string>();
   let eventsFetched = 0;
 
-  for await (const batch of store.listedContacts()) {
-    for (const { member, cohortKeys, result } of batch) {
-      // Only the run's cohorts are reported (every cohort paged is one of them).
-      const listing = cohortKeys.filter((key) => accsByCohort.has(key));
-      if (listing.length === 0) continue;
-      if (result === null) throw new Error(`summarizeRun: contact ${member.id} has no events recorded; collect it first`);
-      const stats = result.kind === 'ok' ? result.stats : null;
-      for (const key of listing) for (const acc of accsByCohort.get(key)!) addMember(acc, member, stats);
-      members += listing.length;
-      uniqueContacts += 1;
-      if (result.kind === 'missing') membersMissing += 1;
-      else eventsFetched += result.eventsFetched;
+  /** The store's member batches as the maths takes them, counting each contact's events once over the run. */
+  async function* membersWithStats(batches: AsyncIterable<ReadonlyArray<MemberWithResult<ContactStats>>>): AsyncGenerator<CohortMember[]> {
+    for await (const batch of batches) {
+      yield batch.map(({ member, result }) => {
+        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
+        if (result.kind === 'missing') missing.add(member.id);
+        if (!counted.has(member.id)) {
+          counted.add(member.id);
+          if (result.kind === 'ok') eventsFetched += result.eventsFetched;
+        }
+        return { member, stats: result.kind === 'ok' ? result.stats : null };
+      });
     }
   }
 
-  for (const listed of sorted) {
+  for (const listed of sortCohorts(cohorts)) {
     const key = cohortKeyOf(listed);
+    const progress = await store.cohortProgress(key);
+    if (!progress.done) throw new RunNotCollectedError(`summarizeRun: cohort ${key} has not been paged to the end`);
     // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
-    const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: (await store.cohortProgress(key)).totalCount } : listed;
-    const accs = accsByCohort.get(key)!;
-    plan.months.forEach((m, i) => {
-      const rows = finishCohort(accs[i]!, cohort, { previousMonthBeyondRetention: m.previousBeyondRetention });
+    const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed;
+    const rows = await summarizeCohort(cohort, membersWithStats(store.cohortMembers(key)), { windows: plan.windows, months: cohortMonths });
+    members += rows[0]?.summary.members ?? 0;
+    rows.forEach((r, i) => {
       const out = months[i]!;
-      out.summary.push(rows.summary);
-      out.events.push(...rows.events);
-      out.amounts.push(...rows.amounts);
-      out.retention.push(...rows.retention);
+      out.summary.push(r.summary);
+      out.events.push(...r.events);
+      out.amounts.push(...r.amounts);
+      out.retention.push(...r.retention);
     });
   }
-  return { months, cohorts: cohorts.length, members, uniqueContacts, eventsFetched, membersMissing };
+  return { months, cohorts: cohorts.length, members, uniqueContacts: counted.size, eventsFetched, membersMissing: missing.size };
 }

@@ -7,8 +7,8 @@ import {
   WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
   type ReportWarning,
 } from '../report/manifest.js';
-import { writeMonthReport, type MonthReportResult } from '../report/write-month-report.js';
-import { writeTrends } from '../report/write-trends.js';
+import { writeMonthReport, type MonthReportResult } from '../report-files/write-month-report.js';
+import { writeTrends } from '../report-files/write-trends.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
 import { writeDataPackage } from '../report-files/write-data-package.js';
 import { writeRetentionHistory } from '../report-files/write-retention-history.js';

@@ -6,8 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ReportWarning } from '../report/manifest.js';
-import { renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
-import type { MonthReportResult } from '../report/write-month-report.js';
+import { renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
+import type { MonthReportResult } from '../report-files/write-month-report.js';
 
 export const RUN_RESULTS_FILE = 'run_results.json';
 export const RUN_RESULTS_FORMAT = 'cohort-reports.run-results.v1';

@@ -1,4 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep } from '../shared/sleep.js';
+import { withTimeout } from '../shared/with-timeout.js';
 import { RateLimiterUnavailableError } from './errors.js';
 
 const FIRST_BACKOFF_MS = 50;
@@ -17,20 +18,16 @@ export async function callWithin<T>(fn: () => Promise<T>, budgetMs: number, cloc
   for (;;) {
     const remainingMs = budgetMs - (clockMs() - startedMs);
     if (remainingMs <= 0) break;
-    const abort = new AbortController();
     try {
-      const timeout = delay(remainingMs, undefined, { signal: abort.signal }).then(() => {
+      return await withTimeout(fn(), remainingMs, () => {
         throw new Error(`no answer within ${budgetMs} ms`);
       });
-      return await Promise.race([fn(), timeout]);
     } catch (err) {
       lastError = err;
-    } finally {
-      abort.abort();
     }
     const leftMs = budgetMs - (clockMs() - startedMs);
     if (leftMs <= backoffMs) break;
-    await delay(backoffMs);
+    await sleep(backoffMs);
     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
   }
   throw new RateLimiterUnavailableError(budgetMs, { cause: lastError });

@@ -3,7 +3,8 @@
  * header, so nothing secret can travel with it.
  */
 
-export abstract class RateLimitError extends Error {
+/** The base of the limiter's errors (not to be confused with RateLimitedError, Intercom answering 429). */
+export abstract class LimiterError extends Error {
   abstract readonly code: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -17,7 +18,7 @@ export abstract class RateLimitError extends Error {
  * closed: it never falls back to an unshared limiter, because N processes each at the full rate would
  * overrun the allowance N times.
  */
-export class RateLimiterUnavailableError extends RateLimitError {
+export class RateLimiterUnavailableError extends LimiterError {
   readonly code = 'RATE_LIMITER_UNAVAILABLE';
   readonly waitedMs: number;
 
@@ -31,7 +32,7 @@ export class RateLimiterUnavailableError extends RateLimitError {
 }
 
 /** A token would only become due after the caller's `maxWaitMs` (a long pause, or a deep queue). */
-export class RateLimitWaitTimeoutError extends RateLimitError {
+export class RateLimitWaitTimeoutError extends LimiterError {
   readonly code = 'RATE_LIMIT_WAIT_TIMEOUT';
   readonly maxWaitMs: number;
   /** How much longer the next token would have taken. */
@@ -45,7 +46,7 @@ export class RateLimitWaitTimeoutError extends RateLimitError {
 }
 
 /** The caller's AbortSignal fired while waiting; `cause` is the signal's reason. */
-export class RateLimitAbortedError extends RateLimitError {
+export class RateLimitAbortedError extends LimiterError {
   readonly code = 'RATE_LIMIT_ABORTED';
 
   constructor(cause: unknown) {
@@ -54,7 +55,7 @@ export class RateLimitAbortedError extends RateLimitError {
 }
 
 /** `take()` on, or pending during, `close()`. */
-export class RateLimiterClosedError extends RateLimitError {
+export class RateLimiterClosedError extends LimiterError {
   readonly code = 'RATE_LIMITER_CLOSED';
 
   constructor() {
@@ -63,7 +64,7 @@ export class RateLimiterClosedError extends RateLimitError {
 }
 
 /** Settings that cannot describe a rate (each problem listed with its field). */
-export class RateLimitSettingsError extends RateLimitError {
+export class RateLimitSettingsError extends LimiterError {
   readonly code = 'RATE_LIMIT_SETTINGS_INVALID';
   readonly problems: string[];
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { WORKSPACE_TEXT_COLUMNS } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import { unguardFormula } from '../report/guard-formula.js';
-import { parseCsv } from '../report/parse-csv.js';
-import { readReportFile, type MonthReportOnDisk } from '../report/read-month-reports.js';
+import { parseCsv } from './parse-csv.js';
+import { readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
 
 export interface ReportTableOnDisk {
   path: string;

@@ -9,9 +9,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import type { ManifestFile } from '../report/manifest.js';
-import { listMonthReports } from '../report/read-month-reports.js';
-import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
-import { syncPath } from '../report/sync-path.js';
+import { listMonthReports } from './read-month-reports.js';
+import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
+import { syncPath } from './sync-path.js';
 import { TABLE_DESCRIPTIONS, TABLE_FIELDS, type FieldKind, type TableField } from '../report/table-fields.js';
 
 const FRICTIONLESS_TYPES: Record<FieldKind, { type: string }> = {

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { ReportInputError } from '../report/errors.js';
 import { MAJOR_AMOUNT_SCALE, type TableField } from '../report/table-fields.js';
-import { syncPath } from '../report/sync-path.js';
-import type { CsvFileStats } from '../report/write-csv.js';
+import { syncPath } from './sync-path.js';
+import type { CsvFileStats } from './write-csv.js';
 
 type HyparquetWriter = typeof import('hyparquet-writer');
 type SchemaElement = NonNullable<Parameters<HyparquetWriter['parquetWrite']>[0]['schema']>[number];

@@ -10,7 +10,7 @@ import { compareText } from '../report/compare-text.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import type { TableFile } from '../report/manifest.js';
 import { isMonth } from '../report/months.js';
-import { listMonthReports } from '../report/read-month-reports.js';
+import { listMonthReports } from './read-month-reports.js';
 import { countCell, readReportTable } from './read-report-table.js';
 import type { TableWriteOptions } from './report-formats.js';
 import { writeRootTable } from './write-root-table.js';

@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TableFile } from '../report/manifest.js';
-import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report/rename-into-place.js';
+import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
 import { writeTableFiles, type ReportTable } from './write-table-files.js';
 

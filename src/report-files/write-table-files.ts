@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { TableFile } from '../report/manifest.js';
 import { tableFieldsOf } from '../report/table-fields.js';
-import { writeCsv, type RowSource } from '../report/write-csv.js';
+import { writeCsv, type RowSource } from './write-csv.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
 import { writeParquet } from './write-parquet.js';
 

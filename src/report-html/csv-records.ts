@@ -1,4 +1,4 @@
-import { parseCsv } from '../report/parse-csv.js';
+import { parseCsv } from '../report-files/parse-csv.js';
 import { ReportIntegrityError } from '../report/errors.js';
 
 /** One CSV row as the file holds it: every cell a string, keyed by its header. */

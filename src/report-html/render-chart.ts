@@ -12,7 +12,9 @@
  */
 import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { ReportInputError } from '../report/errors.js';
 import type { VegaLiteSpec } from './chart-parts.js';
+import { ChartRenderError } from './errors.js';
 
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -66,8 +68,8 @@ async function renderNow(spec: VegaLiteSpec, idPrefix: string): Promise<string> 
   const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), { renderer: 'none', loader: refusingLoader(vega, refused), logger });
   try {
     const svg = await view.toSVG();
-    if (refused.length > 0) throw new Error(`chart ${idPrefix} asked to load ${refused.join(', ')}: charts are drawn from inline rows only`);
-    if (errors.length > 0) throw new Error(`chart ${idPrefix} failed to render: ${errors.join('; ')}`);
+    if (refused.length > 0) throw new ChartRenderError(idPrefix, `chart ${idPrefix} asked to load ${refused.join(', ')}: charts are drawn from inline rows only`);
+    if (errors.length > 0) throw new ChartRenderError(idPrefix, `chart ${idPrefix} failed to render: ${errors.join('; ')}`);
     return finishSvg(svg, idPrefix);
   } finally {
     view.finalize();
@@ -79,7 +81,7 @@ async function renderNow(spec: VegaLiteSpec, idPrefix: string): Promise<string> 
  * const svg = await renderChart({ data: { values }, mark: 'bar', encoding }, 'active-rate');
  */
 export function renderChart(spec: VegaLiteSpec, idPrefix: string): Promise<string> {
-  if (!/^[a-z][a-z0-9-]*$/.test(idPrefix)) throw new Error(`renderChart: idPrefix must be lower-case letters, digits and dashes, got ${idPrefix}`);
+  if (!/^[a-z][a-z0-9-]*$/.test(idPrefix)) throw new ReportInputError(`renderChart: idPrefix must be lower-case letters, digits and dashes, got ${idPrefix}`);
   const run = queue.then(() => renderNow(spec, idPrefix));
   queue = run.catch(() => undefined);
   return run;

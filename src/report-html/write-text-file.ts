@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { syncPath } from '../report/sync-path.js';
+import { syncPath } from '../report-files/sync-path.js';
 
 /** Writes a new file (refusing to overwrite one), fsyncs it, and returns its size and SHA-256 for a manifest. */
 export async function writeTextFile(path: string, text: string): Promise<{ bytes: number; sha256: string }> {

@@ -54,8 +54,3 @@ export function addAmounts(a: number | string | bigint, b: number | string | big
   const exact = BigInt(a) + BigInt(b);
   return exact >= BigInt(Number.MIN_SAFE_INTEGER) && exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : exact.toString();
 }
-
-/** The stats of a contact with no events (e.g. one the events call answered 404 for). */
-export function emptyContactStats(): ContactStats {
-  return { months: {} };
-}

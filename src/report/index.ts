@@ -1,7 +1,7 @@
 /**
- * The report area: pure maths from events to rows, the CSV columns, and the atomic writers.
- * Nothing here reads a clock, the environment or the network; the writers touch only the output
- * directory they are given.
+ * The report maths: events → per-contact figures → per-cohort rows, the CSV columns, field types and
+ * the manifest's shape. Pure: nothing here touches the file system, reads a clock, the environment or
+ * the network (test/unit/import-directions.test.ts checks it); src/report-files/ writes the rows.
  */
 export { monthWindow, assertTimeZone, type MonthWindow } from './month-window.js';
 export { addMonths, formatMonth, isMonth, monthsBetween, monthsInRange, parseMonth, previousMonth, type MonthParts } from './months.js';
@@ -11,7 +11,6 @@ export { classifyRetention, EVENT_RETENTION_DAYS } from './classify-retention.js
 export {
   addAmounts,
   amountKey,
-  emptyContactStats,
   parseAmountKey,
   type AmountStats,
   type ContactMonthStats,
@@ -21,24 +20,17 @@ export {
 export { createContactAccumulator, finishContact, foldEvent, type ContactAccumulator } from './contact-accumulator.js';
 export { readMonetaryAmount, type MonetaryAmount } from './read-monetary-amount.js';
 export { signupSec } from './signup-sec.js';
-export {
-  addMember,
-  createCohortAccumulator,
-  finishCohort,
-  mergeCohortAccumulators,
-  type CohortAccumulator,
-  type CohortRows,
-  type FinishCohortOptions,
-} from './cohort-accumulator.js';
-export { summarizeCohort, type CohortMember, type SummarizeCohortOptions } from './summarize-cohort.js';
+export { addMember, createCohortAccumulator, type CohortAccumulator } from './cohort-accumulator.js';
+export { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
+export { summarizeCohort, type CohortMember, type CohortMonth, type SummarizeCohortOptions } from './summarize-cohort.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
-export { compareCohorts, compareText, sortCohorts } from './compare-text.js';
+export { compareText } from './compare-text.js';
+export { compareCohorts, sortCohorts } from './sort-cohorts.js';
 export { formatRatio } from './format-ratio.js';
 export { currencyDigits, formatAmountMajor } from './format-amount-major.js';
 export { MAJOR_AMOUNT_SCALE, TABLE_DESCRIPTIONS, TABLE_FIELDS, tableFieldsOf, type FieldKind, type TableField } from './table-fields.js';
 export { formatIsoInZone, formatIsoUtcSeconds } from './format-iso.js';
 export { guardFormula, unguardFormula } from './guard-formula.js';
-export { parseCsv } from './parse-csv.js';
 export {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
@@ -72,8 +64,4 @@ export {
   type ReportTotals,
   type ReportWarning,
 } from './manifest.js';
-export { writeCsv, type CsvFileStats, type RowSource, type WriteCsvOptions } from './write-csv.js';
-export { writeMonthReport, type MonthReportResult, type WriteMonthReportOptions } from './write-month-report.js';
-export { writeTrends, type TrendsResult } from './write-trends.js';
-export { listMonthReports, readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
 export { ReportError, ReportInputError, ReportIntegrityError, RowOrderError, type ReportErrorCode } from './errors.js';

@@ -1,13 +1,8 @@
 import type { Cohort, Member } from '../intercom/types.js';
-import {
-  addMember,
-  createCohortAccumulator,
-  finishCohort,
-  type CohortRows,
-  type FinishCohortOptions,
-} from './cohort-accumulator.js';
+import { addMember, createCohortAccumulator } from './cohort-accumulator.js';
 import type { ContactStats } from './contact-stats.js';
 import type { ReportWindows } from './create-report-windows.js';
+import { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
 
 export interface CohortMember {
   member: Member;
@@ -15,39 +10,39 @@ export interface CohortMember {
   stats: ContactStats | null;
 }
 
-export interface SummarizeCohortOptions extends FinishCohortOptions {
-  /** The run's windows; they must include `month` and the month before it. */
-  windows: ReportWindows;
+export interface CohortMonth extends FinishCohortOptions {
   month: string;
 }
 
+export interface SummarizeCohortOptions {
+  /** The run's windows; they must include every month and the month before each. */
+  windows: ReportWindows;
+  months: readonly CohortMonth[];
+}
+
 /**
- * One cohort's rows for one month, in one pass over its members. A member id seen again (the API
- * repeating a contact across pages) is skipped, so the only memory that grows is that id set — with
- * members, never with events. `members_reported` is `cohort.memberCountReported`: for a tag, the
- * caller puts the search's `total_count` there.
+ * One cohort's rows for each of `months`, in one pass over its members, which come in batches (as a
+ * store pages them). A member id seen again (the API repeating a contact across pages) is skipped, so
+ * the only memory that grows is that id set — with members, never with events. `members_reported` is
+ * `cohort.memberCountReported`: for a tag, the caller puts the search's `total_count` there.
  *
  * @example
- * const rows = await summarizeCohort(cohort, membersWithStats, { windows, month: '2026-10' });
- * rows.summary.active_rate; // "0.4210"
+ * const [october] = await summarizeCohort(cohort, [membersWithStats], { windows, months: [{ month: '2026-10' }] });
+ * october.summary.active_rate; // "0.4210"
  */
 export async function summarizeCohort(
   cohort: Cohort,
-  members: Iterable<CohortMember> | AsyncIterable<CohortMember>,
+  batches: Iterable<readonly CohortMember[]> | AsyncIterable<readonly CohortMember[]>,
   options: SummarizeCohortOptions,
-): Promise<CohortRows> {
-  const acc = createCohortAccumulator(options.windows, options.month);
+): Promise<CohortRows[]> {
+  const accs = options.months.map(({ month }) => createCohortAccumulator(options.windows, month));
   const seen = new Set<string>();
-  const add = ({ member, stats }: CohortMember): void => {
-    if (seen.has(member.id)) return;
-    seen.add(member.id);
-    addMember(acc, member, stats);
-  };
-  // A sync iterable is walked without `for await`, which would cost a microtask per member.
-  if (Symbol.asyncIterator in members) {
-    for await (const entry of members) add(entry);
-  } else {
-    for (const entry of members) add(entry);
+  for await (const batch of batches) {
+    for (const { member, stats } of batch) {
+      if (seen.has(member.id)) continue;
+      seen.add(member.id);
+      for (const acc of accs) addMember(acc, member, stats);
+    }
   }
-  return finishCohort(acc, cohort, options);
+  return options.months.map((m, i) => finishCohort(accs[i]!, cohort, m));
 }

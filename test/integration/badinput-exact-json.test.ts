@@ -88,6 +88,16 @@ describe('parseJsonExact', () => {
     expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ amount: 12345678901234567890n });
   });
 
+  it('takes the last of a repeated key, as JSON.parse does, on the exact path too', () => {
+    expect(parseJsonExact('{"id": 1, "id": 12345678901234567890}')).toEqual({ id: 12345678901234567890n });
+    expect(parseJsonExact('{"id": 12345678901234567890, "id": 2}')).toEqual(JSON.parse('{"id": 1, "id": 2}'));
+  });
+
+  it('refuses a hostile nesting depth with a SyntaxError, not a stack overflow', () => {
+    const deep = `[${'['.repeat(100_000)}1e5${']'.repeat(100_000)}]`;
+    expect(() => parseJsonExact(deep)).toThrow(SyntaxError);
+  });
+
   it('fails on exactly the texts JSON.parse fails on', () => {
     const broken = [
       '', ' ', '{', '}', '[1,]', '[1 2]', '{"a" 1}', '{"a":1,}', '{a:1}', "{'a':1}", '"abc', '"\\x"', '"a\u0001"', '[01234567890123456]', '[1.]',

@@ -18,7 +18,8 @@ import { humanLines, runCli, spawnCli, waitUntil } from '../support/e2e-cli.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { startOwnRedisServer, type OwnRedisServer } from '../support/faults-redis-server.js';
 import { killAllWorkers, spawnWorker, workerEnvironment } from '../support/jobs-workers.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
+import { removeQueue } from '../support/teardown.js';
 
 let redis: Redis;
 let tmp: string;
@@ -43,10 +44,8 @@ async function withQueue<T>(prefix: string, use: (queue: Queue) => Promise<T>): 
   try {
     return await use(queue);
   } finally {
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
+    await removeQueue(queue, redis, prefix);
     connection.disconnect();
-    await deleteKeys(redis, prefix);
   }
 }
 

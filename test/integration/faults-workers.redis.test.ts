@@ -25,13 +25,14 @@ import {
   type DistributedTarget,
   type TestQueue,
 } from '../support/faults-distributed.js';
-import { injectedFaults, recordFaultCase } from '../support/faults-record.js';
-import { diffFromIndependentReference, diffRunOutputs, readRunOutput, type RunOutput } from '../support/faults-reports.js';
+import { injectedFaults } from '../support/faults-record.js';
+import { diffFromIndependentReference, readRunOutput, type RunOutput } from '../support/faults-reports.js';
 import { FAULT_KINDS_OF_MIX, FAULT_MIX, faultsWithinFirst, pastClockMs, writeFaultConfig } from '../support/faults-setup.js';
 import { isAlive, spawnFaultWorker, stopFaultWorkers, workerOutputs } from '../support/faults-workers.js';
 import { killWorker, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
 import { createPrng } from '../../src/sandbox/create-prng.js';
+import { expectReportsAsWithoutFaults } from '../support/faults-expect.js';
 
 const CONTACTS = 300;
 const SEARCH_PER_PAGE = 40;
@@ -179,17 +180,13 @@ describe('three workers under faults', () => {
     }
     const counters = sb.sandbox.counters;
     for (const kind of FAULT_KINDS_OF_MIX) expect(counters.faultsInjected[kind], kind).toBeGreaterThan(0);
-    const output = await readRunOutput(outDir, [month]);
-    const diffs = diffRunOutputs(output, reference, { months: [month] });
-    recordFaultCase({
+    await expectReportsAsWithoutFaults(outDir, month, reference, {
       faultCase: 'sandbox fault mix',
       mode: 'workers',
       runs: 1,
       faultsInjected: injectedFaults(counters),
-      reportsIdentical: diffs.length === 0,
       extraApiCalls: counters.requests - referenceRequests,
     });
-    expect(diffs).toEqual([]);
     expect(new Set(counters.eventsCallsByContact.keys())).toEqual(listedContactIds(sb.sandbox.workspace));
   }, 90_000);
 
@@ -215,19 +212,15 @@ describe('three workers under faults', () => {
     await expectCompleted(jobId, 90_000);
 
     const counters = sb.sandbox.counters;
-    const output = await readRunOutput(outDir, [month]);
-    const diffs = diffRunOutputs(output, reference, { months: [month] });
     const refetched = contactsFetchedAgain();
-    recordFaultCase({
+    const output = await expectReportsAsWithoutFaults(outDir, month, reference, {
       faultCase: `kill -9 of a worker ${KILLS} times in one run`,
       mode: 'workers',
       runs: 1,
       faultsInjected: { kill9: KILLS },
-      reportsIdentical: diffs.length === 0,
       extraApiCalls: counters.requests - referenceRequests,
       notes: { seed: KILL_SEED, schedule, contactsFetchedAgain: refetched },
     });
-    expect(diffs).toEqual([]);
     // Each killed worker held at most CONCURRENCY jobs, each fetching one contact at a time; beyond
     // that, only a retried request (a timeout on a loaded machine) calls a contact's events again.
     expect(refetched).toBeLessThanOrEqual(KILLS * CONCURRENCY + retriesOf(output));
@@ -249,17 +242,13 @@ describe('three workers under faults', () => {
     await expectCompleted(jobId);
 
     const counters = sb.sandbox.counters;
-    const output = await readRunOutput(outDir, [month]);
-    const diffs = diffRunOutputs(output, reference, { months: [month] });
-    recordFaultCase({
+    const output = await expectReportsAsWithoutFaults(outDir, month, reference, {
       faultCase: 'SIGTERM of a worker mid-run',
       mode: 'workers',
       runs: 1,
       faultsInjected: { sigterm: 1 },
-      reportsIdentical: diffs.length === 0,
       extraApiCalls: counters.requests - referenceRequests,
     });
-    expect(diffs).toEqual([]);
     // A clean drain finishes its jobs: no contact is fetched twice (bar a request retried after a timeout).
     expect(contactsFetchedAgain()).toBeLessThanOrEqual(retriesOf(output));
   });
@@ -307,17 +296,13 @@ describe('three workers under faults', () => {
     const resumedRequests = sb.sandbox.counters.requests;
     expect(resumedRequests).toBeLessThan(referenceRequests);
 
-    const output = await readRunOutput(outDir, [month]);
-    const diffs = diffRunOutputs(output, reference, { months: [month] });
-    recordFaultCase({
+    await expectReportsAsWithoutFaults(outDir, month, reference, {
       faultCase: 'token revoked mid-run, enqueued again after the fix',
       mode: 'workers',
       runs: 2,
       faultsInjected: { tokenRevoked: 1 },
-      reportsIdentical: diffs.length === 0,
       extraApiCalls: failedRequests + resumedRequests - referenceRequests,
       notes: { contactsDoneAtFailure: doneAtFailure, failedRunRequests: failedRequests, resumedRunRequests: resumedRequests, freshRunRequests: referenceRequests },
     });
-    expect(diffs).toEqual([]);
   }, 120_000);
 });

@@ -4,7 +4,7 @@
  * URL; each case points the proxy at a fresh sandbox (same workspace, same token, its own variant) and
  * enqueues the month into its own output folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -18,7 +18,8 @@ import { defineApiVariantTests, startBehindProxy } from '../support/api-variants
 import { startE2eProxy, type E2eProxy } from '../support/e2e-proxy.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { killAllWorkers, spawnWorker, waitForJobState, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
+import { tearDown } from '../support/teardown.js';
 
 const TOKEN = 'variants-test-token';
 const clockMs = Math.floor(Date.now() / 1000) * 1000;
@@ -44,12 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllWorkers();
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  if (redis) await deleteKeys(redis, prefix);
-  await redis?.quit();
-  await proxy?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await tearDown({ prefix, queue, redis, sandbox: proxy, tmp });
 });
 
 defineApiVariantTests('workers', {

@@ -17,9 +17,10 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME, type MonthRunData } from '../../jobs/job-types.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { killAllWorkers, killWorker, spawnWorker, waitForJobState, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { readReportFiles, runReference } from '../support/jobs-reference-run.js';
+import { removeQueue } from '../support/teardown.js';
 
 const CONTACTS = 500;
 const CONCURRENCY = 4;
@@ -56,9 +57,7 @@ function listedContacts(): Set<string> {
 async function openTestQueue(prefix: string): Promise<Queue> {
   const queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
   cleanups.push(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    await deleteKeys(redis, prefix);
+    await removeQueue(queue, redis, prefix);
   });
   return queue;
 }

@@ -15,8 +15,9 @@ import { bullPrefix, QUEUE_NAME, runJobId, SCHEDULER_ID } from '../../jobs/job-t
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
 import { upsertSchedule } from '../../jobs/upsert-schedule.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { waitForJobState } from '../support/jobs-workers.js';
+import { removeQueue } from '../support/teardown.js';
 
 let redis: Redis;
 const cleanups: Array<() => Promise<void>> = [];
@@ -37,10 +38,8 @@ function openTestQueue(prefix: string): Queue {
   const connection = createTestRedis();
   const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(prefix) });
   cleanups.push(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
+    await removeQueue(queue, redis, prefix);
     connection.disconnect();
-    await deleteKeys(redis, prefix);
   });
   return queue;
 }

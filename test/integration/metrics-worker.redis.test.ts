@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,9 @@ import type { MonthManifest } from '../../src/report/manifest.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { waitForJobState, workerEnvironment } from '../support/jobs-workers.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { parseExposition, sumOf } from '../support/metrics-exposition.js';
+import { killChild, tearDown } from '../support/teardown.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -74,19 +75,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  if (redis) {
-    await deleteKeys(redis, prefix);
-    await redis.quit();
-  }
-  await sandbox?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await killChild(child);
+  await tearDown({ prefix, queue, redis, sandbox, tmp });
 });
 
 describe('worker --metrics-port', () => {

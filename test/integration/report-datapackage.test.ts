@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
 import { writeDataPackage } from '../../src/report-files/write-data-package.js';
 import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
-import { parseCsv, writeTrends } from '../../src/report/index.js';
+import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
+import { parseCsv } from '../../src/report-files/parse-csv.js';
 
 interface Field {
   name: string;

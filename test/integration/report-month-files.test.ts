@@ -3,21 +3,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AMOUNTS_FILE,
-  EVENTS_FILE,
-  MANIFEST_FILE,
-  RETENTION_FILE,
-  RETENTION_HISTORY_FILE,
-  ReportIntegrityError,
-  SUMMARY_FILE,
-  TRENDS_FILE,
-  manifestWithoutTiming,
-  monthWindow,
-  writeMonthReport,
-  writeTrends,
-  type MonthManifest,
-} from '../../src/report/index.js';
+import { AMOUNTS_FILE, EVENTS_FILE, MANIFEST_FILE, RETENTION_FILE, RETENTION_HISTORY_FILE, ReportIntegrityError, SUMMARY_FILE, TRENDS_FILE, manifestWithoutTiming, monthWindow, type MonthManifest } from '../../src/report/index.js';
+import { writeMonthReport } from '../../src/report-files/write-month-report.js';
+import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
 import { listFiles } from '../support/e2e-cli.js';

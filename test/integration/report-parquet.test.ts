@@ -11,10 +11,12 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
 import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
-import { parseCsv, unguardFormula, writeTrends, type MonthManifest } from '../../src/report/index.js';
+import { unguardFormula, type MonthManifest } from '../../src/report/index.js';
+import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
+import { parseCsv } from '../../src/report-files/parse-csv.js';
 import { MONTH_PAGE_FILES } from '../support/report-pages.js';
 
 const V = 'VARCHAR';

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -28,7 +28,8 @@ import { PROJECT_ROOT, listFiles, runCli, type CliResult } from '../support/e2e-
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { killAllWorkers, spawnWorker, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { monthBefore } from '../support/report-reference.js';
-import { createTestRedis, deleteKeys, redisUrl, testPrefix } from '../support/redis.js';
+import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
+import { killChild, tearDown } from '../support/teardown.js';
 
 const SECRET = randomBytes(24).toString('hex');
 const TOKEN = `tok_CANARY_${SECRET}`;
@@ -207,15 +208,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllWorkers();
-  if (metricsWorker && metricsWorker.child.exitCode === null && metricsWorker.child.signalCode === null) metricsWorker.child.kill('SIGKILL');
-  await queue?.obliterate({ force: true }).catch(() => {});
-  await queue?.close();
-  if (redis) {
-    await deleteKeys(redis, prefix);
-    await redis.quit();
-  }
-  await sandbox?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await killChild(metricsWorker?.child);
+  await tearDown({ prefix, queue, redis, sandbox, tmp });
 });
 
 describe('after a faulty run of every process at trace level', () => {

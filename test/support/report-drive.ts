@@ -62,24 +62,19 @@ export async function computeMonths(
   const windows = createReportWindows(months, timeZone);
   const stats = new Map<string, ContactStats>();
   for (const [id, events] of data.events) stats.set(id, foldContact(events, windows, options.pageSize));
-  const out = new Map<string, MonthRows>();
-  const cohorts = sortCohorts(data.cohorts.map(toCohort));
-  for (const month of windows.reportMonths) {
-    const rows: MonthRows = { summary: [], events: [], amounts: [], retention: [] };
-    for (const cohort of cohorts) {
-      const raw = data.cohorts.find((c) => c.type === cohort.type && c.id === cohort.id)!;
-      const members = raw.memberIds.map((id) => ({ member: toMember(data.contacts.get(id)!), stats: stats.get(id) ?? null }));
-      const r = await summarizeCohort(cohort, members, {
-        windows,
-        month,
-        previousMonthBeyondRetention: options.previousBeyondRetention?.(month) ?? false,
-      });
+  const out = new Map<string, MonthRows>(windows.reportMonths.map((month) => [month, { summary: [], events: [], amounts: [], retention: [] }]));
+  const cohortMonths = windows.reportMonths.map((month) => ({ month, previousMonthBeyondRetention: options.previousBeyondRetention?.(month) ?? false }));
+  for (const cohort of sortCohorts(data.cohorts.map(toCohort))) {
+    const raw = data.cohorts.find((c) => c.type === cohort.type && c.id === cohort.id)!;
+    const members = raw.memberIds.map((id) => ({ member: toMember(data.contacts.get(id)!), stats: stats.get(id) ?? null }));
+    const perMonth = await summarizeCohort(cohort, [members], { windows, months: cohortMonths });
+    perMonth.forEach((r, i) => {
+      const rows = out.get(windows.reportMonths[i]!)!;
       rows.summary.push(r.summary);
       rows.events.push(...r.events);
       rows.amounts.push(...r.amounts);
       rows.retention.push(...r.retention);
-    }
-    out.set(month, rows);
+    });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /** Writes month reports from raw data through the real src/report path (compute, then writeMonthReport). */
-import { monthWindow, writeMonthReport, type MonthReportResult } from '../../src/report/index.js';
+import { monthWindow } from '../../src/report/index.js';
+import { writeMonthReport, type MonthReportResult } from '../../src/report-files/write-month-report.js';
 import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
 import { computeMonths, type MonthRows } from './report-drive.js';
 import type { RawData } from './report-reference.js';

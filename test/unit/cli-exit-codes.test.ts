@@ -7,14 +7,14 @@ import { UsageError, exitCodeFor } from '../../src/cli/cli-errors.js';
 import { checkOutputFolder } from '../../src/cli/check-output-folder.js';
 import { monthArgs } from '../../src/cli/shared-flags.js';
 import { ConfigError } from '../../src/config.js';
-import { AuthenticationError, ConfigurationError, NotFoundError, ServerError } from '../../src/intercom/errors.js';
-import { RunPlanError } from '../../src/pipeline/plan-run.js';
+import { AuthenticationError, IntercomOptionsError, NotFoundError, ServerError } from '../../src/intercom/errors.js';
+import { RunPlanError } from '../../src/pipeline/errors.js';
 
 describe('exitCodeFor', () => {
   it.each([
     ['a usage error', new UsageError('bad flag'), 2],
     ['a configuration error', new ConfigError([{ field: 'x', message: 'y' }]), 2],
-    ['a client configuration error', new ConfigurationError('http to a remote host'), 2],
+    ['a client configuration error', new IntercomOptionsError('http to a remote host'), 2],
     ['a refused month', new RunPlanError('month not ended'), 2],
     ['refused authentication', new AuthenticationError('401', { endpoint: 'segments', status: 401 }), 3],
     ['a server error', new ServerError('503', { endpoint: 'events', status: 503 }), 1],

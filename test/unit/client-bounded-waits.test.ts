@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createIntercomClient } from '../../src/intercom/create-intercom-client.js';
 import { TimeoutError } from '../../src/intercom/errors.js';
-import { sleep } from '../../src/intercom/sleep.js';
+import { sleep } from '../../src/shared/sleep.js';
 import type { RateLimiter } from '../../src/rate-limit/rate-limiter.js';
 
 /** A limiter that never grants and ignores the abort signal: the worst a limiter can do. */

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createIntercomClient } from '../../src/intercom/create-intercom-client.js';
-import { ConfigurationError } from '../../src/intercom/errors.js';
+import { IntercomOptionsError } from '../../src/intercom/errors.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 
 const limiter = createMemoryLimiter({ allowancePerWindow: 100, windowSeconds: 10, share: 1 });
 
-function configurationErrorOf(fn: () => unknown): ConfigurationError {
+function configurationErrorOf(fn: () => unknown): IntercomOptionsError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigurationError) return err;
+    if (err instanceof IntercomOptionsError) return err;
     throw err;
   }
-  throw new Error('expected a ConfigurationError');
+  throw new Error('expected a IntercomOptionsError');
 }
 
 describe('createIntercomClient options', () => {
@@ -29,7 +29,7 @@ describe('createIntercomClient options', () => {
 
   it('refuses search page sizes outside 1..150 and non-integer timeouts', () => {
     expect(() => createIntercomClient({ baseUrl: 'us', token: 't', limiter, perPage: 151 })).toThrow(/perPage must be an integer from 1 to 150/);
-    expect(() => createIntercomClient({ baseUrl: 'us', token: 't', limiter, perPage: 0 })).toThrow(ConfigurationError);
+    expect(() => createIntercomClient({ baseUrl: 'us', token: 't', limiter, perPage: 0 })).toThrow(IntercomOptionsError);
     expect(() => createIntercomClient({ baseUrl: 'us', token: 't', limiter, timeouts: { headersMs: 0.5 } })).toThrow(/timeouts.headersMs/);
     expect(() => createIntercomClient({ baseUrl: 'us', token: 't', limiter, retry: { maxAttempts: 0 } })).toThrow(/retry.maxAttempts/);
   });

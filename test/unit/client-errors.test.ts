@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   BadRequestError,
-  ConfigurationError,
+  IntercomOptionsError,
   ConnectionError,
   ForeignNextUrlError,
   NotFoundError,
@@ -43,7 +43,7 @@ describe('isRetryable / isPermanent', () => {
       new ConnectionError('x', { ...at, reason: 'ENOTFOUND' }),
       new PaginationLoopError('x', at),
       new ForeignNextUrlError('x', at),
-      new ConfigurationError('x'),
+      new IntercomOptionsError('x'),
     ];
     for (const err of permanent) {
       expect(isRetryable(err), err.constructor.name).toBe(false);

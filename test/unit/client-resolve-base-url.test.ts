@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, isPermanent } from '../../src/intercom/errors.js';
+import { IntercomOptionsError, isPermanent } from '../../src/intercom/errors.js';
 import { resolveBaseUrl } from '../../src/intercom/resolve-base-url.js';
 
 describe('resolveBaseUrl', () => {
@@ -21,7 +21,7 @@ describe('resolveBaseUrl', () => {
     expect(resolveBaseUrl('http://[::1]:4010')).toBe('http://[::1]:4010');
   });
 
-  it('refuses http:// to any other host with a ConfigurationError that says to use https', () => {
+  it('refuses http:// to any other host with a IntercomOptionsError that says to use https', () => {
     for (const url of ['http://api.intercom.io', 'http://10.0.0.5:8080', 'http://128.0.0.1', 'http://localhost.evil.com']) {
       const err = (() => {
         try {
@@ -31,17 +31,17 @@ describe('resolveBaseUrl', () => {
         }
         return null;
       })();
-      expect(err, url).toBeInstanceOf(ConfigurationError);
-      expect((err as ConfigurationError).code).toBe('INTERCOM_CONFIGURATION');
+      expect(err, url).toBeInstanceOf(IntercomOptionsError);
+      expect((err as IntercomOptionsError).code).toBe('INTERCOM_CONFIGURATION');
       expect((err as Error).message).toMatch(/use https:\/\//);
       expect(isPermanent(err)).toBe(true);
     }
   });
 
   it('refuses other schemes, credentials, queries and garbage', () => {
-    expect(() => resolveBaseUrl('ftp://api.intercom.io')).toThrow(ConfigurationError);
-    expect(() => resolveBaseUrl('https://user:secret@api.intercom.io')).toThrow(ConfigurationError);
-    expect(() => resolveBaseUrl('https://api.intercom.io/?x=1')).toThrow(ConfigurationError);
+    expect(() => resolveBaseUrl('ftp://api.intercom.io')).toThrow(IntercomOptionsError);
+    expect(() => resolveBaseUrl('https://user:secret@api.intercom.io')).toThrow(IntercomOptionsError);
+    expect(() => resolveBaseUrl('https://api.intercom.io/?x=1')).toThrow(IntercomOptionsError);
     expect(() => resolveBaseUrl('mars')).toThrow(/'us', 'eu', 'au'/);
   });
 

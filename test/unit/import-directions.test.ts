@@ -1,7 +1,9 @@
 /**
- * The layout's one rule about imports (STYLE.md): src/cli/ → jobs/ → the rest of src/. jobs/ never
- * imports src/cli/, and nothing in src/ outside src/cli/ imports jobs/ or src/cli/. Read from the
- * sources themselves (static and dynamic imports), so a new file cannot slip past.
+ * The layout's rules about imports (STYLE.md, docs/ARCHITECTURE.md): src/cli/ → jobs/ → the rest of
+ * src/. jobs/ never imports src/cli/, and nothing in src/ outside src/cli/ imports jobs/ or src/cli/.
+ * src/report/ is pure maths: no node: built-in (no file system, clock or network) and nothing of
+ * src/report-files/, which does the writing. Read from the sources themselves (static and dynamic
+ * imports), so a new file cannot slip past.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -30,6 +32,23 @@ const areaOf = (path: string): Area =>
 
 /** Which areas each area may import. */
 const ALLOWED: Record<Area, Area[]> = { cli: ['cli', 'jobs', 'lib', 'other'], jobs: ['jobs', 'lib', 'other'], lib: ['lib', 'other'], other: ['other'] };
+
+/** Every import specifier of a file, relative or not (`node:fs`, `csv-stringify`, `./x.js`). */
+export function specifiersOf(text: string): string[] {
+  const pattern = /(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g;
+  return [...text.matchAll(pattern)].map((m) => m[1]!);
+}
+
+/** Imports of src/report/ files that are not pure maths: node built-ins and src/report-files/. */
+export function impureReportImports(files: Array<{ file: string; text: string }>): string[] {
+  const bad: string[] = [];
+  for (const { file, text } of files) {
+    if (!file.startsWith('src/report/')) continue;
+    for (const spec of specifiersOf(text)) if (/^(node:|fs$|fs\/)/.test(spec)) bad.push(`${file} → ${spec}`);
+    for (const target of importsOf(file, text)) if (target.startsWith('src/report-files/')) bad.push(`${file} → ${target}`);
+  }
+  return bad;
+}
 
 export function wrongWay(files: Array<{ file: string; text: string }>): string[] {
   const bad: string[] = [];
@@ -65,6 +84,23 @@ describe('import directions', () => {
       'src/pipeline/collect-run.ts → jobs/job-types.ts',
       'src/report/columns.ts → src/cli/terminal.ts',
     ]);
+  });
+
+  it('src/report/ imports no node: built-in and nothing of src/report-files/', () => {
+    const report = all.filter(({ file }) => file.startsWith('src/report/'));
+    expect(report.length).toBeGreaterThan(10);
+    expect(impureReportImports(all)).toEqual([]);
+  });
+
+  it('the report check catches a file-system import and an import of report-files, static or dynamic', () => {
+    expect(
+      impureReportImports([
+        { file: 'src/report/columns.ts', text: "import { readFile } from 'node:fs/promises';" },
+        { file: 'src/report/months.ts', text: "const fs = await import('fs');" },
+        { file: 'src/report/manifest.ts', text: "import { writeCsv } from '../report-files/write-csv.js';" },
+        { file: 'src/report-files/write-csv.ts', text: "import { open } from 'node:fs/promises';" },
+      ]),
+    ).toEqual(['src/report/columns.ts → node:fs/promises', 'src/report/months.ts → fs', 'src/report/manifest.ts → src/report-files/write-csv.ts']);
   });
 
   it('jobs/ holds only BullMQ: no command, flag parsing or terminal output', () => {

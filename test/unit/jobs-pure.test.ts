@@ -1,11 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, RateLimitedError, ServerError } from '../../src/intercom/errors.js';
-import { RunPlanError } from '../../src/pipeline/plan-run.js';
+import { RunPlanError } from '../../src/pipeline/errors.js';
 import { eventsJobId, pageJobId, runJobId, sweepJobId } from '../../jobs/job-types.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { classifyJobError } from '../../jobs/map-job-error.js';
 import { checkProcessors, PROCESSORS } from '../../jobs/start-worker.js';
+import { childJob } from '../../jobs/child-job.js';
+import { ProcessorMismatchError } from '../../jobs/errors.js';
 
 describe('lastCompleteMonth', () => {
   it('is the month before the current one in the given zone', () => {
@@ -60,5 +62,26 @@ describe('checkProcessors', () => {
     expect(() => checkProcessors(PROCESSORS)).not.toThrow();
     const { 'fetch-contacts': _omitted, ...rest } = PROCESSORS;
     expect(() => checkProcessors(rest)).toThrow(/missing \[fetch-contacts\]/);
+    expect(() => checkProcessors(rest)).toThrow(ProcessorMismatchError);
+  });
+});
+
+describe('childJob', () => {
+  const run = { runId: 'r', from: '2026-10', to: '2026-10', timeZone: 'UTC', allowPartial: false, plannedAtSec: 0 };
+  const parent = { id: 'run.r', queue: '{p}:runs' };
+
+  it('fails the run as soon as a child fails for good, and keeps the failed child for inspection', () => {
+    const child = childJob('fetch-contacts', { run, runJobId: 'run.r', contactIds: ['c1'], claimScope: '1.1' }, { jobId: sweepJobId('r', 1, 0), parent });
+    expect(child).toEqual({
+      name: 'fetch-contacts',
+      data: { run, runJobId: 'run.r', contactIds: ['c1'], claimScope: '1.1' },
+      opts: { jobId: 'run.r.sweep.1.0', parent, failParentOnFailure: true, attempts: 6, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: true, removeOnFail: false },
+    });
+  });
+
+  it("ties a child's name to its payload", () => {
+    // @ts-expect-error a fetch-contacts payload under the page-cohort name does not compile
+    const wrong = childJob('page-cohort', { run, runJobId: 'run.r', contactIds: [], claimScope: '1.1' }, { jobId: 'x', parent });
+    expect(wrong.name).toBe('page-cohort');
   });
 });

@@ -2,21 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AMOUNTS_COLUMNS,
-  EVENTS_COLUMNS,
-  RowOrderError,
-  SUMMARY_COLUMNS,
-  compareText,
-  guardFormula,
-  parseCsv,
-  unguardFormula,
-  writeCsv,
-  type CohortEventRow,
-} from '../../src/report/index.js';
+import { AMOUNTS_COLUMNS, EVENTS_COLUMNS, RowOrderError, SUMMARY_COLUMNS, compareText, guardFormula, unguardFormula, type CohortEventRow } from '../../src/report/index.js';
+import { writeCsv } from '../../src/report-files/write-csv.js';
 import { computeMonths, toCells } from '../support/report-drive.js';
 import { EDGE_NAMES, edgeRawData } from '../support/report-edge-data.js';
 import { referenceCsvText, referenceMonth } from '../support/report-reference.js';
+import { parseCsv } from '../../src/report-files/parse-csv.js';
+import { ReportInputError } from '../../src/report/errors.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -110,5 +102,10 @@ describe('guardFormula / parseCsv', () => {
       ['a', 'b', 'c'],
     );
     expect(parseCsv(referenceCsvText(table))).toEqual(table);
+  });
+
+  it('refuses text after a closing quote and an unterminated quoted field, as a ReportInputError', () => {
+    expect(() => parseCsv('a,b\n"x"y,1\n')).toThrow(ReportInputError);
+    expect(() => parseCsv('a,b\n"x,1\n')).toThrow(/parseCsv: .*quote/i);
   });
 });

@@ -67,6 +67,7 @@ describe('renderChart', () => {
 
   it('refuses a spec that would load anything', async () => {
     await expect(renderChart({ ...bars([]), data: { url: 'https://example.com/x.csv' } }, 'net')).rejects.toThrow(/inline rows only/);
+    await expect(renderChart({ ...bars([]), data: { url: 'https://example.com/x.csv' } }, 'net')).rejects.toMatchObject({ code: 'REPORT_CHART_FAILED', chart: 'net' });
   });
 });
 

@@ -14,7 +14,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeIndexPage } from '../../../src/report-html/index.js';
-import { writeTrends } from '../../../src/report/index.js';
+import { writeTrends } from '../../../src/report-files/write-trends.js';
 import { createPrng } from '../../../src/sandbox/create-prng.js';
 import { CHROMIUM, startPageBrowser } from '../../support/report-browser.js';
 import type { RawData } from '../../support/report-reference.js';

@@ -8,8 +8,8 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
-import { writeTableFiles, type ReportTable } from '../report-files/write-table-files.js';
+import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
+import { writeTableFiles, type ReportTable } from './write-table-files.js';
 import {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
@@ -24,14 +24,14 @@ import {
   type CohortEventRow,
   type CohortRetentionRow,
   type CohortSummaryRow,
-} from './columns.js';
-import { compareText } from './compare-text.js';
-import { ReportInputError } from './errors.js';
+} from '../report/columns.js';
+import { compareText } from '../report/compare-text.js';
+import { ReportInputError } from '../report/errors.js';
 import { writeMonthPage } from '../report-html/write-month-page.js';
-import { formatIsoInZone } from './format-iso.js';
-import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning, type TableFile } from './manifest.js';
-import { assertTimeZone } from './month-window.js';
-import { parseMonth } from './months.js';
+import { formatIsoInZone } from '../report/format-iso.js';
+import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning, type TableFile } from '../report/manifest.js';
+import { assertTimeZone } from '../report/month-window.js';
+import { parseMonth } from '../report/months.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { syncPath } from './sync-path.js';
 import type { RowSource } from './write-csv.js';

@@ -9,9 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { WORKSPACE_TEXT_COLUMNS } from './columns.js';
-import { ReportInputError, RowOrderError } from './errors.js';
-import { guardFormula } from './guard-formula.js';
+import { WORKSPACE_TEXT_COLUMNS } from '../report/columns.js';
+import { ReportInputError, RowOrderError } from '../report/errors.js';
+import { guardFormula } from '../report/guard-formula.js';
 import { syncPath } from './sync-path.js';
 
 export type RowSource<Row> = Iterable<Row> | AsyncIterable<Row>;

@@ -4,14 +4,14 @@
  * writeRootTable.
  */
 import { join } from 'node:path';
-import { readReportTable, countCell } from '../report-files/read-report-table.js';
-import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
-import { writeRootTable } from '../report-files/write-root-table.js';
-import { SUMMARY_FILE, TRENDS_COLUMNS, TRENDS_FILE, type TrendRow } from './columns.js';
-import { compareText } from './compare-text.js';
-import type { TableFile } from './manifest.js';
+import { readReportTable, countCell } from './read-report-table.js';
+import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
+import { writeRootTable } from './write-root-table.js';
+import { SUMMARY_FILE, TRENDS_COLUMNS, TRENDS_FILE, type TrendRow } from '../report/columns.js';
+import { compareText } from '../report/compare-text.js';
+import type { TableFile } from '../report/manifest.js';
 import { listMonthReports } from './read-month-reports.js';
-import { summarizeTrends, type TrendInput } from './summarize-trends.js';
+import { summarizeTrends, type TrendInput } from '../report/summarize-trends.js';
 import type { CsvFileStats } from './write-csv.js';
 
 export interface TrendsResult extends CsvFileStats {

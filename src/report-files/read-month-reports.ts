@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE } from './columns.js';
-import { ReportIntegrityError } from './errors.js';
-import type { MonthManifest } from './manifest.js';
-import { isMonth } from './months.js';
+import { MANIFEST_FILE } from '../report/columns.js';
+import { ReportIntegrityError } from '../report/errors.js';
+import type { MonthManifest } from '../report/manifest.js';
+import { isMonth } from '../report/months.js';
 import { isCode } from './sync-path.js';
 
 export interface MonthReportOnDisk {
