@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { createScriptRunner, type ScriptRunner } from '../src/rate-limit/create-script-runner.js';
 import { bucketKeys, runStoreKeys } from '../src/pipeline/redis-store.js';
 import { storeScript } from '../src/pipeline/store-scripts.js';
+import { RUN_TTL_SECONDS } from '../src/pipeline/run-ttl.js';
 
 export interface ClaimContactsInput {
   /** Deployment prefix (config redis.prefix), as given to createRedisStore. */
@@ -36,7 +37,7 @@ export async function claimContacts(redis: Redis, input: ClaimContactsInput): Pr
   }
   const k = runStoreKeys(input.prefix, input.runId);
   const { keys, keyIndex } = bucketKeys(k, input.contactIds, 1);
-  const ttl = input.ttlSeconds ?? 14 * 24 * 3600;
+  const ttl = input.ttlSeconds ?? RUN_TTL_SECONDS;
   const args = [input.scope, input.ownerJobId, String(ttl)];
   input.contactIds.forEach((id, i) => args.push(id, keyIndex[i]!));
   const out = await run([k.claims, ...keys], args);

@@ -17,6 +17,7 @@ import { createScriptRunner } from '../rate-limit/create-script-runner.js';
 import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, memberSeq, splitRecord } from './contact-record.js';
 import type { CohortProgress, ListedContact, RunProgress, RunStore } from './run-store.js';
 import { storeScript } from './store-scripts.js';
+import { RUN_TTL_SECONDS } from './run-ttl.js';
 
 /** Hashes the contacts are spread over: ~25 contacts each at 100k, ~250 at 1M. */
 export const CONTACT_BUCKETS = 4096;
@@ -129,7 +130,7 @@ function createRedisPageSizeMemory(redis: Redis, keys: { size: string; trial: st
 
 export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
   const { redis } = options;
-  const ttl = options.ttlSeconds ?? 14 * 24 * 3600;
+  const ttl = options.ttlSeconds ?? RUN_TTL_SECONDS;
   const k = runStoreKeys(options.prefix, options.runId);
   const savePage = createScriptRunner(redis, storeScript('save-page.lua'));
   const saveResult = createScriptRunner(redis, storeScript('save-result.lua'));
