@@ -9,6 +9,7 @@
  * compact listpack encoding, and reading a bucket whole (HGETALL) lists each contact exactly once,
  * which a cursor scan of one large hash does not promise. Claims live only while a contact is being
  * fetched, and once the reports are written `release` keeps the run's outcome and drops the contacts.
+ * (A little over 250 lines: one RunStore whose methods all share this key layout.)
  */
 import type { Redis } from 'ioredis';
 import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';

@@ -6,6 +6,10 @@
  * events older than 90 days (stored but not listable), events exactly on UTC month boundaries, event
  * names with unicode, commas, quotes and spreadsheet-formula lookalikes, and monetary metadata both
  * well-formed and malformed.
+ *
+ * One file (~340 lines) on purpose: everything is drawn from one seeded stream, and the order of the
+ * draws is what makes (contacts, seed, nowSec) give the same workspace; split over files, that order
+ * would be easy to change by accident and every recorded figure with it.
  */
 import type { WireContact, WireEvent, WireMetadataValue, WireSegment, WireTag } from '../intercom/types.js';
 import { createPrng, type Prng } from './create-prng.js';
