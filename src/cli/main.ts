@@ -13,6 +13,7 @@ import { AuthenticationError, IntercomError } from '../intercom/errors.js';
 import { RunPlanError } from '../pipeline/errors.js';
 import { buildProgram, type CommandAction } from './build-program.js';
 import { UsageError, exitCodeFor, hasExitCode } from './cli-errors.js';
+import { limitHeapGrowth } from './limit-heap-growth.js';
 import { packageVersion } from './package-version.js';
 
 const COMMANDS: Record<string, () => Promise<CommandAction>> = {
@@ -97,6 +98,7 @@ function oneLine(err: unknown): string {
   return message.replace(/\s*\n\s*/g, ' ');
 }
 
+limitHeapGrowth();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

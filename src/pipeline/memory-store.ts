@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
 import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
-import type { CohortProgress, ContactResult, ListedContact, MemberWithResult, RunProgress, RunStore } from './run-store.js';
+import type { CohortProgress, ContactResult, ListedContact, RunProgress, RunStore } from './run-store.js';
 
 /**
  * One journal line. Pages list their members as [id, member part, …] and results are result parts
@@ -223,21 +223,6 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       const r = encodeResult(result);
       applyResult(id, r);
       journal({ t: 'result', id, r });
-    },
-    async *cohortMembers(key) {
-      const index = cohortIndex.get(key);
-      if (index === undefined) return;
-      let batch: Array<MemberWithResult<S>> = [];
-      for (const [id, raw] of contacts) {
-        const r = splitRecord(raw);
-        if (!inCohort(r.cohorts, index)) continue;
-        batch.push({ member: decodeMember(id, r.member), result: decodeResult<S>(r.result) });
-        if (batch.length === 500) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
     },
     async *listedContacts() {
       const keyOf = new Map([...cohortIndex].map(([key, index]) => [index, key]));

@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
 import { createScriptRunner } from '../rate-limit/create-script-runner.js';
-import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, memberSeq, splitRecord } from './contact-record.js';
+import { decodeMember, decodeResult, encodeMember, encodeResult, memberSeq, splitRecord } from './contact-record.js';
 import type { CohortProgress, ListedContact, RunProgress, RunStore } from './run-store.js';
 import { storeScript } from './store-scripts.js';
 import { RUN_TTL_SECONDS } from './run-ttl.js';
@@ -204,18 +204,6 @@ export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
     },
     async saveContactResult(contactId, result) {
       await saveResult([k.bucket(contactBucket(contactId)), k.counters, k.claims], [contactId, encodeResult(result), String(ttl)]);
-    },
-    async *cohortMembers(cohortKey) {
-      const index = await redis.hget(k.cohortIndex, cohortKey);
-      if (index === null) return;
-      for await (const batch of allRecords()) {
-        const out = [];
-        for (const [id, raw] of batch) {
-          const r = splitRecord(raw);
-          if (inCohort(r.cohorts, index)) out.push({ member: decodeMember(id, r.member), result: decodeResult<S>(r.result) });
-        }
-        if (out.length > 0) yield out;
-      }
     },
     async *listedContacts() {
       const keyOf = await cohortIndexes();

@@ -55,9 +55,10 @@ export interface RunStore<S> {
   /** Every registered contact still without a result (for resuming). */
   pendingContacts(): AsyncIterable<string[]>;
   saveContactResult(contactId: string, result: ContactResult<S>): Promise<void>;
-  /** A cohort's members with their results, in batches. Order is unspecified: the maths does not depend on it. */
-  cohortMembers(cohortKey: string): AsyncIterable<Array<MemberWithResult<S>>>;
-  /** Every listed contact exactly once, with its cohorts, in batches (order unspecified), for one pass over the run. */
+  /**
+   * Every listed contact exactly once, with its cohorts (each once), in batches, for the summary's one
+   * pass over the run. Order is unspecified: the maths does not depend on it.
+   */
   listedContacts(): AsyncIterable<Array<ListedContact<S>>>;
   progress(): Promise<RunProgress>;
   /** The GET /events page size the run settled on, shared by everyone fetching its events. */

@@ -2,10 +2,10 @@ import type { Cohort } from '../intercom/types.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/sort-cohorts.js';
 import type { ContactStats } from '../report/contact-stats.js';
-import { summarizeCohort, type CohortMember } from '../report/summarize-cohort.js';
+import { summarizeCohorts, type ListedMember } from '../report/summarize-cohorts.js';
 import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
-import { cohortKeyOf, type MemberWithResult, type RunStore } from './run-store.js';
+import { cohortKeyOf, type RunStore } from './run-store.js';
 
 export interface MonthRows {
   month: string;
@@ -28,50 +28,53 @@ export interface RunSummary {
 }
 
 /**
- * Turns the collected store into every month's rows: one pass over each cohort's members feeds the
- * accumulators of all the run's months at once, so a backfill reads the store once per cohort (and
- * each contact's events, fetched once, feed every month's cohort_retention rows).
+ * Turns the collected store into every month's rows in one pass over the listed contacts: each
+ * contact, read once with the cohorts that list it, feeds the accumulators of those cohorts for all
+ * the run's months at once (so a backfill reads the store once, and each contact's events, fetched
+ * once, feed every month's rows). Nothing per contact is held: the run's totals are summed on the way.
  */
 export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
-  const cohorts = await store.loadCohorts();
-  if (cohorts === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
-  const months: MonthRows[] = plan.months.map((m) => ({ month: m.month, summary: [], events: [], amounts: [], retention: [] }));
-  const cohortMonths = plan.months.map((m) => ({ month: m.month, previousMonthBeyondRetention: m.previousBeyondRetention }));
-  let members = 0;
-  const missing = new Set<string>();
-  const counted = new Set<string>();
-  let eventsFetched = 0;
-
-  /** The store's member batches as the maths takes them, counting each contact's events once over the run. */
-  async function* membersWithStats(batches: AsyncIterable<ReadonlyArray<MemberWithResult<ContactStats>>>): AsyncGenerator<CohortMember[]> {
-    for await (const batch of batches) {
-      yield batch.map(({ member, result }) => {
-        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
-        if (result.kind === 'missing') missing.add(member.id);
-        if (!counted.has(member.id)) {
-          counted.add(member.id);
-          if (result.kind === 'ok') eventsFetched += result.eventsFetched;
-        }
-        return { member, stats: result.kind === 'ok' ? result.stats : null };
-      });
-    }
-  }
-
-  for (const listed of sortCohorts(cohorts)) {
+  const stored = await store.loadCohorts();
+  if (stored === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
+  const cohorts: Cohort[] = [];
+  for (const listed of sortCohorts(stored)) {
     const key = cohortKeyOf(listed);
     const progress = await store.cohortProgress(key);
     if (!progress.done) throw new RunNotCollectedError(`summarizeRun: cohort ${key} has not been paged to the end`);
     // members_reported: a segment's count from GET /segments; for a tag, the search's total_count.
-    const cohort: Cohort = listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed;
-    const rows = await summarizeCohort(cohort, membersWithStats(store.cohortMembers(key)), { windows: plan.windows, months: cohortMonths });
-    members += rows[0]?.summary.members ?? 0;
-    rows.forEach((r, i) => {
-      const out = months[i]!;
-      out.summary.push(r.summary);
-      out.events.push(...r.events);
-      out.amounts.push(...r.amounts);
-      out.retention.push(...r.retention);
-    });
+    cohorts.push(listed.memberCountReported === null ? { ...listed, memberCountReported: progress.totalCount } : listed);
   }
-  return { months, cohorts: cohorts.length, members, uniqueContacts: counted.size, eventsFetched, membersMissing: missing.size };
+  const indexOf = new Map(cohorts.map((c, i) => [cohortKeyOf(c), i]));
+  let uniqueContacts = 0;
+  let membersMissing = 0;
+  let eventsFetched = 0;
+
+  async function* listedMembers(): AsyncGenerator<ListedMember[]> {
+    for await (const batch of store.listedContacts()) {
+      yield batch.map(({ member, result, cohortKeys }) => {
+        if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
+        uniqueContacts += 1;
+        if (result.kind === 'missing') membersMissing += 1;
+        else eventsFetched += result.eventsFetched;
+        const indexes = cohortKeys.map((key) => {
+          const index = indexOf.get(key);
+          if (index === undefined) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} is listed in ${key}, which is not one of the run's cohorts`);
+          return index;
+        });
+        return { member, stats: result.kind === 'ok' ? result.stats : null, cohorts: indexes };
+      });
+    }
+  }
+
+  const cohortMonths = plan.months.map((m) => ({ month: m.month, previousMonthBeyondRetention: m.previousBeyondRetention }));
+  const rows = await summarizeCohorts(cohorts, listedMembers(), { windows: plan.windows, months: cohortMonths });
+  const months: MonthRows[] = plan.months.map((m, i) => ({
+    month: m.month,
+    summary: rows.map((perMonth) => perMonth[i]!.summary),
+    events: rows.flatMap((perMonth) => perMonth[i]!.events),
+    amounts: rows.flatMap((perMonth) => perMonth[i]!.amounts),
+    retention: rows.flatMap((perMonth) => perMonth[i]!.retention),
+  }));
+  const members = rows.reduce((sum, perMonth) => sum + (perMonth[0]?.summary.members ?? 0), 0);
+  return { months, cohorts: cohorts.length, members, uniqueContacts, eventsFetched, membersMissing };
 }

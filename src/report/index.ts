@@ -23,6 +23,7 @@ export { signupSec } from './signup-sec.js';
 export { addMember, createCohortAccumulator, type CohortAccumulator } from './cohort-accumulator.js';
 export { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
 export { summarizeCohort, type CohortMember, type CohortMonth, type SummarizeCohortOptions } from './summarize-cohort.js';
+export { summarizeCohorts, type ListedMember } from './summarize-cohorts.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
 export { compareText } from './compare-text.js';
 export { compareCohorts, sortCohorts } from './sort-cohorts.js';

@@ -1,8 +1,8 @@
 import type { Cohort, Member } from '../intercom/types.js';
-import { addMember, createCohortAccumulator } from './cohort-accumulator.js';
 import type { ContactStats } from './contact-stats.js';
 import type { ReportWindows } from './create-report-windows.js';
-import { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
+import type { CohortRows, FinishCohortOptions } from './finish-cohort.js';
+import { summarizeCohorts, type ListedMember } from './summarize-cohorts.js';
 
 export interface CohortMember {
   member: Member;
@@ -25,6 +25,8 @@ export interface SummarizeCohortOptions {
  * store pages them). A member id seen again (the API repeating a contact across pages) is skipped, so
  * the only memory that grows is that id set — with members, never with events. `members_reported` is
  * `cohort.memberCountReported`: for a tag, the caller puts the search's `total_count` there.
+ * summarizeCohorts (./summarize-cohorts.ts) is the same maths for many cohorts in one pass, for a
+ * caller that already has each contact once.
  *
  * @example
  * const [october] = await summarizeCohort(cohort, [membersWithStats], { windows, months: [{ month: '2026-10' }] });
@@ -35,14 +37,20 @@ export async function summarizeCohort(
   batches: Iterable<readonly CohortMember[]> | AsyncIterable<readonly CohortMember[]>,
   options: SummarizeCohortOptions,
 ): Promise<CohortRows[]> {
-  const accs = options.months.map(({ month }) => createCohortAccumulator(options.windows, month));
   const seen = new Set<string>();
-  for await (const batch of batches) {
-    for (const { member, stats } of batch) {
-      if (seen.has(member.id)) continue;
-      seen.add(member.id);
-      for (const acc of accs) addMember(acc, member, stats);
+  async function* once(): AsyncGenerator<ListedMember[]> {
+    for await (const batch of batches) {
+      const out: ListedMember[] = [];
+      for (const { member, stats } of batch) {
+        if (seen.has(member.id)) continue;
+        seen.add(member.id);
+        out.push({ member, stats, cohorts: ONLY_COHORT });
+      }
+      yield out;
     }
   }
-  return options.months.map((m, i) => finishCohort(accs[i]!, cohort, m));
+  const [rows] = await summarizeCohorts([cohort], once(), options);
+  return rows!;
 }
+
+const ONLY_COHORT = [0] as const;

@@ -30,7 +30,7 @@ async function allPending(store: RunStore<Stats>): Promise<string[]> {
 
 async function membersOf(store: RunStore<Stats>, key: string): Promise<Array<[string, ContactResult<Stats> | null]>> {
   const out: Array<[string, ContactResult<Stats> | null]> = [];
-  for await (const batch of store.cohortMembers(key)) for (const m of batch) out.push([m.member.id, m.result]);
+  for await (const batch of store.listedContacts()) for (const m of batch) if (m.cohortKeys.includes(key)) out.push([m.member.id, m.result]);
   return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
