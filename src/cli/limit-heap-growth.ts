@@ -1,7 +1,7 @@
 /**
  * How far V8 lets the heap grow past what the last full collection kept alive. By default it may grow
  * up to 4× when collections are cheap — and a batch run's are: its long-lived part (the run store of a
- * single-process run: ~270 bytes per listed contact) sits beside a stream of short-lived event pages.
+ * single-process run: ~250 bytes per listed contact) sits beside a stream of short-lived event pages.
  * At 100k contacts that default held ~140 MB of dead pages in a 35–55 MB live heap (peak RSS 278 MB
  * against 186 MB with the cap below); at 1M it would be gigabytes. Capping growth at 1.3× the live
  * heap costs a few more collections (a few ms each) and keeps RSS proportional to what the run holds.

@@ -1,37 +1,24 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimContacts } from '../../jobs/claim-contacts.js';
 import type { Member, MemberPage } from '../../src/intercom/types.js';
 import { CONTACT_BUCKETS, createRedisStore, runStoreKeys } from '../../src/pipeline/redis-store.js';
 import type { ListedContact } from '../../src/pipeline/run-store.js';
-import { createTestRedis, deleteKeys, testPrefix } from '../support/redis.js';
+import { useTestRedis } from '../support/redis.js';
 
 const RUN_ID = '2026-10_2026-10_UTC';
 const member = (id: string): Member => ({ id, role: 'user', createdAtSec: 1_700_000_000, signedUpAtSec: 1_700_000_050 });
 const page = (ids: string[], nextCursor: string | null = null): MemberPage => ({ members: ids.map(member), totalCount: ids.length, nextCursor });
 
-let redis: Redis;
-const prefixes: string[] = [];
+const testRedis = useTestRedis();
 function newStore() {
-  const prefix = testPrefix('compact');
-  prefixes.push(prefix);
-  return { prefix, store: createRedisStore<{ events: number }>({ redis, prefix, runId: RUN_ID, ttlSeconds: 600 }) };
+  const prefix = testRedis.prefix('compact');
+  return { prefix, store: createRedisStore<{ events: number }>({ redis: testRedis.redis(), prefix, runId: RUN_ID, ttlSeconds: 600 }) };
 }
 async function listed(store: ReturnType<typeof newStore>['store']): Promise<Array<ListedContact<{ events: number }>>> {
   const out = [];
   for await (const batch of store.listedContacts()) out.push(...batch);
   return out.sort((a, b) => (a.member.id < b.member.id ? -1 : 1));
 }
-
-beforeAll(() => {
-  redis = createTestRedis();
-});
-afterEach(async () => {
-  for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
-});
-afterAll(async () => {
-  await redis.quit();
-});
 
 describe('Redis run store, compact form', () => {
   it('lists every contact once with the cohorts that list it, across buckets', async () => {
@@ -51,13 +38,13 @@ describe('Redis run store, compact form', () => {
   it('holds a claim only until the contact has its result', async () => {
     const { prefix, store } = newStore();
     await store.savePage('segment:s1', null, page(['a', 'b', 'c']));
-    const claim = (owner: string, scope = '1.1') => claimContacts(redis, { prefix, runId: RUN_ID, scope, ownerJobId: owner, contactIds: ['a', 'b', 'c'], ttlSeconds: 600 });
+    const claim = (owner: string, scope = '1.1') => claimContacts(testRedis.redis(), { prefix, runId: RUN_ID, scope, ownerJobId: owner, contactIds: ['a', 'b', 'c'], ttlSeconds: 600 });
     expect(await claim('job1')).toEqual(['a', 'b', 'c']);
     expect(await claim('job2')).toEqual([]);
     expect(await claim('job1')).toEqual(['a', 'b', 'c']);
     await store.saveContactResult('a', { kind: 'missing' });
-    expect(await redis.hkeys(runStoreKeys(prefix, RUN_ID).claims)).toEqual(expect.arrayContaining(['b', 'c']));
-    expect(await redis.hexists(runStoreKeys(prefix, RUN_ID).claims, 'a')).toBe(0);
+    expect(await testRedis.redis().hkeys(runStoreKeys(prefix, RUN_ID).claims)).toEqual(expect.arrayContaining(['b', 'c']));
+    expect(await testRedis.redis().hexists(runStoreKeys(prefix, RUN_ID).claims, 'a')).toBe(0);
     // A later round takes over the claims of the earlier one; a contact with a result is never fetched again.
     expect(await claim('job3', '1.2')).toEqual(['b', 'c']);
     expect(await claim('job4', '1.2')).toEqual([]);
@@ -78,7 +65,7 @@ describe('Redis run store, compact form', () => {
     expect((await store.cohortProgress('segment:s1')).done).toBe(true);
     expect(await listed(store)).toEqual([]);
     const k = runStoreKeys(prefix, RUN_ID);
-    const left = await redis.exists(...Array.from({ length: CONTACT_BUCKETS }, (_, i) => k.bucket(i)), k.claims);
+    const left = await testRedis.redis().exists(...Array.from({ length: CONTACT_BUCKETS }, (_, i) => k.bucket(i)), k.claims);
     expect(left).toBe(0);
     await store.clear();
     expect(await store.released()).toBeNull();

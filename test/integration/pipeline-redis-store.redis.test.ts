@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Cohort, Member, MemberPage } from '../../src/intercom/types.js';
 import { createRedisStore, runKeyBase } from '../../src/pipeline/redis-store.js';
 import type { ContactResult, MemberWithResult, RunStore } from '../../src/pipeline/run-store.js';
-import { createTestRedis, deleteKeys, testPrefix } from '../support/redis.js';
+import { useTestRedis } from '../support/redis.js';
 
 type Stats = { events: number };
 
@@ -35,32 +34,20 @@ async function membersOf(store: RunStore<Stats>, key: string): Promise<Array<[st
   return rows.map((r): [string, ContactResult<Stats> | null] => [r.member.id, r.result]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
-let redis: Redis;
-const prefixes: string[] = [];
-function newStore(prefix = testPrefix('store')): { store: RunStore<Stats>; prefix: string } {
-  prefixes.push(prefix);
-  return { store: createRedisStore<Stats>({ redis, prefix, runId: RUN_ID, ttlSeconds: 600 }), prefix };
+const testRedis = useTestRedis();
+function newStore(prefix = testRedis.prefix('store')): { store: RunStore<Stats>; prefix: string } {
+  return { store: createRedisStore<Stats>({ redis: testRedis.redis(), prefix, runId: RUN_ID, ttlSeconds: 600 }), prefix };
 }
 async function keysUnder(prefix: string): Promise<string[]> {
   const out: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    const [next, keys] = await testRedis.redis().scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
     cursor = next;
     out.push(...keys);
   } while (cursor !== '0');
   return out.sort();
 }
-
-beforeAll(() => {
-  redis = createTestRedis();
-});
-afterEach(async () => {
-  for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
-});
-afterAll(async () => {
-  await redis.quit();
-});
 
 describe('createRedisStore', () => {
   it('records a page and advances the cursor; the same page again changes nothing', async () => {
@@ -158,7 +145,7 @@ describe('createRedisStore', () => {
     expect(keysOfA.length).toBeGreaterThan(0);
     for (const key of keysOfA) {
       expect(key.startsWith(`${runKeyBase(a.prefix, RUN_ID)}:`)).toBe(true);
-      expect(await redis.ttl(key)).toBeGreaterThan(0);
+      expect(await testRedis.redis().ttl(key)).toBeGreaterThan(0);
     }
     await a.store.clear();
     expect(await keysUnder(a.prefix)).toEqual([]);
@@ -168,10 +155,9 @@ describe('createRedisStore', () => {
   });
 
   it('keeps two runs under one prefix apart', async () => {
-    const prefix = testPrefix('store');
-    prefixes.push(prefix);
-    const october = createRedisStore<Stats>({ redis, prefix, runId: RUN_ID });
-    const november = createRedisStore<Stats>({ redis, prefix, runId: '2026-11_2026-11_UTC' });
+    const prefix = testRedis.prefix('store');
+    const october = createRedisStore<Stats>({ redis: testRedis.redis(), prefix, runId: RUN_ID });
+    const november = createRedisStore<Stats>({ redis: testRedis.redis(), prefix, runId: '2026-11_2026-11_UTC' });
     await october.savePage('segment:s1', null, page(['c1'], null));
     expect(await november.cohortProgress('segment:s1')).toEqual({ cursor: null, pages: 0, done: false, totalCount: null });
     await november.clear();

@@ -23,7 +23,7 @@ import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import type { BenchContext, BenchRow } from '../bench/bench-types.js';
-import { memoryInfo, startRedisServer } from './bench-redis-server.js';
+import { memoryByFamily, memoryInfo, startRedisServer } from './bench-redis-server.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForOutput, type BenchProcess } from './bench-month-spawn.js';
 
 const SAMPLE_MS = 500;
@@ -167,6 +167,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
     if (state === 'failed') throw new Error(`${label}: the run failed: ${job.failedReason}`);
     const end = await memoryInfo(redis);
     sampledPeak = Math.max(sampledPeak, end.used);
+    const endByFamily = await memoryByFamily(redis);
     const wallS = (job.finishedOn! - job.timestamp) / 1000;
     const manifest = JSON.parse(await readFile(join(outDir, input.month, 'manifest.json'), 'utf8')) as { totals: { unique_contacts: number } };
 
@@ -189,6 +190,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
       redis_end_mb: mb(end.used),
       redis_bytes_per_contact: Math.round((sampledPeak - baseline.used) / input.listedContacts),
       redis_end_bytes_per_contact: Math.round((end.used - baseline.used) / input.listedContacts),
+      redis_end_by_family: endByFamily,
       worker_peak_rss_mb: Math.max(...rssMb),
       worker_rss_each_mb: rssMb.join(' '),
       contacts_ok: manifest.totals.unique_contacts === input.listedContacts,

@@ -45,3 +45,26 @@ export async function memoryInfo(redis: Redis): Promise<{ used: number; peak: nu
   const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   return { used: field('used_memory'), peak: field('used_memory_peak'), rss: field('used_memory_rss') };
 }
+
+/**
+ * MEMORY USAGE of every key, summed by family: the key with ids (UUIDs, then runs of digits) blanked,
+ * largest first, as `family bytes` — what a run leaves behind, by kind.
+ */
+export async function memoryByFamily(redis: Redis, top = 6): Promise<string> {
+  const families = new Map<string, number>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const bytes = Number((await redis.memory('USAGE', key, 'SAMPLES', 0)) ?? 0);
+      const family = key.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replace(/\d+/g, '#');
+      families.set(family, (families.get(family) ?? 0) + bytes);
+    }
+  } while (cursor !== '0');
+  return [...families]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([family, bytes]) => `${family} ${bytes}`)
+    .join(', ');
+}
