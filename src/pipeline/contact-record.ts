@@ -19,7 +19,7 @@
 import type { Member } from '../intercom/types.js';
 import type { AmountStats, ContactStats, NameStats } from '../report/contact-stats.js';
 import { createRecord, setOwn } from '../report/own-record.js';
-import type { ContactResult } from './run-store.js';
+import type { ContactResult, ListedContact } from './run-store.js';
 
 export interface ContactRecord {
   /** The cohorts part, as stored. */
@@ -133,4 +133,14 @@ export function decodeResult<S>(text: string): ContactResult<S> | null {
   const body = text.slice(colon + 1);
   const stats = (text[0] === 'c' ? unpackStats(body) : JSON.parse(body)) as S;
   return { kind: 'ok', stats, eventsFetched };
+}
+
+/**
+ * A stored record as the summary reads it (RunStore.listedContacts), or null for a contact that has a
+ * result but was never listed. `keyOf`: the records' cohort indexes → cohort keys.
+ */
+export function decodeListedContact<S>(id: string, text: string, keyOf: ReadonlyMap<string, string>): ListedContact<S> | null {
+  const r = splitRecord(text);
+  if (r.member === '') return null;
+  return { member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) };
 }

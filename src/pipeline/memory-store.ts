@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rmdirS
 import { dirname } from 'node:path';
 import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
-import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
+import { decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
 import type { CohortProgress, ContactResult, ListedContact, RunProgress, RunStore } from './run-store.js';
 
 /**
@@ -228,9 +228,9 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       const keyOf = new Map([...cohortIndex].map(([key, index]) => [index, key]));
       let batch: Array<ListedContact<S>> = [];
       for (const [id, raw] of contacts) {
-        const r = splitRecord(raw);
-        if (r.member === '') continue;
-        batch.push({ member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) });
+        const listed = decodeListedContact<S>(id, raw, keyOf);
+        if (listed === null) continue;
+        batch.push(listed);
         if (batch.length === 500) {
           yield batch;
           batch = [];

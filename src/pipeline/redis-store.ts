@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
 import { createScriptRunner } from '../rate-limit/create-script-runner.js';
-import { decodeMember, decodeResult, encodeMember, encodeResult, memberSeq, splitRecord } from './contact-record.js';
+import { decodeListedContact, encodeMember, encodeResult, memberSeq, splitRecord } from './contact-record.js';
 import type { CohortProgress, ListedContact, RunProgress, RunStore } from './run-store.js';
 import { storeScript } from './store-scripts.js';
 import { RUN_TTL_SECONDS } from './run-ttl.js';
@@ -219,9 +219,8 @@ export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
       for await (const batch of allRecords()) {
         const out: Array<ListedContact<S>> = [];
         for (const [id, raw] of batch) {
-          const r = splitRecord(raw);
-          if (r.member === '') continue;
-          out.push({ member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) });
+          const listed = decodeListedContact<S>(id, raw, keyOf);
+          if (listed !== null) out.push(listed);
         }
         if (out.length > 0) yield out;
       }
