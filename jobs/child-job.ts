@@ -7,6 +7,7 @@
  * parent); failed ones are kept for inspection until the run job is replaced.
  */
 import type { JobsOptions } from 'bullmq';
+import { exponentialBackoff } from './exponential-backoff.js';
 import type { JobDataByName, JobName } from './job-types.js';
 
 export interface ChildJob<N extends JobName = JobName> {
@@ -14,6 +15,10 @@ export interface ChildJob<N extends JobName = JobName> {
   data: JobDataByName[N];
   opts: JobsOptions;
 }
+
+export const CHILD_JOB_ATTEMPTS = 6;
+/** 2, 4, 8, 16, 32 s: the longest within MAX_PAUSE_MS (checked once, at import). */
+export const CHILD_JOB_BACKOFF = exponentialBackoff(CHILD_JOB_ATTEMPTS, 2_000);
 
 /** What Queue.addBulk takes for a mix of children: each entry typed by its own name. */
 export type AnyChildJob = { [N in JobName]: ChildJob<N> }[JobName];
@@ -30,8 +35,8 @@ export function childJob<N extends JobName>(name: N, data: JobDataByName[N], opt
       jobId: opts.jobId,
       parent: opts.parent,
       failParentOnFailure: true,
-      attempts: 6,
-      backoff: { type: 'exponential', delay: 2_000 },
+      attempts: CHILD_JOB_ATTEMPTS,
+      backoff: CHILD_JOB_BACKOFF,
       removeOnComplete: true,
       removeOnFail: false,
     },

@@ -2,7 +2,8 @@
  * Queues one run job under its deterministic id, so a month (range + zone) has at most one live run:
  * - live (waiting, delayed, active, waiting for its children): nothing is added;
  * - failed: the old job and its children are removed and a new one added; the run's store is kept, so
- *   the new job resumes where the failed one stopped;
+ *   the new job resumes where the failed one stopped (cleared instead when the failed run was queued for
+ *   another workspace);
  * - completed: by default replaced the same way, with the store cleared first (a new run reads the
  *   workspace afresh); with `replaceCompleted: false` (the scheduler) it is left alone.
  */
@@ -24,6 +25,10 @@ export interface EnqueueRunInput extends PlanRunInput {
   cohorts?: CohortFilter | undefined;
   /** Default true. */
   replaceCompleted?: boolean;
+  /** The workspace (`app.id_code`) the run is for: a worker of another workspace fails its jobs. */
+  workspaceId?: string | undefined;
+  /** `enqueue --replace`: the run may replace a month whose folder holds cohorts it does not select. */
+  replace?: boolean | undefined;
 }
 
 /** Options of every run job: transient failures of its own steps retried; children decide their own. */
@@ -51,6 +56,7 @@ export async function enqueueRun(
     timeZone: input.timeZone,
     allowPartial: input.allowPartial,
     plannedAtSec: input.nowSec,
+    ...(input.workspaceId !== undefined ? { workspaceId: input.workspaceId } : {}),
   };
   const jobId = runJobId(plan.runId);
   const existing = await queue.getJob(jobId);
@@ -61,10 +67,18 @@ export async function enqueueRun(
     if (state === 'completed' && input.replaceCompleted === false) return { kind: 'already-completed', jobId, runId: plan.runId };
     // Children of a failed run may still be running: removeFinishedRun waits for them (bounded).
     await removeFinishedRun(queue, existing);
-    if (state === 'completed') await clearStore(plan.runId);
+    // A failed run resumes from its store, unless the store was filled for another workspace.
+    const previousWorkspace = (existing.data as Partial<MonthRunData> | undefined)?.run?.workspaceId;
+    const otherWorkspace = previousWorkspace !== undefined && input.workspaceId !== undefined && previousWorkspace !== input.workspaceId;
+    if (state === 'completed' || otherWorkspace) await clearStore(plan.runId);
     replaced = state === 'completed' ? 'completed' : 'failed';
   }
-  const data: MonthRunData = { run, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}), ...(input.cohorts ? { cohorts: input.cohorts } : {}) };
+  const data: MonthRunData = {
+    run,
+    ...(input.outDir !== undefined ? { outDir: input.outDir } : {}),
+    ...(input.cohorts ? { cohorts: input.cohorts } : {}),
+    ...(input.replace === true ? { replace: true } : {}),
+  };
   const name: keyof JobDataByName = 'month-run';
   await queue.add(name, data, { ...RUN_JOB_OPTIONS, jobId });
   return replaced === null ? { kind: 'added', jobId, runId: plan.runId } : { kind: 'replaced', jobId, runId: plan.runId, previousState: replaced };

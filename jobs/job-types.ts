@@ -19,6 +19,12 @@ export interface PlannedRun {
   allowPartial: boolean;
   /** The clock when the run was planned (Unix s): every worker re-plans with it, so all see one plan. */
   plannedAtSec: number;
+  /**
+   * The workspace (`app.id_code`) the run was queued for. Kept in `run`, which every child job copies,
+   * so a worker of another workspace fails any job of the run rather than mixing the two. Absent in
+   * jobs queued before deployments were bound to a workspace: those are not checked.
+   */
+  workspaceId?: string;
 }
 
 /** One run of one or more months, the parent of every other job of the run. */
@@ -30,6 +36,8 @@ export interface MonthRunData {
   cohorts?: CohortFilter;
   /** Set by the run job itself: how many rounds of children it has added so far. */
   round?: number;
+  /** `enqueue --replace`: the run may replace a month whose folder holds cohorts it does not select. */
+  replace?: boolean;
 }
 
 /** Pages one cohort's members into the store and queues their events fetches. */

@@ -9,10 +9,17 @@
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
  * child ids and contact claims distinct from the last.
  */
+import { mkdir } from 'node:fs/promises';
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { discoverCohorts } from '../src/pipeline/discover-cohorts.js';
+import type { Logger } from 'pino';
+import { discoverCohorts, requireCohorts } from '../src/pipeline/discover-cohorts.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import { writeRunReports } from '../src/pipeline/write-run-reports.js';
+import { checkOutput, MonthIntegrityError, MonthScopeError } from '../src/report-files/check-output.js';
+import { acquireOutputLock, describeHolder, OutputLockedError, type OutputLock } from '../src/report-files/output-lock.js';
+import { OutputWorkspaceMismatchError, WorkspaceMarkerError } from '../src/report-files/output-workspace.js';
+import { NoCohortSelectedError } from '../src/pipeline/errors.js';
+import { sleep } from '../src/shared/sleep.js';
 import { childJob, type AnyChildJob } from './child-job.js';
 import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
 import { readRunProgress } from './read-run-progress.js';
@@ -33,6 +40,46 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** How long the report writer waits for an output another writer holds, and how often it looks. */
+export const OUTPUT_LOCK_WAIT_MS = 15 * 60_000;
+const OUTPUT_LOCK_POLL_MS = 5_000;
+
+/**
+ * Refusals no retry can mend (another workspace's output, a narrower month, an edited month, no cohort)
+ * fail the run at once with their one line, instead of burning the job's attempts.
+ */
+async function permanentIfRefused<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const refused =
+      err instanceof OutputWorkspaceMismatchError ||
+      err instanceof WorkspaceMarkerError ||
+      err instanceof MonthScopeError ||
+      err instanceof MonthIntegrityError ||
+      err instanceof NoCohortSelectedError;
+    if (refused) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The output's lock, waiting (bounded) while a `run` or another deployment writes the folder. */
+async function waitForOutputLock(outDir: string, command: string, signal: AbortSignal | undefined, log: Logger): Promise<OutputLock> {
+  const deadline = Date.now() + OUTPUT_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const lock = await acquireOutputLock(outDir, command);
+      if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
+      return lock;
+    } catch (err) {
+      // Past the deadline the error goes to BullMQ as a transient failure: retried with the job's backoff.
+      if (!(err instanceof OutputLockedError) || Date.now() >= deadline) throw err;
+      log.info({ outDir }, err.message);
+      await sleep(OUTPUT_LOCK_POLL_MS, signal);
+    }
+  }
 }
 
 export const processMonthRun: Processor<'month-run'> = async (job, token, signal, ctx) => {
@@ -57,6 +104,14 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     await store.saveCohorts(cohorts);
     log.info({ cohorts: cohorts.length }, 'cohorts discovered');
   }
+  const outDir = job.data.outDir ?? ctx.config.report.outDir;
+  const replace = job.data.replace === true;
+  const months = plan.months.map((m) => m.month);
+  // Before any member is paged: a run its output cannot take fails now, not after spending the allowance.
+  await permanentIfRefused(async () => {
+    requireCohorts(cohorts, job.data.cohorts ?? ctx.config.cohorts);
+    await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts, formats: ctx.config.report.formats }, replace });
+  });
 
   for (;;) {
     // Children of an earlier pass still pending (a retry after a crash): wait for them before adding more.
@@ -99,18 +154,29 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   }
 
   const requests = await readRunRequestStats(ctx.redis, ctx.config.redis.prefix, run.runId);
-  const outDir = job.data.outDir ?? ctx.config.report.outDir;
-  const written = await writeRunReports({
-    store,
-    plan,
-    outDir,
-    source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
-    requests,
-    generatedAt: new Date(),
-    timing: { duration_ms: Date.now() - job.timestamp },
-    output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
-    startedAt: new Date(job.processedOn ?? job.timestamp),
-  });
+  await mkdir(outDir, { recursive: true });
+  // The same lock `run` takes, so a `run` and a deployment never write one folder at once.
+  const lock = await waitForOutputLock(outDir, `cohort-reports worker: run ${run.runId}`, signal, log);
+  let written;
+  try {
+    written = await permanentIfRefused(() =>
+      writeRunReports({
+        store,
+        plan,
+        outDir,
+        source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
+        requests,
+        generatedAt: new Date(),
+        timing: { duration_ms: Date.now() - job.timestamp },
+        output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
+        startedAt: new Date(job.processedOn ?? job.timestamp),
+        workspace: { id: ctx.workspace.id, name: ctx.workspace.name },
+        replace,
+      }),
+    );
+  } finally {
+    await lock.release();
+  }
   const progress = await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId);
   await job.updateProgress({ ...progress });
   log.info({ months: written.map((w) => w.manifest.month), outDir }, 'run written');

@@ -19,6 +19,8 @@ export const processScheduledRun: Processor<'scheduled-run'> = async (job, _toke
       allowPartial: false,
       outDir: job.data.outDir,
       replaceCompleted: false,
+      // This worker's workspace is the deployment's (checked at its start): the run is for it.
+      workspaceId: ctx.workspace.id,
     },
     (runId) => ctx.storeFor(runId).clear(),
   );

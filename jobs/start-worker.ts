@@ -9,22 +9,24 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { createApiClient } from '../src/intercom/create-api-client.js';
-import type { IntercomApi } from '../src/intercom/types.js';
+import type { IntercomApi, WorkspaceIdentity } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
 import { createRedisStore } from '../src/pipeline/redis-store.js';
 import { createRedisLimiter } from '../src/rate-limit/redis-limiter.js';
 import type { ContactStats } from '../src/report/contact-stats.js';
+import { bindDeploymentWorkspace, foreignWorkspaceError } from './bind-deployment-workspace.js';
 import { connectRedis } from './connect-redis.js';
 import { createApiPool } from './create-api-pool.js';
 import { bullPrefix, JOB_NAMES, QUEUE_NAME, type JobName, type PlannedRun } from './job-types.js';
+import { capQueuePause } from './cap-queue-pause.js';
 import { mapJobError } from './map-job-error.js';
 import { meterWorker } from './meter-worker.js';
 import { processFetchContacts } from './process-fetch-contacts.js';
 import { processMonthRun } from './process-month-run.js';
 import { processPageCohort } from './process-page-cohort.js';
 import { processScheduledRun } from './process-scheduled-run.js';
-import { addRunRequestStats } from './run-request-stats.js';
+import { saveRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
 import { withTimeout } from '../src/shared/with-timeout.js';
 import { ProcessorMismatchError } from './errors.js';
@@ -79,14 +81,35 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const limiter = metrics ? meterLimiter(redisLimiter, metrics) : redisLimiter;
   const createApi = (): IntercomApi =>
     createApiClient({ config, baseUrl: config.intercom.baseUrl, token: options.token, limiter, log });
+  // Which workspace the token reads, and is it the deployment's? Before the worker exists, so a worker
+  // of another workspace (or with a refused token) takes no job. One GET /me, paced like every call.
+  let workspace: WorkspaceIdentity;
+  try {
+    const identifying = metrics ? meterApi(createApi(), metrics) : createApi();
+    try {
+      workspace = await identifying.identifyWorkspace();
+    } finally {
+      await identifying.close();
+    }
+    const { created } = await bindDeploymentWorkspace(redis, prefix, workspace);
+    if (created) log.info({ workspace: workspace.id }, 'deployment bound to this workspace');
+  } catch (err) {
+    await limiter.close();
+    redis.disconnect();
+    bullConnection.disconnect();
+    throw err;
+  }
   const apis = createApiPool({
     createApi: metrics ? () => meterApi(createApi(), metrics) : createApi,
-    flush: (runId, delta) => addRunRequestStats(redis, prefix, runId, delta),
+    flush: (runId, writer, totals) => saveRunRequestStats(redis, prefix, runId, writer, totals),
   });
   const queue = new Queue(QUEUE_NAME, { connection: bullConnection, prefix: bullPrefix(prefix) });
+  // A pause left by an older version (a server's year-long Retry-After) ends within the bound.
+  await capQueuePause(queue, redis, config.rateLimit.maxPauseMs);
   const plans = new Map<string, RunPlan>();
   const ctx: WorkerContext = {
     config,
+    workspace,
     redis,
     queue,
     apis,
@@ -109,6 +132,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const jobLog = log.child({ jobId: job.id, job: name });
     try {
       if (!processor) throw new UnrecoverableError(`no processor for job name ${JSON.stringify(job.name)}`);
+      // Nothing of two workspaces meets: a run queued for another one fails rather than reading this one.
+      const foreign = foreignWorkspaceError(job.data, workspace);
+      if (foreign) throw new UnrecoverableError(`${foreign.code}: ${foreign.message}`);
       return await (processor as (j: Job, t: string, s: AbortSignal | undefined, c: WorkerContext) => Promise<unknown>)(
         job,
         token ?? '',
@@ -116,7 +142,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         { ...ctx, log: jobLog },
       );
     } catch (err) {
-      const mapped = await mapJobError(err, worker!);
+      const mapped = await mapJobError(err, worker!, config.rateLimit.maxPauseMs);
       if (mapped === err) jobLog.debug({ err }, 'job attempt failed');
       else jobLog.warn({ err }, 'job attempt failed');
       throw mapped;
@@ -151,7 +177,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   w.on('error', onError('worker'));
   queue.on('error', onError('queue'));
   await w.waitUntilReady();
-  log.info({ queue: queue.qualifiedName, concurrency: options.concurrency }, 'worker started');
+  log.info({ queue: queue.qualifiedName, concurrency: options.concurrency, workspace: workspace.id }, 'worker started');
 
   let closing: Promise<{ forced: boolean }> | null = null;
   return {

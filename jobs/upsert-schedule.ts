@@ -4,6 +4,7 @@
  * the fixed SCHEDULER_ID updates the one scheduler rather than adding another.
  */
 import type { Queue } from 'bullmq';
+import { exponentialBackoff } from './exponential-backoff.js';
 import { SCHEDULER_ID, type JobName, type ScheduledRunData } from './job-types.js';
 
 export interface UpsertScheduleInput {
@@ -15,13 +16,21 @@ export interface UpsertScheduleInput {
   outDir?: string | undefined;
 }
 
+/** Retries 5, 10, 20 and 40 s after a failure: each within MAX_PAUSE_MS (exponential-backoff.ts). */
+export const SCHEDULED_RUN_OPTIONS = {
+  attempts: 5,
+  backoff: exponentialBackoff(5, 5_000),
+  removeOnComplete: { count: 24 },
+  removeOnFail: { count: 24 },
+};
+
 export async function upsertSchedule(queue: Queue, input: UpsertScheduleInput): Promise<{ id: string; nextMs: number | null }> {
   const name: JobName = 'scheduled-run';
   const data: ScheduledRunData = { timeZone: input.reportTimeZone, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}) };
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern: input.cron, tz: input.cronTimeZone },
-    { name, data, opts: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: { count: 24 }, removeOnFail: { count: 24 } } },
+    { name, data, opts: SCHEDULED_RUN_OPTIONS },
   );
   const scheduler = await queue.getJobScheduler(SCHEDULER_ID);
   return { id: SCHEDULER_ID, nextMs: scheduler?.next ?? null };

@@ -3,6 +3,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
+import type { WorkspaceIdentity } from '../src/intercom/types.js';
 import type { RunPlan } from '../src/pipeline/plan-run.js';
 import type { RedisStore } from '../src/pipeline/redis-store.js';
 import type { ContactStats } from '../src/report/contact-stats.js';
@@ -11,6 +12,8 @@ import type { JobDataByName, JobName, PlannedRun } from './job-types.js';
 
 export interface WorkerContext {
   config: Readonly<Config>;
+  /** The workspace this worker's token reads (GET /me at start), the one its deployment is bound to. */
+  workspace: WorkspaceIdentity;
   /** Store, claims and request counters (commands with a timeout; not BullMQ's connection). */
   redis: Redis;
   /** The deployment's queue, for adding children. */

@@ -5,6 +5,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { REPORT_FORMATS } from './report-files/report-formats.js';
+import { MAX_PAUSE_MS } from './rate-limit/max-pause.js';
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -44,6 +45,7 @@ export const CONFIG_SCHEMA = z.strictObject({
     allowancePerWindow: positiveInt,
     windowSeconds: positiveInt,
     share: z.number().gt(0).lte(1),
+    maxPauseMs: z.number().int().min(1).max(MAX_PAUSE_MS),
   }),
   report: z.strictObject({
     timezone: timeZone,
@@ -88,6 +90,7 @@ export const FIX_HINTS: Record<string, string> = {
   'intercom.baseUrl': 'use "us", "eu", "au", an https:// URL, or http:// only for a loopback sandbox',
   'rateLimit.allowancePerWindow': 'set the requests your app may make per window (Intercom: 10,000/min ≈ 1666 per 10 s)',
   'rateLimit.share': 'a number in (0, 1], e.g. 0.9 to leave 10% for other integrations',
+  'rateLimit.maxPauseMs': `at most ${MAX_PAUSE_MS} (no pause lasts longer, whatever the server asks); lower only in tests`,
   'intercom.perPage': 'Intercom allows 1 to 150 contacts per search page',
   'intercom.eventsPerPage': '"auto" asks GET /events for 150 per page and steps down on a 400; "omit" sends no per_page',
   'report.formats': 'write ["csv"] or ["csv", "parquet"] (or --format csv,parquet)',

@@ -60,6 +60,7 @@ export const ENV_OVERRIDES: Array<{ env: string; field: string; type: 'string' |
   { env: 'REPORT_TIMEZONE', field: 'report.timezone', type: 'string' },
   { env: 'RATE_LIMIT_ALLOWANCE', field: 'rateLimit.allowancePerWindow', type: 'number' },
   { env: 'RATE_LIMIT_SHARE', field: 'rateLimit.share', type: 'number' },
+  { env: 'RATE_LIMIT_MAX_PAUSE_MS', field: 'rateLimit.maxPauseMs', type: 'number' },
   { env: 'LOG_LEVEL', field: 'log.level', type: 'string' },
 ];
 

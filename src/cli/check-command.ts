@@ -6,6 +6,7 @@
 import { accessSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
+import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { AuthenticationError } from '../intercom/errors.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { checkOutputFolder } from './check-output-folder.js';
@@ -40,15 +41,20 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
   };
 
   const sandbox = flags.sandbox === true;
-  if (sandbox) report({ ok: true, what: 'token: the built-in sandbox workspace (--sandbox)' });
-  else if (token === null) report({ ok: false, what: 'token: INTERCOM_TOKEN is not set', fix: 'export INTERCOM_TOKEN=<access token of your Intercom app (Developer Hub)>' });
-  else report({ ok: true, what: `token: INTERCOM_TOKEN is set (${token.length} characters)` });
+  const tokenWhat = sandbox ? 'token: the built-in sandbox workspace (--sandbox)' : `token: INTERCOM_TOKEN is set (${token?.length ?? 0} characters)`;
+  if (!sandbox && token === null) report({ ok: false, what: 'token: INTERCOM_TOKEN is not set', fix: 'export INTERCOM_TOKEN=<access token of your Intercom app (Developer Hub)>' });
 
   if (sandbox || token !== null) {
     const workspace = await openWorkspace({ flags, config, envToken: token, log: (t) => createCliLogger(terminal, { level: 'silent', secrets: [t] }) });
     try {
       const host = new URL(workspace.baseUrl).host;
+      let identified = false;
       try {
+        // GET /me first: the workspace the token reads goes on the token line (what a deployment and an
+        // output are bound to); a refusal here is the region line's failure, as for any first call.
+        const me = await workspace.api.identifyWorkspace();
+        identified = true;
+        report({ ok: true, what: `${tokenWhat}, reads workspace ${describeWorkspace(me)}` });
         const segments = await workspace.api.listSegments();
         report({ ok: true, what: `region: ${host} answered with the token` });
         report({ ok: true, what: `API version: ${config.intercom.apiVersion} (sent as Intercom-Version) accepted` });
@@ -70,6 +76,7 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
           fix: 'check cohorts.segments/tags and the include/exclude patterns (cohort-reports cohorts lists them), or the token\'s read scopes',
         });
       } catch (err) {
+        if (!identified) report({ ok: true, what: tokenWhat });
         const fix =
           err instanceof AuthenticationError
             ? `check INTERCOM_TOKEN, and the region: a workspace in the EU or Australia needs INTERCOM_BASE_URL=eu or au (now ${host})`

@@ -1,10 +1,12 @@
 /**
  * `cohort-reports cohorts`: the cohorts a run would report, after cohorts.segments/tags and the
- * include/exclude patterns (--select/--exclude): type, id, name and the count Intercom reports.
+ * include/exclude patterns (--select/--exclude): type, id, name and the count Intercom reports. A
+ * selection that keeps none says "no cohort matches" and exits 0 (`--json`: `[]`).
  */
 import type { Cohort } from '../intercom/types.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { createCliLogger } from './create-cli-logger.js';
+import { describeSelection } from './describe-selection.js';
 import type { ParsedFlags } from './flags.js';
 import { openWorkspace } from './open-workspace.js';
 import { loadConfigFromFlags } from './shared-flags.js';
@@ -27,6 +29,11 @@ export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
     const cohorts = await discoverCohorts(workspace.api, config.cohorts);
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(cohorts.map((c) => ({ type: c.type, id: c.id, name: c.name, count: c.memberCountReported })), null, 2)}\n`);
+      return 0;
+    }
+    // Not an error here: listing is how a selection is tried out. `run`, `enqueue` and `schedule` refuse it.
+    if (cohorts.length === 0) {
+      process.stdout.write(`no cohort matches the selection (${describeSelection(config.cohorts)}): a run with it would be refused\n`);
       return 0;
     }
     for (const line of formatCohortTable(cohorts)) process.stdout.write(`${line}\n`);

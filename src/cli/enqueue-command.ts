@@ -1,20 +1,26 @@
 /**
  * `cohort-reports enqueue`: queues a run for the workers; with --wait, shows its progress line (with
  * an ETA from the measured rate) until it completes (0) or fails (1). Says so when no worker is
- * connected, and Ctrl-C only stops the waiting: the run stays queued.
+ * connected, and Ctrl-C only stops the waiting: the run stays queued. Before queueing it reads the
+ * workspace with INTERCOM_TOKEN (GET /me, the segments and tags) through the deployment's shared
+ * limiter: a token of another workspace than the deployment's, or a selection that keeps no cohort, is
+ * refused (exit 2) with nothing queued.
  */
 import { dirname } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { readRunProgress } from '../../jobs/read-run-progress.js';
 import type { Config } from '../config.js';
+import { planRun } from '../pipeline/plan-run.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
 import { INDEX_FILE, pageUrl } from '../report-html/index.js';
-import { InterruptedError } from './cli-errors.js';
+import { InterruptedError, UsageError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
 import { listFlag, strFlag, type ParsedFlags } from './flags.js';
 import { openQueue } from './open-queue.js';
+import { prepareDeploymentRun } from './prepare-deployment-run.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal, type Terminal } from './terminal.js';
@@ -26,33 +32,52 @@ export const NO_WORKER_NOTICE_MS = 3_000;
 const POLL_MS = 1_000;
 
 export async function enqueueCommand(flags: ParsedFlags): Promise<number> {
-  const { config } = loadConfigFromFlags(flags, false);
+  const { config, token } = loadConfigFromFlags(flags, true);
+  if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
   const months = monthArgs(flags);
   const selected = listFlag(flags, 'select').length > 0 || listFlag(flags, 'exclude').length > 0;
+  const replace = flags.replace === true;
+  const terminal = resolveTerminal(flags, process.env);
+  const run = {
+    ...months,
+    timeZone: config.report.timezone,
+    nowSec: Math.floor(Date.now() / 1000),
+    allowPartial: flags['allow-partial'] === true,
+  };
+  // A month that cannot be run is refused before Redis or the API hear of it (planRun is pure).
+  planRun(run);
   const q = await openQueue(config);
   try {
+    // The workspace, the deployment's binding and a selection that keeps a cohort: checked before
+    // anything is queued (a run of zero cohorts would replace a month with nothing).
+    const { workspace } = await prepareDeploymentRun({
+      config,
+      token,
+      redis: q.redis,
+      selection: config.cohorts,
+      log: createCliLogger(terminal, { level: config.log.level, secrets: [token] }),
+    });
     const outcome = await enqueueRun(
       q.queue,
       {
-        ...months,
-        timeZone: config.report.timezone,
-        nowSec: Math.floor(Date.now() / 1000),
-        allowPartial: flags['allow-partial'] === true,
+        ...run,
         outDir: strFlag(flags, 'out'),
         // Only a selection given here travels with the job; otherwise each worker's configuration applies.
         cohorts: selected ? config.cohorts : undefined,
+        workspaceId: workspace.id,
+        replace,
       },
       (runId) => createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }).clear(),
     );
     const said =
       outcome.kind === 'live'
-        ? `run ${outcome.runId} is already ${outcome.state}: nothing queued (job ${outcome.jobId})`
+        ? `run ${outcome.runId} is already ${outcome.state}: nothing queued (job ${outcome.jobId})${replace ? '; --replace applies to a run queued anew, not to this one' : ''}`
         : outcome.kind === 'replaced'
-          ? `queued run ${outcome.runId} (job ${outcome.jobId}), replacing the ${outcome.previousState} one`
-          : `queued run ${outcome.runId} (job ${outcome.jobId})`;
+          ? `queued run ${outcome.runId} (job ${outcome.jobId}) for workspace ${describeWorkspace(workspace)}, replacing the ${outcome.previousState} one`
+          : `queued run ${outcome.runId} (job ${outcome.jobId}) for workspace ${describeWorkspace(workspace)}`;
     process.stdout.write(`${said}\n`);
     if (flags.wait !== true) return 0;
-    return await waitForRun(q.queue, q.redis, config, resolveTerminal(flags, process.env), outcome.jobId, outcome.runId);
+    return await waitForRun(q.queue, q.redis, config, terminal, outcome.jobId, outcome.runId);
   } finally {
     await q.close();
   }

@@ -4,29 +4,39 @@
  * --sandbox the built-in workspace is started on a free loopback port and used instead of Intercom.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
 import { collectRun } from '../pipeline/collect-run.js';
-import { createMemoryStore, type RequestCounts } from '../pipeline/memory-store.js';
+import type { WorkspaceIdentity } from '../intercom/types.js';
+import { createMemoryStore, type MemoryStore } from '../pipeline/memory-store.js';
 import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
 import { RUN_RESULTS_FILE, type RunResults } from '../pipeline/write-run-results.js';
 import { SUMMARY_FILE } from '../report/columns.js';
 import { CHARTS_DIR, INDEX_FILE, pageUrl } from '../report-html/index.js';
 import type { ContactStats } from '../report/contact-stats.js';
+import { checkOutput } from '../report-files/check-output.js';
+import { acquireOutputLock, describeHolder, type OutputLock } from '../report-files/output-lock.js';
+import { checkOutputWorkspace } from '../report-files/output-workspace.js';
+import { listMonthReports } from '../report-files/read-month-reports.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { InterruptedError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
-import { intFlag, type ParsedFlags } from './flags.js';
+import { intFlag, strFlag, type ParsedFlags } from './flags.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { openWorkspace } from './open-workspace.js';
+import { openWorkspace, type Workspace } from './open-workspace.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
 import { onStopSignal } from './on-stop-signal.js';
 
-/** How often the request counters are added to the journal (a crash loses at most this much of them). */
+/** The configured default output folder, and where `run --sandbox` writes instead of it. */
+const DEFAULT_OUT_DIR = './reports';
+export const SANDBOX_OUT_DIR = './sandbox-reports';
+
+/** How often the request counters are journaled between records (a crash loses only requests in flight). */
 const REQUESTS_JOURNAL_MS = 2_000;
 
 /**
@@ -87,30 +97,59 @@ export function finalLines(results: RunResults, width = 80): string[] {
 export async function runCommand(flags: ParsedFlags): Promise<number> {
   const useSandbox = flags.sandbox === true;
   const terminal = resolveTerminal(flags, process.env);
-  const { config, token: envToken } = loadConfigFromFlags(flags, !useSandbox);
+  const loaded = loadConfigFromFlags(flags, !useSandbox);
+  const envToken = loaded.token;
+  const config = useSandbox ? withSandboxOutDir(loaded.config, flags) : loaded.config;
+  const outDir = config.report.outDir;
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const startedAt = Date.now();
   const plan = planRun({ ...monthArgs(flags), timeZone: config.report.timezone, nowSec: Math.floor(startedAt / 1000), allowPartial: flags['allow-partial'] === true });
-  checkOutputFolder(config.report.outDir);
+  checkOutputFolder(outDir);
+  const replace = flags.replace === true;
+  // One writer per folder, from before the first call: a second run would share the journal too.
+  const createdFolder = !existsSync(outDir);
+  mkdirSync(outDir, { recursive: true });
+  let lock: OutputLock;
+  try {
+    lock = await acquireOutputLock(outDir, `cohort-reports run ${plan.months.map((m) => m.month).join(',')}`);
+  } catch (err) {
+    if (createdFolder) rmdirSync(outDir);
+    throw err;
+  }
 
   const metrics = createMetrics();
-  const workspace = await openWorkspace({
-    flags,
-    config,
-    envToken,
-    log: (token) => createCliLogger(terminal, { level: config.log.level, secrets: [token] }).child({ runId: plan.runId }),
-    meter: { limiter: (l) => meterLimiter(l, metrics), api: (a) => meterApi(a, metrics) },
-  });
+  let workspace: Workspace;
+  try {
+    workspace = await openWorkspace({
+      flags,
+      config,
+      envToken,
+      log: (token) => createCliLogger(terminal, { level: config.log.level, secrets: [token] }).child({ runId: plan.runId }),
+      meter: { limiter: (l) => meterLimiter(l, metrics), api: (a) => meterApi(a, metrics) },
+    });
+  } catch (err) {
+    await releaseOutput(lock, outDir, createdFolder);
+    throw err;
+  }
   const { api, baseUrl } = workspace;
   const log = createCliLogger(terminal, { level: config.log.level, secrets: [workspace.token] }).child({ runId: plan.runId });
-  const store = createMemoryStore<ContactStats>({ journalPath: join(config.report.outDir, '.work', `${plan.runId}.${journalKey(config, workspace.identity)}.journal.jsonl`) });
-  // The counters so far are journaled now and then, so a resumed run's manifest counts every request.
-  let flushed: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
-  const flushRequests = (): void => {
-    const now = { apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries };
-    store.addRequests({ apiCalls: now.apiCalls - flushed.apiCalls, responses429: now.responses429 - flushed.responses429, retries: now.retries - flushed.retries });
-    flushed = now;
-  };
+  if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
+  let store: MemoryStore<ContactStats>;
+  let ws: WorkspaceIdentity;
+  try {
+    // The workspace is known before any other call, so an output of another workspace costs one request.
+    ws = await api.identifyWorkspace();
+    await checkOutputWorkspace(outDir, ws, await listMonthReports(outDir, { workspace: 'any' }));
+    store = createMemoryStore<ContactStats>({ journalPath: join(outDir, '.work', `${plan.runId}.${journalKey(config, `${ws.id}@${workspace.identity}`)}.journal.jsonl`) });
+  } catch (err) {
+    await workspace.close();
+    await releaseOutput(lock, outDir, createdFolder);
+    throw err;
+  }
+  // Every request of the client (GET /me included) is journaled with the page or result recorded after
+  // it, and now and then besides, so a resumed run's manifest counts the earlier attempts' requests.
+  store.countRequests(() => ({ apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries }));
+  const flushRequests = (): void => store.flushRequests();
   const flushTimer = setInterval(flushRequests, REQUESTS_JOURNAL_MS);
   flushTimer.unref();
   const controller = new AbortController();
@@ -118,8 +157,8 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   const progress = createProgressReporter({
     read: async () => {
       const p = await store.progress();
-      const earlier = store.requests();
-      return { ...p, apiCalls: earlier.apiCalls + api.stats.calls - flushed.apiCalls, responses429: earlier.responses429 + api.stats.responses429 - flushed.responses429 };
+      const requests = store.requests();
+      return { ...p, apiCalls: requests.apiCalls, responses429: requests.responses429 };
     },
     terminal,
     log: log.child({ stage: 'progress' }),
@@ -140,14 +179,20 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       log: log.child({ stage: 'collect' }),
       signal: controller.signal,
       onStep: progress.step,
+      // Before a member is paged: this run may write here (scope, and every other month intact).
+      checkCohorts: async (cohorts) => {
+        await checkOutput({ outDir, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats }, replace });
+      },
     });
     progress.stop();
     flushRequests();
     const written = await writeRunReports({
       store,
       plan,
-      outDir: config.report.outDir,
+      outDir,
       source: { baseUrl, apiVersion: config.intercom.apiVersion },
+      workspace: { id: ws.id, name: ws.name },
+      replace,
       requests: store.requests(),
       generatedAt: new Date(),
       startedAt: new Date(startedAt),
@@ -158,7 +203,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     await store.clear();
     log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
-    const text = await readFile(join(resolve(config.report.outDir), RUN_RESULTS_FILE), 'utf8');
+    const text = await readFile(join(resolve(outDir), RUN_RESULTS_FILE), 'utf8');
     const human = flags.json === true ? terminal.stream : process.stdout;
     for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80)) human.write(`${line}\n`);
     if (flags.json === true) process.stdout.write(text);
@@ -175,5 +220,28 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     }
     store.close();
     await workspace.close();
+    await releaseOutput(lock, outDir, createdFolder);
+  }
+}
+
+/**
+ * `run --sandbox` writes to ./sandbox-reports unless a folder is named (--out, COHORT_REPORTS_OUT, or a
+ * config file's report.outDir): a first try must never land in ./reports, where the real workspace's
+ * months go, and mix the two in one history.
+ */
+function withSandboxOutDir(config: Readonly<Config>, flags: ParsedFlags): Readonly<Config> {
+  const named = strFlag(flags, 'out') !== undefined || process.env.COHORT_REPORTS_OUT !== undefined || config.report.outDir !== DEFAULT_OUT_DIR;
+  if (named) return config;
+  return Object.freeze({ ...config, report: Object.freeze({ ...config.report, outDir: SANDBOX_OUT_DIR }) });
+}
+
+/** Lets go of the output; a folder this run made and left empty (a refused run) goes too. */
+async function releaseOutput(lock: OutputLock, outDir: string, createdFolder: boolean): Promise<void> {
+  await lock.release();
+  if (!createdFolder) return;
+  try {
+    rmdirSync(outDir);
+  } catch {
+    // Not empty: the run wrote something worth keeping (its journal, or reports).
   }
 }

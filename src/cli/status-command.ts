@@ -1,8 +1,11 @@
 /**
- * `cohort-reports status`: the job scheduler and every run (newest first) with its state, progress,
- * start, end, duration, output folder, API calls and 429s; `--json` for scripts.
+ * `cohort-reports status`: the job scheduler, whether the API's rate limit pauses the deployment (and
+ * until when), and every run (newest first) with its state, progress, start, end, duration, output
+ * folder, API calls and 429s; `--json` for scripts.
  */
 import type { Job } from 'bullmq';
+import { formatBinding, readDeploymentWorkspace } from '../../jobs/bind-deployment-workspace.js';
+import { readRateLimitPause } from '../../jobs/read-rate-limit-pause.js';
 import { readRunProgress } from '../../jobs/read-run-progress.js';
 import { SCHEDULER_ID, type MonthRunData, type RunJobProgress } from '../../jobs/job-types.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
@@ -25,11 +28,13 @@ export interface RunStatus {
   dirs: string[];
   progress: RunJobProgress | null;
   failedReason: string | null;
+  /** While the run is live and the API's rate limit pauses every worker: when the pause ends (ISO). */
+  pausedUntil: string | null;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
-async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgress>, nowMs: number): Promise<RunStatus> {
+async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgress>, nowMs: number, pausedUntil: string | null): Promise<RunStatus> {
   const data = job.data as MonthRunData;
   const state = await job.getState();
   const live = state !== 'completed' && state !== 'failed';
@@ -48,11 +53,22 @@ async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgres
     dirs,
     progress: live ? await read(data.run.runId) : asRunProgress(job.progress),
     failedReason: state === 'failed' ? (job.failedReason ?? null) : null,
+    pausedUntil: live ? pausedUntil : null,
   };
 }
 
+/**
+ * `paused by the API's rate limit until 14:03:07`, in `timeZone` (default the host's).
+ *
+ * @example formatPause('2026-11-02T14:03:07.400Z', 'UTC') // "paused by the API's rate limit until 14:03:07"
+ */
+export function formatPause(untilIso: string, timeZone?: string): string {
+  const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) });
+  return `paused by the API's rate limit until ${clock.format(new Date(untilIso))}`;
+}
+
 /** One run as a line: `2026-10 UTC (run.…): completed · … · started … · took 3m05s · out /reports`. */
-export function formatRunStatus(s: RunStatus): string {
+export function formatRunStatus(s: RunStatus, timeZone?: string): string {
   const times = [
     s.startedAt ? `started ${s.startedAt}` : 'not started',
     ...(s.finishedAt ? [`ended ${s.finishedAt}`] : []),
@@ -60,7 +76,8 @@ export function formatRunStatus(s: RunStatus): string {
   ];
   const out = s.outDir ?? (s.dirs.length > 0 ? s.dirs.join(', ') : null);
   const reason = s.failedReason ? ` · ${s.failedReason}` : '';
-  return `${s.months} ${s.timeZone} (${s.jobId}): ${formatProgress(s.state, s.progress)} · ${times.join(' · ')}${out ? ` · out ${out}` : ''}${reason}`;
+  const pause = s.pausedUntil ? ` · ${formatPause(s.pausedUntil, timeZone)}` : '';
+  return `${s.months} ${s.timeZone} (${s.jobId}): ${formatProgress(s.state, s.progress)} · ${times.join(' · ')}${pause}${out ? ` · out ${out}` : ''}${reason}`;
 }
 
 export async function statusCommand(flags: ParsedFlags): Promise<number> {
@@ -73,17 +90,21 @@ export async function statusCommand(flags: ParsedFlags): Promise<number> {
     const read = (runId: string): Promise<RunJobProgress> =>
       readRunProgress(createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }), q.redis, config.redis.prefix, runId);
     const nowMs = Date.now();
-    const statuses = await Promise.all(runs.map((job) => statusOf(job, read, nowMs)));
+    const pausedUntil = iso((await readRateLimitPause(q.queue, q.redis, config.redis.prefix, nowMs)) ?? undefined);
+    const statuses = await Promise.all(runs.map((job) => statusOf(job, read, nowMs, pausedUntil)));
+    const workspace = await readDeploymentWorkspace(q.redis, config.redis.prefix);
     if (flags.json === true) {
       const schedulerJson = scheduler ? { id: SCHEDULER_ID, pattern: scheduler.pattern ?? null, timeZone: scheduler.tz ?? null, next: iso(scheduler.next) } : null;
-      process.stdout.write(`${JSON.stringify({ scheduler: schedulerJson, runs: statuses }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ workspace, scheduler: schedulerJson, pausedUntil, runs: statuses }, null, 2)}\n`);
       return 0;
     }
+    process.stdout.write(`${formatBinding(workspace)}\n`);
     process.stdout.write(
       scheduler
         ? `scheduler ${SCHEDULER_ID}: "${scheduler.pattern}" in ${scheduler.tz ?? 'host zone'}, next ${scheduler.next ? new Date(scheduler.next).toISOString() : 'unknown'}\n`
         : `no job scheduler (run: cohort-reports schedule)\n`,
     );
+    if (pausedUntil !== null) process.stdout.write(`${formatPause(pausedUntil)}\n`);
     if (statuses.length === 0) process.stdout.write('no runs\n');
     for (const s of statuses) process.stdout.write(`${formatRunStatus(s)}\n`);
     return 0;

@@ -24,7 +24,7 @@ export function createApiClient(input: {
       headersMs: config.intercom.headersTimeoutMs,
       bodyMs: config.intercom.bodyTimeoutMs,
     },
-    retry: { maxAttempts: config.intercom.maxAttempts },
+    retry: { maxAttempts: config.intercom.maxAttempts, maxServerWaitMs: config.rateLimit.maxPauseMs },
     logger: input.log.child({ stage: 'http' }),
   });
 }

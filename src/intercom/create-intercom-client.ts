@@ -3,6 +3,7 @@ import { CLIENT_VERSION } from './client-version.js';
 import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
 import { IntercomOptionsError } from './errors.js';
 import { createEventsPageSizeMemory, eventsPageSizesFor, type EventsPerPageSetting } from './events-page-size.js';
+import { identifyWorkspace } from './identify-workspace.js';
 import { listEventPages } from './list-event-pages.js';
 import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
 import { listSegments } from './list-segments.js';
@@ -125,6 +126,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
   });
 
   return {
+    identifyWorkspace: (signal) => identifyWorkspace(transport, baseUrl, signal),
     listSegments: (signal) => listSegments(transport, baseUrl, signal),
     listTags: (signal) => listTags(transport, baseUrl, signal),
     listMemberPages(cohort, pageOptions = {}) {

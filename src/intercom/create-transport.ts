@@ -51,7 +51,7 @@ export interface TransportOptions {
 }
 
 export interface TransportRequest<T> {
-  /** Label for stats, logs and errors: 'segments' | 'tags' | 'contacts.search' | 'events'. */
+  /** Label for stats, logs and errors: 'me' | 'segments' | 'tags' | 'contacts.search' | 'events'. */
   endpoint: string;
   method: 'GET' | 'POST';
   /** Absolute URL (on the base URL's origin: callers check next-page URLs before passing them). */
@@ -135,17 +135,6 @@ export function createTransport(options: TransportOptions): Transport {
         random: options.random,
         policy: retry,
       });
-      if (wait.kind === 'give-up') {
-        if (!is429) throw error;
-        throw new RateLimitedError(`${error.message}; the server asked to wait ${wait.retryAfterMs} ms, more than the client waits`, {
-          endpoint,
-          status: error.status,
-          intercomCode: error.intercomCode,
-          requestId: error.requestId,
-          attempts,
-          retryAfterMs: wait.retryAfterMs,
-        });
-      }
       const log = is429 ? logger.warn : logger.debug;
       log.call(logger, { endpoint, attempt: attempts, status: error.status, errCode: error.code, waitMs: wait.waitMs }, 'intercom call will be retried');
       await options.sleep(wait.waitMs, req.signal);

@@ -121,6 +121,21 @@ export class PaginationLoopError extends IntercomError {
   readonly code = 'INTERCOM_PAGINATION_LOOP';
 }
 
+/**
+ * Page after page pointed further while bringing nothing new (no item id not seen before in the list),
+ * more times in a row than MAX_PAGES_WITHOUT_NEW_ITEMS allows: following it would never end, and would
+ * spend the rate allowance for nothing. `subject` names the contact or cohort the list was about.
+ */
+export class PaginationStalledError extends IntercomError {
+  readonly code = 'INTERCOM_PAGINATION_STALLED';
+  readonly subject: string | null;
+
+  constructor(message: string, details: IntercomErrorDetails & { subject?: string | null }) {
+    super(message, details);
+    this.subject = details.subject ?? null;
+  }
+}
+
 /** `pages.next` points at another origin than the configured base URL; following it would send the token there. */
 export class ForeignNextUrlError extends IntercomError {
   readonly code = 'INTERCOM_FOREIGN_NEXT_URL';
@@ -158,7 +173,7 @@ const TRANSIENT_CONNECTION_REASONS = new Set([
  * The one retry decision. Retryable: 408/timeouts, 429, 5xx, transient network failures, and a body
  * that is not JSON (a proxy's HTML page, a truncated response: bounded retries cost little and a real
  * proxy does produce them, even with status 200). Everything else — authentication, 404, other 4xx,
- * a JSON body of the wrong shape, a pagination loop, a foreign next URL, bad configuration — fails the
+ * a JSON body of the wrong shape, a pagination loop or stall, a foreign next URL, bad configuration — fails the
  * same way every time. Errors that are not the client's (a caller's abort, a programming error) are
  * neither retryable nor permanent here: `isRetryable` and `isPermanent` both answer false.
  */

@@ -1,4 +1,5 @@
 import type { ClientLogger, Transport } from './create-transport.js';
+import { createProgressGuard } from './create-progress-guard.js';
 import { BadRequestError, PaginationLoopError } from './errors.js';
 import type { EventsPageSize, EventsPageSizeMemory } from './events-page-size.js';
 import { followNextUrl } from './follow-next-url.js';
@@ -87,6 +88,9 @@ async function sendFirstPage(
  * every event so far came newest first (non-increasing `created_at` within and across
  * pages). Newest-first order is implied by Intercom's `before=` cursor, not documented, so once it is
  * broken the walk goes on to the last page: an early stop must never lose an event.
+ *
+ * A link seen before fails as a loop (PaginationLoopError); fresh links to pages with no event not
+ * seen before fail after a few in a row (PaginationStalledError, see create-progress-guard.ts).
  */
 export async function* listEventPages(
   transport: Transport,
@@ -104,6 +108,7 @@ export async function* listEventPages(
   const first = await sendFirstPage((size) => sendAt(firstUrl(size)), options);
   let page = first.page;
   const seenUrls = new Set<string>([firstUrl(first.size)]);
+  const progress = createProgressGuard({ endpoint: 'events', subject: `contact ${contactId}`, item: 'event', remember: 'ids' });
   let newestFirst = true;
   let previousSec = Number.POSITIVE_INFINITY;
 
@@ -133,6 +138,7 @@ export async function* listEventPages(
     ) {
       return;
     }
+    progress.beforeNextPage(events.map((event) => event.id));
     const url = followNextUrl(next, baseUrl, 'events', '/events');
     if (seenUrls.has(url)) {
       throw new PaginationLoopError(

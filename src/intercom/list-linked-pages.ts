@@ -1,4 +1,5 @@
 import type { Transport } from './create-transport.js';
+import { createProgressGuard } from './create-progress-guard.js';
 import { PaginationLoopError, UnexpectedBodyError } from './errors.js';
 import { followNextUrl } from './follow-next-url.js';
 import type { BodyParser, ListPage, ListPages } from './wire-schemas.js';
@@ -6,6 +7,8 @@ import type { BodyParser, ListPage, ListPages } from './wire-schemas.js';
 export interface LinkedListRequest<T> {
   /** Label for stats and errors: 'segments', 'tags'. */
   endpoint: string;
+  /** What one item is, for errors: 'segment', 'tag' (default: the endpoint without its plural s). */
+  item?: string;
   /** The endpoint's path below the base URL: '/segments'. */
   path: string;
   /** Query of the first page, without '?': 'include_count=true'. */
@@ -47,11 +50,13 @@ function nextPageUrl(pages: ListPages, url: string, baseUrl: string, req: Linked
 /**
  * Every item of a GET list that is normally one answer (segments, tags), following its pages when an
  * answer carries them: `pages.next` on the configured base (followNextUrl), else `page`/`total_pages`.
- * A link seen before, or page numbers that do not move forward, fail with PaginationLoopError.
+ * A link seen before, or page numbers that do not move forward, fail with PaginationLoopError; fresh
+ * links to pages with no item not seen before fail after a few in a row (PaginationStalledError).
  */
-export async function listLinkedPages<T>(transport: Transport, baseUrl: string, req: LinkedListRequest<T>): Promise<T[]> {
+export async function listLinkedPages<T extends { id: string }>(transport: Transport, baseUrl: string, req: LinkedListRequest<T>): Promise<T[]> {
   let url = `${baseUrl}${req.path}${req.query ? `?${req.query}` : ''}`;
   const seenUrls = new Set<string>([url]);
+  const progress = createProgressGuard({ endpoint: req.endpoint, item: req.item ?? req.endpoint.replace(/s$/, ''), remember: 'ids' });
   let lastPage = 0;
   const items: T[] = [];
   for (;;) {
@@ -69,6 +74,7 @@ export async function listLinkedPages<T>(transport: Transport, baseUrl: string, 
     }
     const next = nextPageUrl(answer.pages, url, baseUrl, req);
     if (next === null) return items;
+    progress.beforeNextPage(answer.items.map((item) => item.id));
     if (seenUrls.has(next)) {
       throw new PaginationLoopError(
         `Intercom ${req.endpoint} returned a pages.next it had already returned (after ${seenUrls.size} pages): the API is looping`,

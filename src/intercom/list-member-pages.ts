@@ -1,4 +1,5 @@
 import type { Transport } from './create-transport.js';
+import { createProgressGuard } from './create-progress-guard.js';
 import { PaginationLoopError, UnexpectedBodyError } from './errors.js';
 import type { Cohort, Member, MemberPage } from './types.js';
 import { parseContactList } from './wire-schemas.js';
@@ -9,7 +10,8 @@ export const MAX_SEARCH_PER_PAGE = 150;
  * A cohort's members, page by page, through `POST /contacts/search` (the cursor travels in the body;
  * as a query parameter Intercom ignores it). Stops when `pages.next` is absent or carries no cursor.
  * A cursor seen before means the API is looping: that fails with PaginationLoopError instead of
- * paging forever.
+ * paging forever; fresh cursors to pages with no contact not seen before fail after a few in a row
+ * (PaginationStalledError, see create-progress-guard.ts).
  *
  * A page without a cursor ends the list only when it can be the last: `pages.page` has reached
  * `pages.total_pages`, or, when the answer does not say, the page holds fewer contacts than asked
@@ -26,6 +28,8 @@ export async function* listMemberPages(
   const field = cohort.type === 'segment' ? 'segment_id' : 'tag_id';
   let cursor = options.startingAfter ?? null;
   const seenCursors = new Set<string>(cursor === null ? [] : [cursor]);
+  const subject = `${cohort.type} ${cohort.id}`;
+  const progress = createProgressGuard({ endpoint: 'contacts.search', subject, item: 'contact', remember: 'fingerprints' });
   for (;;) {
     const page = await transport.send({
       endpoint: 'contacts.search',
@@ -37,7 +41,7 @@ export async function* listMemberPages(
       },
       parse: parseContactList,
       signal: options.signal,
-      subject: `${cohort.type} ${cohort.id}`,
+      subject,
     });
     const nextCursor = page.pages?.next?.starting_after || null;
     if (nextCursor === null) checkLastPage(page, cohort, options.perPage);
@@ -49,6 +53,7 @@ export async function* listMemberPages(
     }));
     yield { members, totalCount: page.total_count ?? null, nextCursor };
     if (nextCursor === null) return;
+    progress.beforeNextPage(members.map((member) => member.id));
     if (seenCursors.has(nextCursor)) {
       throw new PaginationLoopError(
         `Intercom contacts.search returned a cursor it had already returned (after ${seenCursors.size} pages): the API is looping`,

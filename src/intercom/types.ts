@@ -136,17 +136,29 @@ export interface ContactEvent {
   metadata: Record<string, unknown>;
 }
 
+/** The workspace a token reads, from `GET /me`'s `app`. */
+export interface WorkspaceIdentity {
+  /** `app.id_code`: stable, the same for every token of the workspace. */
+  id: string;
+  /** `app.name` as the workspace's admins set it (hostile text: sanitise before a terminal or a page). */
+  name: string;
+  region: string | null;
+  timezone: string | null;
+}
+
 /** Counters kept per client (per run): what the month report's manifest records. */
 export interface RequestStats {
   calls: number;
   responses429: number;
   retries: number;
-  /** calls per endpoint label ('segments' | 'tags' | 'contacts.search' | 'events'). */
+  /** calls per endpoint label ('me' | 'segments' | 'tags' | 'contacts.search' | 'events'). */
   callsByEndpoint: Record<string, number>;
 }
 
 /** What the pipeline needs from Intercom. The real client implements it; tests hand the same client a sandbox URL. */
 export interface IntercomApi {
+  /** `GET /me`: which workspace the token reads (its `app.id_code` and name). */
+  identifyWorkspace(signal?: AbortSignal): Promise<WorkspaceIdentity>;
   listSegments(signal?: AbortSignal): Promise<Cohort[]>;
   listTags(signal?: AbortSignal): Promise<Cohort[]>;
   /** Pages of a cohort's members, from `startingAfter` (null: the first page) to the last page. */

@@ -167,6 +167,21 @@ export const parseEventList = parserOf(
   }),
 );
 
+/**
+ * GET /me: the admin with the workspace embedded. Only `app.id_code` is required (it is what an output
+ * and a deployment are bound to); the name, region and zone are shown when present.
+ */
+export const parseMe = parserOf(
+  z.object({
+    app: z.object({
+      id_code: z.string().min(1, { message: 'expected the workspace id_code, received an empty string' }),
+      name: z.string().nullish(),
+      region: z.string().nullish(),
+      timezone: z.string().nullish(),
+    }),
+  }),
+);
+
 /** Intercom's error body; parsed leniently, since it only enriches an error that is raised anyway. */
 export const parseErrorList = parserOf(
   z.object({

@@ -29,6 +29,7 @@ export function meterApi(api: IntercomApi, metrics: CohortMetrics): IntercomApi 
   const untrack = metrics.track(sync);
 
   return {
+    identifyWorkspace: (signal) => api.identifyWorkspace(signal),
     listSegments: (signal) => api.listSegments(signal),
     listTags: (signal) => api.listTags(signal),
     listMemberPages: (cohort, options) => api.listMemberPages(cohort, options),

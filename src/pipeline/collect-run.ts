@@ -7,9 +7,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { IntercomApi } from '../intercom/types.js';
+import type { Cohort, IntercomApi } from '../intercom/types.js';
 import type { ContactStats } from '../report/contact-stats.js';
-import { discoverCohorts, type CohortFilter } from './discover-cohorts.js';
+import { discoverCohorts, requireCohorts, type CohortFilter } from './discover-cohorts.js';
 import { fetchContact } from './fetch-contact.js';
 import { pageCohort } from './page-cohort.js';
 import type { RunPlan } from './plan-run.js';
@@ -27,6 +27,11 @@ export interface CollectRunOptions {
   signal?: AbortSignal;
   /** Called after every recorded page and every fetched contact. */
   onStep?: () => void;
+  /**
+   * Called with the run's cohorts (discovered or resumed) before any member is paged: where the
+   * caller refuses a run its output cannot take, before the allowance is spent on it.
+   */
+  checkCohorts?: (cohorts: readonly Cohort[]) => Promise<void>;
 }
 
 export async function collectRun(options: CollectRunOptions): Promise<void> {
@@ -52,6 +57,8 @@ export async function collectRun(options: CollectRunOptions): Promise<void> {
     } else {
       log.info({ cohorts: cohorts.length }, 'cohorts resumed from the store');
     }
+    requireCohorts(cohorts, options.filter);
+    await options.checkCohorts?.(cohorts);
 
     // Contacts waiting for their events: resumed ones first, then those each new page registers.
     const queue: string[] = [];

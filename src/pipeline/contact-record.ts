@@ -144,3 +144,98 @@ export function decodeListedContact<S>(id: string, text: string, keyOf: Readonly
   if (r.member === '') return null;
   return { member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) };
 }
+
+/** `YYYY-MM` with a real month. */
+const MONTH = /^\d{4}-(?:0[1-9]|1[0-2])$/;
+const AMOUNT_TEXT = /^-?\d+$/;
+
+function isCount(v: unknown, min = 0): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= min;
+}
+
+/**
+ * Why `stats` is not ContactStats as `finishContact` makes them (null when it is): the shape, and the
+ * sums that tie its figures together — a month's events are its names' events summed, its active days
+ * are 1 to min(events, 31), an amount's events are at most the month's, first <= last — and the run's
+ * events fetched are at least the events its months count (those are distinct events it fetched).
+ * A forged result must at least be one the run could have computed.
+ */
+export function checkContactStats(stats: unknown, eventsFetched: number): string | null {
+  if (typeof stats !== 'object' || stats === null || Array.isArray(stats)) return 'stats are not an object';
+  const keys = Object.keys(stats);
+  if (keys.length !== 1 || keys[0] !== 'months') return 'stats hold other fields than months';
+  const months = (stats as { months: unknown }).months;
+  if (typeof months !== 'object' || months === null || Array.isArray(months)) return 'months is not an object';
+  let counted = 0;
+  for (const [month, m] of Object.entries(months as Record<string, unknown>)) {
+    if (!MONTH.test(month)) return 'a month key is not YYYY-MM';
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return `month ${month} is not an object`;
+    if (Object.keys(m).sort().join() !== MONTH_FIELDS.join()) return `month ${month} has other fields than ${MONTH_FIELDS.join(', ')}`;
+    const { events, activeDays, names, amounts } = m as Record<string, unknown>;
+    if (!isCount(events, 1)) return `month ${month}: events is not a whole number >= 1`;
+    if (!isCount(activeDays, 1) || activeDays > Math.min(events, 31)) return `month ${month}: active days not between 1 and min(events, 31)`;
+    if (typeof names !== 'object' || names === null || Array.isArray(names)) return `month ${month}: names is not an object`;
+    if (typeof amounts !== 'object' || amounts === null || Array.isArray(amounts)) return `month ${month}: amounts is not an object`;
+    let byName = 0;
+    for (const n of Object.values(names)) {
+      if (!Array.isArray(n) || n.length !== 3 || !isCount(n[0], 1) || !Number.isFinite(n[1]) || !Number.isFinite(n[2]) || n[1] > n[2]) {
+        return `month ${month}: an event name's figures are not [events >= 1, first, last >= first]`;
+      }
+      byName += n[0];
+    }
+    if (byName !== events) return `month ${month}: events ${events} but its names count ${byName}`;
+    for (const a of Object.values(amounts)) {
+      const sumOk = (typeof a?.[0] === 'number' && Number.isSafeInteger(a[0])) || (typeof a?.[0] === 'string' && AMOUNT_TEXT.test(a[0]));
+      if (!Array.isArray(a) || a.length !== 2 || !sumOk || !isCount(a[1], 1) || a[1] > events) {
+        return `month ${month}: an amount's figures are not [whole sum, events between 1 and the month's]`;
+      }
+    }
+    counted += events;
+  }
+  if (counted > eventsFetched) return `its months count ${counted} events but only ${eventsFetched} were fetched`;
+  return null;
+}
+
+/**
+ * Why a stored result part is not one `encodeResult` could have written (null when it is), its stats
+ * checked by `checkStats` (ContactStats' check for the run). Never throws.
+ */
+export function checkResultPart(text: string, checkStats: (stats: unknown, eventsFetched: number) => string | null): string | null {
+  if (text === 'm') return null;
+  const colon = text.indexOf(':');
+  if ((text[0] !== 'c' && text[0] !== 'o') || colon === -1) return 'the result is not m, c…: or o…:';
+  const digits = text.slice(1, colon);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) return 'events fetched is not a whole number >= 0';
+  let stats: unknown;
+  try {
+    if (text[0] === 'o') stats = JSON.parse(text.slice(colon + 1));
+    else {
+      const packed: unknown = JSON.parse(text.slice(colon + 1));
+      const problem = checkPacked(packed);
+      if (problem !== null) return problem;
+      stats = unpackStats(text.slice(colon + 1));
+    }
+  } catch {
+    return 'the stats are not JSON';
+  }
+  return checkStats(stats, Number(digits));
+}
+
+/** The packed months (`c…`) as packStats writes them, before they are unpacked. */
+function checkPacked(packed: unknown): string | null {
+  if (!Array.isArray(packed)) return 'packed stats are not a list of months';
+  for (const m of packed) {
+    if (!Array.isArray(m) || m.length < 4 || m.length > 5 || typeof m[0] !== 'string' || !MONTH.test(m[0]) || !Array.isArray(m[3])) {
+      return 'a packed month is not [YYYY-MM, events, active days, names, amounts?]';
+    }
+    for (const n of m[3] as unknown[]) {
+      if (!Array.isArray(n) || n.length < 3 || n.length > 4 || typeof n[0] !== 'string' || !n.slice(1).every((v) => Number.isSafeInteger(v))) {
+        return `a packed name of ${m[0]} is not [name, events, first, last?]`;
+      }
+    }
+    if (m.length === 5 && (!Array.isArray(m[4]) || !(m[4] as unknown[]).every((a) => Array.isArray(a) && a.length === 3 && typeof a[0] === 'string'))) {
+      return `the packed amounts of ${m[0]} are not [key, sum, events]`;
+    }
+  }
+  return null;
+}

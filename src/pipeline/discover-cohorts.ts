@@ -1,5 +1,7 @@
 import type { Cohort, IntercomApi } from '../intercom/types.js';
 import { sortCohorts } from '../report/sort-cohorts.js';
+import { printable } from '../shared/printable.js';
+import { NoCohortSelectedError } from './errors.js';
 import { matchesCohortFilter, type CohortNamePatterns } from './matches-cohort-filter.js';
 
 /** Which cohorts a run reports: segments, tags, or both, whose names pass the patterns. */
@@ -25,4 +27,18 @@ export async function discoverCohorts(api: IntercomApi, filter: CohortFilter, si
     return true;
   });
   return sortCohorts(unique);
+}
+
+/** The selection in words, for the line that says it matched nothing. */
+export function describeCohortFilter(filter: CohortFilter): string {
+  const kinds = [filter.segments ? 'segments' : null, filter.tags ? 'tags' : null].filter((k) => k !== null);
+  const parts = [kinds.length > 0 ? kinds.join(' and ') : 'neither segments nor tags'];
+  if (filter.include.length > 0) parts.push(`include ${filter.include.map((p) => `'${printable(p)}'`).join(', ')}`);
+  if (filter.exclude.length > 0) parts.push(`exclude ${filter.exclude.map((p) => `'${printable(p)}'`).join(', ')}`);
+  return parts.join('; ');
+}
+
+/** A run of zero cohorts would write empty months over real ones: refused as bad usage. */
+export function requireCohorts(cohorts: readonly Cohort[], filter: CohortFilter): void {
+  if (cohorts.length === 0) throw new NoCohortSelectedError(describeCohortFilter(filter));
 }

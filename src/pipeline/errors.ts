@@ -26,3 +26,16 @@ export class RunNotCollectedError extends Error {
     this.name = 'RunNotCollectedError';
   }
 }
+
+/**
+ * The cohort selection (config include/exclude, --select/--exclude) matches no cohort of the workspace:
+ * a month of zero cohorts would replace a real one with nothing, so it is bad usage (exit 2).
+ */
+export class NoCohortSelectedError extends Error {
+  readonly code = 'NO_COHORT_SELECTED';
+  readonly exitCode = 2;
+  constructor(detail: string) {
+    super(`no cohort matches the selection (${detail}); check the names with 'cohort-reports cohorts', then change --select/--exclude or cohorts.include/cohorts.exclude`);
+    this.name = 'NoCohortSelectedError';
+  }
+}

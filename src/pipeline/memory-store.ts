@@ -10,39 +10,43 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rmdirS
 import { dirname } from 'node:path';
 import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
-import { decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
-import type { CohortProgress, ContactResult, ListedContact, RunProgress, RunStore } from './run-store.js';
+import { checkContactStats, checkResultPart, decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
+import { JournalInvalidError, parseJournalLine, type JournalRecord, type RequestCounts, type RequestTuple } from './journal-records.js';
+import { cohortKeyOf, type CohortProgress, type ListedContact, type RunProgress, type RunStore } from './run-store.js';
 
-/**
- * One journal line. Pages list their members as [id, member part, …] and results are result parts
- * (./contact-record.ts); `page` and `result` are the older spellings, still replayed.
- */
-type JournalRecord<S> =
-  | { t: 'cohorts'; cohorts: Cohort[] }
-  | { t: 'page'; key: string; from: string | null; next: string | null; total: number | null; members: string[] }
-  | { t: 'page'; key: string; from: string | null; page: MemberPage }
-  | { t: 'result'; id: string; r: string }
-  | { t: 'result'; id: string; result: ContactResult<S> }
-  | { t: 'events-page-size'; size: EventsPageSize }
-  | { t: 'requests'; delta: RequestCounts };
+export type { RequestCounts } from './journal-records.js';
 
-/** Request counters of a run, summed over every process that worked on it (a resumed run included). */
-export interface RequestCounts {
-  apiCalls: number;
-  responses429: number;
-  retries: number;
+/** Request counters of a run, summed over every attempt; `lowerBound` when some requests went uncounted. */
+export interface RunRequestCounts extends RequestCounts {
+  /**
+   * An earlier attempt died (SIGKILL, power loss) before counting its last requests: those in flight
+   * and any made since its last record. The figures are then the least the run made.
+   */
+  lowerBound: boolean;
 }
 
 export interface MemoryStore<S> extends RunStore<S> {
   /**
-   * Adds requests made since the last call; journaled (once the journal holds some progress), so a
-   * resumed run's counters cover its earlier part.
+   * Where this process's request counters are read (cumulative, e.g. the client's stats). Their growth
+   * is journaled with every page and result recorded, so a resumed run's counters cover the earlier
+   * attempts up to their last record, and with `flushRequests`.
    */
-  addRequests(delta: RequestCounts): void;
-  /** Every request recorded so far, the replayed journal included. */
-  requests(): RequestCounts;
-  /** Closes the journal file (if any). */
+  countRequests(read: () => RequestCounts): void;
+  /** Journals the counters' growth since the last record (once the journal holds some progress). */
+  flushRequests(): void;
+  /** Every request counted so far: the replayed journal and this process's, recorded or not. */
+  requests(): RunRequestCounts;
+  /** Journals the counters' last growth as the end of this process's attempt, and closes the journal. */
   close(): void;
+}
+
+export interface MemoryStoreOptions {
+  journalPath?: string;
+  /**
+   * Why a replayed result's stats are not what the run computes (null when they are); by default
+   * ContactStats' check. A store of other stats (tests) passes its own.
+   */
+  checkStats?: (stats: unknown, eventsFetched: number) => string | null;
 }
 
 function pageMembers(page: MemberPage): string[] {
@@ -58,22 +62,25 @@ function flat(text: string): string {
 }
 
 /**
- * Feeds each newline-terminated line of the journal to `apply`, 1 MiB at a time (a million-contact
- * journal is never one string), until `apply` refuses one. Returns the bytes of the lines accepted.
+ * Feeds each newline-terminated line of the journal to `apply` with its line number (1-based), 1 MiB
+ * at a time (a million-contact journal is never one string). Returns the bytes of the complete lines:
+ * what follows them is a last line torn by a crash in the middle of its write.
  */
-function replayJournal(path: string, apply: (line: string) => boolean): number {
+function replayJournal(path: string, apply: (line: string, lineNumber: number) => void): number {
   const fd = openSync(path, 'r');
   try {
     const chunk = Buffer.alloc(1 << 20);
     let carry = Buffer.alloc(0);
     let good = 0;
+    let lineNumber = 0;
     for (;;) {
       const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) return good;
       let data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
       let start = 0;
       for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
-        if (end > start && !apply(data.toString('utf8', start, end))) return good + start;
+        lineNumber += 1;
+        if (end > start) apply(data.toString('utf8', start, end), lineNumber);
         start = end + 1;
       }
       good += start;
@@ -85,7 +92,8 @@ function replayJournal(path: string, apply: (line: string) => boolean): number {
   }
 }
 
-export function createMemoryStore<S>(options: { journalPath?: string } = {}): MemoryStore<S> {
+export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemoryStore<S> {
+  const checkStats = options.checkStats ?? checkContactStats;
   let cohorts: Cohort[] | null = null;
   const progressByCohort = new Map<string, CohortProgress>();
   /** Cohort key -> its index in the records' cohorts part, in the order the cohorts' first pages came. */
@@ -96,12 +104,15 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
   let done = 0;
   let missing = 0;
   let pageSizeSettled: EventsPageSize | null = null;
+  /** Requests recorded in the journal (replayed or written by this process). */
   const requests: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
+  let requestsLowerBound = false;
   function applyRequests(delta: RequestCounts): void {
     requests.apiCalls += delta.apiCalls;
     requests.responses429 += delta.responses429;
     requests.retries += delta.retries;
   }
+  const fromTuple = (q: RequestTuple): RequestCounts => ({ apiCalls: q[0], responses429: q[1], retries: q[2] });
 
   function applyCohorts(list: Cohort[]): void {
     cohorts = list;
@@ -143,32 +154,80 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     if (result === 'm') missing += 1;
     contacts.set(id, flat(joinRecord({ ...r, result })));
   }
-  function applyRecord(rec: JournalRecord<S>): void {
-    if (rec.t === 'cohorts') applyCohorts(rec.cohorts);
-    else if (rec.t === 'page') {
-      if ('members' in rec) applyPage(rec.key, rec.from, rec.next, rec.total, rec.members);
-      else applyPage(rec.key, rec.from, rec.page.nextCursor, rec.page.totalCount, pageMembers(rec.page));
-    } else if (rec.t === 'events-page-size') pageSizeSettled = rec.size;
-    else if (rec.t === 'requests') applyRequests(rec.delta);
-    else applyResult(rec.id, 'r' in rec ? rec.r : encodeResult(rec.result));
+  /**
+   * Replays one well-shaped record, refusing one that does not fit what came before it: the run writes
+   * the cohort list once and first, each page once from the cursor recorded before it, a result once
+   * for a contact a recorded page listed, and the page size once. Anything else was not written by the
+   * run as it stands (an edit, a forgery, two files joined), and replaying it would put figures no run
+   * computed into a report, so every such record is refused rather than skipped: skipping would keep
+   * the rest of a file shown to be untrustworthy. Returns the problem, or null.
+   */
+  function replayRecord(rec: JournalRecord<S>): string | null {
+    switch (rec.t) {
+      case 'cohorts':
+        if (cohorts !== null) return 'a second cohort list (the run records it once)';
+        applyCohorts(rec.cohorts);
+        return null;
+      case 'page': {
+        if (cohorts === null) return 'a page before the cohort list';
+        if (!cohorts.some((c) => cohortKeyOf(c) === rec.key)) return `a page of ${JSON.stringify(rec.key.slice(0, 60))}, which is not one of the recorded cohorts`;
+        const fresh =
+          'members' in rec
+            ? applyPage(rec.key, rec.from, rec.next, rec.total, rec.members)
+            : applyPage(rec.key, rec.from, rec.page.nextCursor, rec.page.totalCount, pageMembers(rec.page));
+        if (fresh === null) return `a page of ${rec.key} that does not follow its recorded cursor (repeated, reordered or after its last page)`;
+        if ('q' in rec && rec.q !== undefined) applyRequests(fromTuple(rec.q));
+        return null;
+      }
+      case 'result': {
+        const name = JSON.stringify(rec.id.slice(0, 60));
+        const raw = contacts.get(rec.id);
+        const before = raw === undefined ? null : splitRecord(raw);
+        if (before === null || before.member === '') return `a result for contact ${name}, which no recorded page listed`;
+        if (before.result !== '') return `a second result for contact ${name} (the run records each contact's once)`;
+        let part: string;
+        if ('r' in rec) part = rec.r;
+        else if (rec.result.kind === 'missing') part = 'm';
+        else {
+          const problem = checkStats(rec.result.stats, rec.result.eventsFetched);
+          if (problem !== null) return `the result for contact ${name}: ${problem}`;
+          part = encodeResult(rec.result);
+        }
+        const problem = checkResultPart(part, checkStats);
+        if (problem !== null) return `the result for contact ${name}: ${problem}`;
+        applyResult(rec.id, part);
+        if ('q' in rec && rec.q !== undefined) applyRequests(fromTuple(rec.q));
+        return null;
+      }
+      case 'events-page-size':
+        if (pageSizeSettled !== null) return 'a second events page size (the run settles it once)';
+        pageSizeSettled = rec.size;
+        return null;
+      case 'requests':
+        applyRequests(rec.delta);
+        return null;
+      case 'resume':
+        return null;
+    }
   }
 
   let fd: number | null = null;
   const journalPath = options.journalPath;
   if (journalPath !== undefined && existsSync(journalPath)) {
-    const goodBytes = replayJournal(journalPath, (line) => {
-      let rec: JournalRecord<S>;
-      try {
-        rec = JSON.parse(line) as JournalRecord<S>;
-      } catch {
-        return false;
-      }
-      applyRecord(rec);
-      return true;
+    /** Whether the attempt being replayed has not (yet) ended with every request counted. */
+    let attemptOpen = false;
+    const goodBytes = replayJournal(journalPath, (line, lineNumber) => {
+      const parsed = parseJournalLine<S>(line);
+      if (!parsed.ok) throw new JournalInvalidError(journalPath, lineNumber, parsed.problem);
+      const rec = parsed.record;
+      const problem = replayRecord(rec);
+      if (problem !== null) throw new JournalInvalidError(journalPath, lineNumber, problem);
+      if (rec.t === 'resume' && attemptOpen) requestsLowerBound = true;
+      attemptOpen = !(rec.t === 'requests' && rec.end === true);
     });
-    // A crash can leave a torn last line, which is cut off here so that the next record starts on a
-    // line of its own (appended to the torn text, it would make that line unreadable, and every record
-    // after it would be lost on the next replay).
+    if (attemptOpen) requestsLowerBound = true;
+    // A crash can leave a torn last line (no newline yet), which is cut off here so that the next
+    // record starts on a line of its own; a bad line with a newline after it is an error above.
     if (goodBytes < statSync(journalPath).size) truncateSync(journalPath, goodBytes);
   }
   function journal(rec: JournalRecord<S>): void {
@@ -178,7 +237,34 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       mkdirSync(dirname(journalPath), { recursive: true });
       fd = openSync(journalPath, 'a');
     }
-    writeSync(fd, `${JSON.stringify(rec)}\n`);
+    const line = Buffer.from(`${JSON.stringify(rec)}\n`);
+    // A short write (a full disk) would glue the next record onto a torn line.
+    if (writeSync(fd, line) !== line.length) throw new Error(`could not append to the run's journal ${journalPath} (disk full?)`);
+  }
+  // This attempt starts: a next replay that finds no end after it knows this process died counting.
+  if (journalPath !== undefined && existsSync(journalPath)) journal({ t: 'resume' });
+
+  /** This process's request counters (cumulative) and how much of them is journaled. */
+  let readRequests: (() => RequestCounts) | null = null;
+  let counted: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
+  /** The growth of this process's counters since the last record that took it, taken now. */
+  function takeRequests(): RequestCounts | null {
+    if (readRequests === null) return null;
+    const now = readRequests();
+    const delta = { apiCalls: now.apiCalls - counted.apiCalls, responses429: now.responses429 - counted.responses429, retries: now.retries - counted.retries };
+    counted = now;
+    if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return null;
+    applyRequests(delta);
+    return delta;
+  }
+  const tupleOf = (d: RequestCounts | null): { q: RequestTuple } | Record<string, never> => (d === null ? {} : { q: [d.apiCalls, d.responses429, d.retries] });
+  /** Journals the counters' growth as a `requests` record, never as the first record (a 401 leaves no journal). */
+  function journalRequests(end: boolean): void {
+    if (journalPath === undefined || (fd === null && !existsSync(journalPath))) return;
+    const delta = takeRequests() ?? { apiCalls: 0, responses429: 0, retries: 0 };
+    const empty = delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0;
+    if (empty && !end) return;
+    journal(end ? { t: 'requests', delta, end: true } : { t: 'requests', delta });
   }
   const pageSizeMemory = (initial: EventsPageSize | null) =>
     createEventsPageSizeMemory({ initial, onSettle: (size) => journal({ t: 'events-page-size', size }) });
@@ -200,7 +286,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       const members = pageMembers(page);
       const fresh = applyPage(key, from, page.nextCursor, page.totalCount, members);
       if (fresh === null) return [];
-      journal({ t: 'page', key, from, next: page.nextCursor, total: page.totalCount, members });
+      journal({ t: 'page', key, from, next: page.nextCursor, total: page.totalCount, members, ...tupleOf(takeRequests()) });
       return fresh;
     },
     async contactsWithoutResult(ids) {
@@ -222,7 +308,7 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     async saveContactResult(id, result) {
       const r = encodeResult(result);
       applyResult(id, r);
-      journal({ t: 'result', id, r });
+      journal({ t: 'result', id, r, ...tupleOf(takeRequests()) });
     },
     async *listedContacts() {
       const keyOf = new Map([...cohortIndex].map(([key, index]) => [index, key]));
@@ -246,14 +332,25 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
     get eventsPageSize() {
       return eventsPageSize;
     },
-    addRequests(delta) {
-      if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return;
-      applyRequests(delta);
-      // Never the first record: a run refused before it recorded anything (a 401) leaves no journal.
-      if (fd !== null || existsSync(journalPath ?? '')) journal({ t: 'requests', delta });
+    countRequests(read) {
+      // Counted from zero: `read` is cumulative over this process's client, whose first request (the
+      // workspace's identity) may come before the store exists.
+      readRequests = read;
+      counted = { apiCalls: 0, responses429: 0, retries: 0 };
+    },
+    flushRequests() {
+      journalRequests(false);
     },
     requests() {
-      return { ...requests };
+      // What this process made since its last record counts too (the progress line, the manifest).
+      if (readRequests === null) return { ...requests, lowerBound: requestsLowerBound };
+      const now = readRequests();
+      return {
+        apiCalls: requests.apiCalls + now.apiCalls - counted.apiCalls,
+        responses429: requests.responses429 + now.responses429 - counted.responses429,
+        retries: requests.retries + now.retries - counted.retries,
+        lowerBound: requestsLowerBound,
+      };
     },
     async clear() {
       cohorts = null;
@@ -261,6 +358,8 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       requests.apiCalls = 0;
       requests.responses429 = 0;
       requests.retries = 0;
+      requestsLowerBound = false;
+      if (readRequests !== null) counted = readRequests();
       progressByCohort.clear();
       cohortIndex.clear();
       contacts.clear();
@@ -282,9 +381,16 @@ export function createMemoryStore<S>(options: { journalPath?: string } = {}): Me
       }
     },
     close() {
-      if (fd !== null) {
-        closeSync(fd);
-        fd = null;
+      try {
+        journalRequests(true);
+      } catch {
+        // The journal cannot be written (the failure being reported may be that very folder): the
+        // next attempt then finds no end and counts as a lower bound, which is true.
+      } finally {
+        if (fd !== null) {
+          closeSync(fd);
+          fd = null;
+        }
       }
     },
   };

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export type StoreScriptName = 'save-page.lua' | 'save-result.lua' | 'claim-contacts.lua';
+export type StoreScriptName = 'save-page.lua' | 'save-result.lua' | 'claim-contacts.lua' | 'save-request-stats.lua' | 'read-request-stats.lua';
 
 const cache = new Map<StoreScriptName, string>();
 

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import { findWindow } from '../report/create-report-windows.js';
 import type { ContactStats } from '../report/contact-stats.js';
@@ -5,14 +6,18 @@ import {
   WARNING_MEMBERS_MISSING,
   WARNING_MONTH_BEYOND_RETENTION,
   WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
+  WARNING_REQUESTS_LOWER_BOUND,
   type ReportWarning,
 } from '../report/manifest.js';
+import { checkOutput } from '../report-files/check-output.js';
+import { claimOutputWorkspace, type OutputWorkspace } from '../report-files/output-workspace.js';
 import { writeMonthReport, type MonthReportResult } from '../report-files/write-month-report.js';
 import { writeTrends } from '../report-files/write-trends.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
 import { writeDataPackage } from '../report-files/write-data-package.js';
 import { writeRetentionHistory } from '../report-files/write-retention-history.js';
 import { writeIndexPage } from '../report-html/write-index-page.js';
+import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
 import { summarizeRun } from './summarize-run.js';
@@ -23,8 +28,8 @@ export interface WriteRunReportsInput {
   plan: RunPlan;
   outDir: string;
   source: { baseUrl: string; apiVersion: string };
-  /** Request counters of the whole run (summed over workers for a distributed run). */
-  requests: { apiCalls: number; responses429: number; retries: number };
+  /** Request counters of the whole run (summed over workers for a distributed run); `lowerBound` when some went uncounted. */
+  requests: { apiCalls: number; responses429: number; retries: number; lowerBound?: boolean };
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
   timing?: Record<string, string | number>;
@@ -32,20 +37,38 @@ export interface WriteRunReportsInput {
   output?: TableWriteOptions;
   /** When the run began (run_results.json's start and duration). */
   startedAt?: Date;
+  /** The workspace read (GET /me): named in every manifest, and the one the output is bound to. */
+  workspace: OutputWorkspace;
+  /** `--replace`: a month may be replaced by one of fewer cohorts or formats. */
+  replace?: boolean;
 }
 
 /**
- * The last stage of a run, the same for `run` and the workers: summarize the collected store into every
- * month's rows, write each month folder atomically (tables and their page), rebuild trends.csv,
+ * The last stage of a run, the same for `run` and the workers: check that the output may take the run
+ * (its workspace, each replaced month's scope, every other month intact: check-output.ts), summarize
+ * the collected store into every month's rows, write each month folder atomically (tables and their page), rebuild trends.csv,
  * retention.csv, datapackage.json and index.html from every complete month, then write
  * run_results.json, last, as the sign that the run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
   const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
+  const replace = input.replace === true;
+  const cohorts = await input.store.loadCohorts();
+  if (cohorts === null) throw new RunNotCollectedError('the store holds no cohort list');
+  // Checked again here, not only before collecting: the folder may have changed while the run was out.
+  const replaced = await checkOutput({
+    outDir: input.outDir,
+    workspace: input.workspace,
+    months: plan.months.map((m) => m.month),
+    scope: { cohorts, formats: output.formats },
+    replace,
+  });
   const summary = await summarizeRun(input.store, plan);
   const settledPageSize = await input.store.eventsPageSize.settled();
-  const source = { ...input.source, eventsPerPage: typeof settledPageSize === 'number' ? settledPageSize : null };
+  const source = { ...input.source, eventsPerPage: typeof settledPageSize === 'number' ? settledPageSize : null, workspace: input.workspace };
+  await mkdir(input.outDir, { recursive: true });
+  await claimOutputWorkspace(input.outDir, input.workspace, input.generatedAt);
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
@@ -53,6 +76,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
     if (summary.membersMissing > 0) warnings.push({ name: WARNING_MEMBERS_MISSING, count: summary.membersMissing });
     if (monthPlan.previousBeyondRetention) warnings.push({ name: WARNING_PREVIOUS_MONTH_BEYOND_RETENTION, count: 1 });
     if (monthPlan.beyondRetention) warnings.push({ name: WARNING_MONTH_BEYOND_RETENTION, count: 1 });
+    if (input.requests.lowerBound === true) warnings.push({ name: WARNING_REQUESTS_LOWER_BOUND, count: 1 });
     written.push(
       await writeMonthReport({
         outDir: input.outDir,
@@ -92,6 +116,9 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
       written,
       rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE, ...index.files],
       requests: input.requests,
+      workspace: input.workspace,
+      replace,
+      replaced,
     }),
   );
   return written;

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ReportWarning } from '../report/manifest.js';
 import { renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
+import type { ReplacedMonth } from '../report-files/check-output.js';
 import type { MonthReportResult } from '../report-files/write-month-report.js';
 
 export const RUN_RESULTS_FILE = 'run_results.json';
@@ -29,10 +30,16 @@ export interface RunResults {
     files: string[];
     totals: MonthReportResult['manifest']['totals'];
     warnings: ReportWarning[];
+    /** What the month folder this run replaced held that the new one does not; null when there was none. */
+    replaced: { cohorts_dropped: number; formats_dropped: string[] } | null;
   }>;
   /** The files beside the month folders (trends, retention, datapackage.json), relative to out_dir. */
   files: string[];
   requests: { api_calls: number; responses_429: number; retries: number };
+  /** The workspace the reports were read from (GET /me). */
+  workspace: { id: string; name: string };
+  /** Whether the run was allowed to replace a month with a narrower one (`--replace`). */
+  replace: boolean;
 }
 
 export function buildRunResults(input: {
@@ -44,6 +51,9 @@ export function buildRunResults(input: {
   written: MonthReportResult[];
   rootFiles: string[];
   requests: { apiCalls: number; responses429: number; retries: number };
+  workspace: { id: string; name: string };
+  replace: boolean;
+  replaced: readonly ReplacedMonth[];
 }): RunResults {
   const outDir = resolve(input.outDir);
   return {
@@ -61,10 +71,18 @@ export function buildRunResults(input: {
       files: [...w.manifest.files.map((f) => f.name), 'manifest.json'],
       totals: w.manifest.totals,
       warnings: w.manifest.warnings,
+      replaced: replacedOf(input.replaced, w.manifest.month),
     })),
     files: [...input.rootFiles, RUN_RESULTS_FILE],
     requests: { api_calls: input.requests.apiCalls, responses_429: input.requests.responses429, retries: input.requests.retries },
+    workspace: { id: input.workspace.id, name: input.workspace.name },
+    replace: input.replace,
   };
+}
+
+function replacedOf(replaced: readonly ReplacedMonth[], month: string): RunResults['months'][number]['replaced'] {
+  const r = replaced.find((m) => m.month === month);
+  return r ? { cohorts_dropped: r.cohortsDropped, formats_dropped: [...r.formatsDropped] } : null;
 }
 
 /** Writes the file and returns its path and exact text. */

@@ -65,7 +65,7 @@ export function createMemoryLimiter(settings: RateLimitSettings, options: Memory
 
     async report(feedback: RateLimitFeedback) {
       const nowMs = now();
-      const decision = planReport({ ...params, nowMs, feedback, state, pausedUntilMs, learnedLimit: learnedLimit(nowMs) });
+      const decision = planReport({ ...params, nowMs, feedback, state, pausedUntilMs, learnedLimit: learnedLimit(nowMs), maxPauseMs: valid.maxPauseMs });
       if (decision.learnedLimit.kind === 'set') {
         learned = { limit: decision.learnedLimit.limit, untilMs: nowMs + decision.learnedLimit.ttlMs };
       } else if (decision.learnedLimit.kind === 'clear') {

@@ -2,9 +2,7 @@ import type { RateLimitFeedback } from './rate-limiter.js';
 import { bucketShape, effectiveAllowance } from './bucket-shape.js';
 import { bucketTtlMs, refillTokens } from './plan-take.js';
 import type { BucketParams, BucketState } from './plan-take.js';
-
-/** Retry-After is honoured up to this; a longer one is more likely a mistake than a plan. */
-export const MAX_RETRY_AFTER_MS = 60_000;
+import { MAX_PAUSE_MS } from './max-pause.js';
 
 /** A learned lower limit is forgotten after this many windows unless the server repeats it. */
 export const LEARNED_LIMIT_WINDOWS = 60;
@@ -15,6 +13,8 @@ export interface ReportInput extends BucketParams {
   state: BucketState | null;
   pausedUntilMs: number | null;
   learnedLimit: number | null;
+  /** The longest pause a response may impose (default and at most MAX_PAUSE_MS). */
+  maxPauseMs?: number;
 }
 
 export interface PausePlan {
@@ -39,20 +39,21 @@ export interface ReportDecision {
  * Until when a response says to stop: a 429, or X-RateLimit-Remaining 0, stops everyone until
  * X-RateLimit-Reset (capped at one window from now, against clock skew) or Retry-After, whichever is
  * later. A 429 without a usable time waits one whole window: only then has the server's window surely
- * rolled over. Null when the response asks for no pause.
+ * rolled over. Whatever the response asks, the pause ends within `maxPauseMs` (at most MAX_PAUSE_MS):
+ * then the next request asks again. Null when the response asks for no pause.
  *
  * @example pauseUntilMs({ status: 429, limit: 200, remaining: 0, resetAtSec: 105, retryAfterSec: null }, 100_000, 10_000) // 105_000
+ * @example pauseUntilMs({ status: 429, limit: null, remaining: null, resetAtSec: null, retryAfterSec: 31_536_000 }, 0, 10_000) // 60_000
  */
-export function pauseUntilMs(feedback: RateLimitFeedback, nowMs: number, windowMs: number): number | null {
+export function pauseUntilMs(feedback: RateLimitFeedback, nowMs: number, windowMs: number, maxPauseMs: number = MAX_PAUSE_MS): number | null {
   const exhausted = feedback.status === 429 || (feedback.remaining !== null && feedback.remaining <= 0);
   if (!exhausted) return null;
+  const latestMs = nowMs + Math.min(maxPauseMs, MAX_PAUSE_MS);
   let untilMs = nowMs;
   if (feedback.resetAtSec !== null) untilMs = Math.max(untilMs, Math.min(feedback.resetAtSec * 1000, nowMs + windowMs));
-  if (feedback.retryAfterSec !== null) {
-    untilMs = Math.max(untilMs, nowMs + Math.min(feedback.retryAfterSec * 1000, MAX_RETRY_AFTER_MS));
-  }
-  if (untilMs > nowMs) return untilMs;
-  return feedback.status === 429 ? nowMs + windowMs : null;
+  if (feedback.retryAfterSec !== null) untilMs = Math.max(untilMs, nowMs + feedback.retryAfterSec * 1000);
+  if (untilMs > nowMs) return Math.min(untilMs, latestMs);
+  return feedback.status === 429 ? Math.min(nowMs + windowMs, latestMs) : null;
 }
 
 /**
@@ -78,7 +79,7 @@ export function planReport(input: ReportInput): ReportDecision {
     }
   }
 
-  const untilMs = pauseUntilMs(feedback, nowMs, input.windowMs);
+  const untilMs = pauseUntilMs(feedback, nowMs, input.windowMs, input.maxPauseMs);
   const pausedFromMs = Math.max(nowMs, input.pausedUntilMs ?? nowMs);
   if (untilMs === null || untilMs <= pausedFromMs) return { pause: null, learnedLimit };
 

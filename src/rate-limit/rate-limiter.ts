@@ -32,4 +32,9 @@ export interface RateLimitSettings {
   windowSeconds: number;
   /** Share of the allowance this deployment may use (0 < share <= 1; default 0.9). */
   share: number;
+  /**
+   * The longest pause a response may impose, in ms: 1 to MAX_PAUSE_MS (max-pause.ts), which is also
+   * the default. Lower only in tests, so a server asking for a year is waited out in seconds.
+   */
+  maxPauseMs?: number;
 }

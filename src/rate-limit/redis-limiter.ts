@@ -146,6 +146,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RateLimiter {
         arg(feedback.retryAfterSec),
         channel,
         limiterId,
+        settings.maxPauseMs,
       ];
       const reply = toNumbers(await callWithin(() => runReport(keys, args), commandTimeoutMs, clockMs));
       const [shiftMs = 0, , allowance = settings.allowancePerWindow] = reply;

@@ -9,6 +9,7 @@ import { MANIFEST_FILE } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import type { MonthManifest } from '../report/manifest.js';
 import { isMonth } from '../report/months.js';
+import { readWorkspaceMarker, workspaceOfMonth } from './output-workspace.js';
 import { isCode } from './sync-path.js';
 
 export interface MonthReportOnDisk {
@@ -17,8 +18,14 @@ export interface MonthReportOnDisk {
   manifest: MonthManifest;
 }
 
-/** Complete month folders, ascending by month. Folders without a manifest (incomplete) and hidden temporaries are skipped. */
-export async function listMonthReports(outDir: string): Promise<MonthReportOnDisk[]> {
+/**
+ * Complete month folders, ascending by month. Folders without a manifest (incomplete) and hidden
+ * temporaries are skipped, and so (by default) is a month whose manifest names another workspace than
+ * the folder's marker: the rebuilds read one workspace's months only. `workspace: 'any'` lists them all
+ * (what the checks before a run look at).
+ */
+export async function listMonthReports(outDir: string, options: { workspace?: 'marker' | 'any' } = {}): Promise<MonthReportOnDisk[]> {
+  const owner = options.workspace === 'any' ? null : await readWorkspaceMarker(outDir);
   let entries;
   try {
     entries = await readdir(outDir, { withFileTypes: true });
@@ -47,7 +54,10 @@ export async function listMonthReports(outDir: string): Promise<MonthReportOnDis
     if (manifest?.month !== month || !Array.isArray(manifest.files)) {
       throw new ReportIntegrityError(manifestPath, `${manifestPath} does not describe month ${month}`);
     }
-    out.push({ month, dir, manifest });
+    const report = { month, dir, manifest };
+    const workspace = workspaceOfMonth(report);
+    if (owner !== null && workspace !== null && workspace.id !== owner.id) continue;
+    out.push(report);
   }
   return out;
 }

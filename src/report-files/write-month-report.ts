@@ -46,7 +46,7 @@ export interface WriteMonthReportOptions {
   /** Further run-time figures (e.g. durationMs), kept under `timing` with generated_at. */
   timing?: Record<string, string | number>;
   /** `eventsPerPage`: the per_page sent on GET /events, null when none was (the API's default). */
-  source: { baseUrl: string; apiVersion: string; eventsPerPage?: number | null };
+  source: { baseUrl: string; apiVersion: string; eventsPerPage?: number | null; workspace?: { id: string; name: string } };
   totals: ReportTotals;
   warnings: ReportWarning[];
   /**
@@ -195,6 +195,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
         base_url: baseUrl,
         api_version: options.source.apiVersion,
         ...(options.source.eventsPerPage !== undefined ? { events_per_page: options.source.eventsPerPage } : {}),
+        ...(options.source.workspace ? { workspace_id: options.source.workspace.id, workspace_name: options.source.workspace.name } : {}),
       },
       totals: {
         cohorts: t.cohorts,

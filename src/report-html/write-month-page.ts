@@ -11,6 +11,7 @@ import {
   WARNING_MEMBERS_MISSING,
   WARNING_MONTH_BEYOND_RETENTION,
   WARNING_PREVIOUS_MONTH_BEYOND_RETENTION,
+  WARNING_REQUESTS_LOWER_BOUND,
   type ReportWarning,
 } from '../report/manifest.js';
 import { readText } from './chart-parts.js';
@@ -126,7 +127,8 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
     },
   ]);
 
-  const warnings = facts.warnings.map(
+  // requests_lower_bound is about the run's request counters, which the page never shows.
+  const warnings = facts.warnings.filter((w) => w.name !== WARNING_REQUESTS_LOWER_BOUND).map(
     (w) => `<p class="warning"><strong>${escapeHtml(w.name)}</strong> (${w.count}): ${escapeHtml(WARNING_TEXT[w.name] ?? 'see manifest.json')}</p>`,
   );
   const rule =

@@ -12,6 +12,12 @@ export const MANIFEST_FORMAT = 'cohort-reports/month-manifest@1';
 export const WARNING_MEMBERS_MISSING = 'members_missing';
 /** W(M-1) starts more than 90 days before the run: lifecycle and `_prev` columns are empty. Count 1. */
 export const WARNING_PREVIOUS_MONTH_BEYOND_RETENTION = 'previous_month_beyond_retention';
+/**
+ * The request counters (api_calls, responses_429, retries) are the least the run made, not every
+ * request: a `run` attempt died (SIGKILL) with requests in flight, or Redis lost some of a deployment's
+ * counts (a crash before its last writes reached disk). Count 1.
+ */
+export const WARNING_REQUESTS_LOWER_BOUND = 'requests_lower_bound';
 /** W(M) itself starts more than 90 days before the run (--allow-partial): only what is still listable. Count 1. */
 export const WARNING_MONTH_BEYOND_RETENTION = 'month_beyond_retention';
 
@@ -62,7 +68,14 @@ export interface MonthManifest {
    * `events_per_page`: the per_page the run sent on GET /events (learned: 150, stepped down on a 400),
    * null when it sent none (the API's default page size) or listed no events at all.
    */
-  source: { base_url: string; api_version: string; events_per_page?: number | null };
+  source: {
+    base_url: string;
+    api_version: string;
+    events_per_page?: number | null;
+    /** GET /me's `app.id_code` and `app.name`: the workspace the month was read from (absent before 0.2). */
+    workspace_id?: string;
+    workspace_name?: string;
+  };
   totals: {
     cohorts: number;
     members: number;

@@ -1,8 +1,8 @@
 /** The sandbox's observation counters: what tests and benchmarks read to see what a client did. */
 import type { SandboxCounters, SandboxEndpoint, SandboxFaultKind } from './types.js';
 
-const FAULT_KINDS: readonly SandboxFaultKind[] = ['serverError', 'slow', 'drop', 'nonJson', 'burst429', 'vanish'];
-const ENDPOINTS: readonly SandboxEndpoint[] = ['segments', 'tags', 'contacts.search', 'events', 'other'];
+const FAULT_KINDS: readonly SandboxFaultKind[] = ['serverError', 'slow', 'drop', 'nonJson', 'burst429', 'retryAfter429', 'vanish'];
+const ENDPOINTS: readonly SandboxEndpoint[] = ['me', 'segments', 'tags', 'contacts.search', 'events', 'other'];
 
 export function createCounters(): SandboxCounters {
   return {
@@ -35,6 +35,7 @@ export function incrementKey<K>(map: Map<K, number>, key: K): void {
 
 /** Which endpoint a request is for, by method and path (query excluded). */
 export function endpointOf(method: string, pathname: string): SandboxEndpoint {
+  if (method === 'GET' && pathname === '/me') return 'me';
   if (method === 'GET' && pathname === '/segments') return 'segments';
   if (method === 'GET' && pathname === '/tags') return 'tags';
   if (method === 'POST' && pathname === '/contacts/search') return 'contacts.search';

@@ -10,6 +10,7 @@ import type { SandboxFaults } from './types.js';
 export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'burst429' }
+  | { kind: 'retryAfter429'; retryAfterSec: number }
   | { kind: 'serverError'; status: 500 | 502 | 503; html: boolean }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'drop' }
@@ -38,6 +39,10 @@ function validate(faults: SandboxFaults): void {
   if (burst && !(Number.isInteger(burst.everyNthRequest) && burst.everyNthRequest >= 1 && Number.isInteger(burst.length) && burst.length >= 0)) {
     problems.push('burst429 needs integers everyNthRequest >= 1 and length >= 0');
   }
+  const long = faults.retryAfter429;
+  if (long && !(Number.isInteger(long.afterRequests) && long.afterRequests >= 0 && Number.isInteger(long.retryAfterSec) && long.retryAfterSec >= 0 && Number.isInteger(long.count ?? 1) && (long.count ?? 1) >= 0)) {
+    problems.push('retryAfter429 needs integers afterRequests >= 0, retryAfterSec >= 0 and count >= 0');
+  }
   if (problems.length > 0) throw new SandboxError('SANDBOX_INVALID_OPTIONS', `faults: ${problems.join('; ')}`);
 }
 
@@ -45,6 +50,8 @@ function validate(faults: SandboxFaults): void {
  * @example
  * const pick = createFaultPicker({ burst429: { everyNthRequest: 10, length: 2 } });
  * // requests 10, 11, 20, 21, ... get { kind: 'burst429' }
+ * createFaultPicker({ retryAfter429: { afterRequests: 5, retryAfterSec: 31_536_000 } });
+ * // request 6 gets { kind: 'retryAfter429', retryAfterSec: 31_536_000 }
  */
 export function createFaultPicker(faults: SandboxFaults): FaultPicker {
   validate(faults);
@@ -55,6 +62,7 @@ export function createFaultPicker(faults: SandboxFaults): FaultPicker {
   const nonJson = drop + (faults.nonJsonRate ?? 0);
   const slowMs = faults.slowMs ?? DEFAULT_SLOW_MS;
   const burst = faults.burst429 ?? null;
+  const long = faults.retryAfter429 ?? null;
   const vanished = new Set(faults.vanishContactIds ?? []);
   let requestNumber = 0;
 
@@ -63,6 +71,9 @@ export function createFaultPicker(faults: SandboxFaults): FaultPicker {
       requestNumber += 1;
       const roll = rng.next();
       const detail = rng.next();
+      if (long && requestNumber > long.afterRequests && requestNumber <= long.afterRequests + (long.count ?? 1)) {
+        return { kind: 'retryAfter429', retryAfterSec: long.retryAfterSec };
+      }
       if (burst && burst.length > 0 && requestNumber >= burst.everyNthRequest) {
         if (requestNumber % burst.everyNthRequest < burst.length) return { kind: 'burst429' };
       }

@@ -1,5 +1,5 @@
 /**
- * Dispatches an authenticated, admitted request to its handler. Only the four read endpoints exist;
+ * Dispatches an authenticated, admitted request to its handler. Only the five read endpoints exist;
  * any other method or path is 404 `not_found`, as an unknown route is in Intercom.
  */
 import type { FaultPicker } from './create-fault-picker.js';
@@ -7,6 +7,7 @@ import type { WorkspaceIndex } from './create-workspace-index.js';
 import { errorList } from './error-list.js';
 import { handleContactsSearch } from './handle-contacts-search.js';
 import { handleEvents } from './handle-events.js';
+import { handleMe } from './handle-me.js';
 import { handleSegments } from './handle-segments.js';
 import { handleTags } from './handle-tags.js';
 import type { SandboxCounters, SandboxEndpoint, SandboxResponse } from './types.js';
@@ -28,10 +29,13 @@ export interface RouteContext {
   eventsPerPageMax: number;
   eventsOverMax: 'clamp' | '400';
   segmentsPerPage: number | null;
+  app: { idCode: string; name: string };
 }
 
 export function routeRequest(ctx: RouteContext): SandboxResponse {
   switch (ctx.endpoint) {
+    case 'me':
+      return handleMe(ctx.app, ctx.index.workspace);
     case 'segments':
       return handleSegments(ctx.index.workspace, ctx.url.searchParams, {
         perPage: ctx.segmentsPerPage,

@@ -131,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const workspace =
     options.workspace ??
     generateWorkspace({ contacts: options.contacts ?? 500, seed: options.seed ?? 1, nowSec: options.nowSec ?? Math.floor(clock() / 1000) });
+  const app = options.app ?? { idCode: `sandbox-${workspace.seed}-${workspace.contacts.length}`, name: `Sandbox (${workspace.contacts.length} contacts, seed ${workspace.seed})` };
   let token = options.token ?? `sandbox_${randomBytes(24).toString('base64url')}`;
   let tokenBytes = Buffer.from(token, 'utf8');
   let transform: SandboxResponseTransform | null = null;
@@ -162,6 +163,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const decision = window.admit(nowMs);
     const fault: FaultDecision = faults.next();
 
+    if (fault.kind === 'retryAfter429') {
+      counters.faultsInjected.retryAfter429 += 1;
+      counters.responses429 += 1;
+      const exhausted = window.exhausted(nowMs);
+      const message = `Exceeded rate limit of ${exhausted.limit} in ${window.windowSeconds}_seconds`;
+      const asked = {
+        ...rateHeaders(exhausted),
+        'Retry-After': String(fault.retryAfterSec),
+        'X-RateLimit-Reset': String(Math.floor(nowMs / 1000) + fault.retryAfterSec),
+      };
+      sendJson(res, errorList(429, requestId, 'rate_limit_exceeded', message), { ...idHeader, ...asked });
+      return;
+    }
     if (fault.kind === 'burst429' || (limit.enforced && !decision.allowed)) {
       if (fault.kind === 'burst429') counters.faultsInjected.burst429 += 1;
       counters.responses429 += 1;
@@ -217,6 +231,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           eventsPerPageMax,
           eventsOverMax,
           segmentsPerPage,
+          app,
         })
       : errorList(406, requestId, 'not_acceptable', 'The Accept header must admit application/json');
 

@@ -48,11 +48,17 @@ export interface SandboxFaults {
   nonJsonRate?: number;
   /** Bursts of 429s regardless of the allowance: from every nth authenticated request, `length` in a row. */
   burst429?: { everyNthRequest: number; length: number } | null;
+  /**
+   * 429s asking for a long wait, as a misbehaving server or proxy may: after `afterRequests`
+   * authenticated requests, the next `count` (default 1) are answered 429 with `Retry-After:
+   * retryAfterSec` and an `X-RateLimit-Reset` as far away (e.g. 31536000: a year).
+   */
+  retryAfter429?: { afterRequests: number; retryAfterSec: number; count?: number } | null;
   /** Listed by search, but their events call answers 404 not_found. */
   vanishContactIds?: string[];
 }
 
-export type SandboxFaultKind = 'serverError' | 'slow' | 'drop' | 'nonJson' | 'burst429' | 'vanish';
+export type SandboxFaultKind = 'serverError' | 'slow' | 'drop' | 'nonJson' | 'burst429' | 'retryAfter429' | 'vanish';
 
 export interface SandboxOptions {
   /** Served as given; else generated from contacts/seed/nowSec. */
@@ -61,6 +67,11 @@ export interface SandboxOptions {
   contacts?: number;
   seed?: number;
   nowSec?: number;
+  /**
+   * What GET /me names as the workspace (`app.id_code`, `app.name`). Default: an id of the generated
+   * data, `sandbox-<seed>-<contacts>`, so two sandboxes of other sizes or seeds are two workspaces.
+   */
+  app?: { idCode: string; name: string };
   /** Default 127.0.0.1; any host that is not loopback is refused. */
   host?: string;
   /** Default 0: a free port. */
@@ -87,7 +98,7 @@ export interface SandboxOptions {
   nextOrigin?: string;
 }
 
-export type SandboxEndpoint = 'segments' | 'tags' | 'contacts.search' | 'events' | 'other';
+export type SandboxEndpoint = 'me' | 'segments' | 'tags' | 'contacts.search' | 'events' | 'other';
 
 export interface SandboxCounters {
   /** Every request received, authenticated or not. */

@@ -221,7 +221,7 @@ describe('failures end in one line, with the documented exit code, in bounded ti
   });
   const cases = (): Failure[] => [
     { name: 'status with Redis down', args: ['status'], env: { REDIS_URL: deadRedis }, code: 1, line: /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED.*start Redis, or point REDIS_URL/, withinMs: 15_000 },
-    { name: 'enqueue with Redis down', args: ['enqueue', '--month', 'last'], env: { REDIS_URL: deadRedis }, code: 1, line: /cannot reach Redis/, withinMs: 15_000 },
+    { name: 'enqueue with Redis down', args: ['enqueue', '--month', 'last'], env: { REDIS_URL: deadRedis, INTERCOM_TOKEN: 'tok_enqueue_123' }, code: 1, line: /cannot reach Redis/, withinMs: 15_000 },
     { name: 'worker with Redis down', args: ['worker'], env: { REDIS_URL: deadRedis, INTERCOM_TOKEN: 'tok_worker_123' }, code: 1, line: /cannot reach Redis/, withinMs: 15_000 },
     { name: 'sandbox --port 99999', args: ['sandbox', '--port', '99999'], code: 2, line: /--port must be a port number from 0 to 65535 \(got 99999\)/, withinMs: 10_000 },
     { name: 'run --out /proc/nope', args: ['run', '--sandbox', '--month', 'last', '--out', '/proc/nope'], code: 2, line: /cannot write reports to \/proc\/nope: \/proc is not writable .*choose a folder you can write to with --out/, withinMs: 10_000 },

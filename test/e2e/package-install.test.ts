@@ -4,6 +4,7 @@
  * The pack happens in a copy of the project, so rebuilding dist/ cannot disturb other tests.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,12 +60,13 @@ describe('the published package', () => {
     expect(stdout.trim()).toBe(pkg.version);
   });
 
-  it('`npx cohort-reports run --sandbox --month last` writes the reports in the folder it runs in', async () => {
+  it('`npx cohort-reports run --sandbox --month last` writes the reports to ./sandbox-reports of the folder it runs in, never ./reports', async () => {
     const { stdout } = await run('npx', ['--no-install', 'cohort-reports', 'run', '--sandbox', '--month', 'last', '--sandbox-contacts', '300'], { cwd: app, env: cleanEnv() });
     const month = lastEndedMonth(Date.now() / 1000, 'UTC');
     expect(stdout).toMatch(new RegExp(`^wrote ${month}: \\d+ cohorts`, 'm'));
-    expect(stdout).toContain(`reports in ${join(app, 'reports')}:`);
-    const results = JSON.parse(await readFile(join(app, 'reports', 'run_results.json'), 'utf8')) as { status: string; months: Array<{ month: string }> };
+    expect(stdout).toContain(`reports in ${join(app, 'sandbox-reports')}:`);
+    expect(existsSync(join(app, 'reports'))).toBe(false);
+    const results = JSON.parse(await readFile(join(app, 'sandbox-reports', 'run_results.json'), 'utf8')) as { status: string; months: Array<{ month: string }> };
     expect(results.status).toBe('success');
     expect(results.months.map((m) => m.month)).toEqual([month]);
   });

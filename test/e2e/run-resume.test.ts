@@ -142,8 +142,9 @@ describe('resuming a stopped run', () => {
     run.child.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.signal).toBe('SIGKILL');
-    // Killed before writing: no month folder, no trends, only the journal.
-    expect(await listFiles(outDir)).toEqual([(await journalFile(outDir)).slice(outDir.length + 1)]);
+    // Killed before writing: no month folder, no trends, only the journal and the lock of the dead run
+    // (which the rerun takes over, its holder being gone).
+    expect(await listFiles(outDir)).toEqual(['.cohort-reports.lock', (await journalFile(outDir)).slice(outDir.length + 1)]);
     const journal = await readJournal(outDir);
     const first = snapshotCalls();
 

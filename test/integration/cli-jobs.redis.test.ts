@@ -52,7 +52,8 @@ async function withQueue<T>(prefix: string, use: (queue: Queue) => Promise<T>): 
 describe('enqueue', () => {
   it('--month last queues the last ended month; --wait says no worker is connected, and Ctrl-C leaves the run queued', async () => {
     const prefix = testPrefix('cli-enq');
-    const env = { REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
+    // enqueue reads the workspace (which one, and that the selection keeps a cohort) before queueing.
+    const env = { ...sb.env, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
     await withQueue(prefix, async (queue) => {
       const month = lastCompleteMonth(Date.now(), 'UTC');
       const queued = await runCli(['enqueue', '--month', 'last'], env);
@@ -97,7 +98,12 @@ describe('status', () => {
       expect(run).toMatchObject({ months: month, state: 'completed', outDir: out, dirs: [join(out, month)], failedReason: null });
       expect(Date.parse(run.startedAt!)).toBeGreaterThanOrEqual(before - 1000);
       expect(Date.parse(run.finishedAt!) - Date.parse(run.startedAt!)).toBe(run.durationMs);
-      expect(run.progress).toMatchObject({ apiCalls: sb.sandbox.counters.requests, responses429: 0 });
+      // Outside the run: each process's GET /me (the worker's and enqueue's), and enqueue's check of the
+      // selection, which lists the segments and tags once, as the run itself does.
+      const c = sb.sandbox.counters;
+      const outsideRun = c.byEndpoint.me + (c.byEndpoint.segments + c.byEndpoint.tags) / 2;
+      expect(c.byEndpoint.me).toBe(2);
+      expect(run.progress).toMatchObject({ apiCalls: c.requests - outsideRun, responses429: 0 });
       const text = await runCli(['status'], env);
       expect(text.stdout).toMatch(
         new RegExp(`^${month} UTC \\(${run.jobId.replace(/\./g, '\\.')}\\): completed · .* · ${run.progress!.apiCalls} API calls · 0 × 429 · started ${run.startedAt} · ended ${run.finishedAt} · took \\d+s · out ${out}$`, 'm'),

@@ -6,7 +6,7 @@
  * completes, and its reports are identical to the fault-free run of the same data (bar timing and the
  * request counters). The shared Redis of the other suites is not touched.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { expectedReports, lastEndedMonth, listedContactIds } from '../support/e2
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { enqueueMonth, openTestQueue, runFaultFreeReference, runProgress, waitForRunJob, type TestQueue } from '../support/faults-distributed.js';
 import { startOwnRedisServer, type OwnRedisServer } from '../support/faults-redis-server.js';
-import { diffFromIndependentReference, readRunOutput, type RunOutput } from '../support/faults-reports.js';
+import { diffFromIndependentReference, readRunOutput, REQUEST_COUNTER_FIELDS, type RunOutput } from '../support/faults-reports.js';
 import { pastClockMs, writeFaultConfig } from '../support/faults-setup.js';
 import { isAlive, spawnFaultWorker, stopFaultWorkers, workerOutputs } from '../support/faults-workers.js';
 import { workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
@@ -132,5 +132,27 @@ describe('Redis restarted mid-run', () => {
     });
     // Both stops came while contacts were still waiting for their events.
     for (const r of restarts) expect(r.contactsDoneBefore, r.signal).toBeLessThan(total);
+
+    // Counters: every request the sandbox received for the run (GET /me is the workers' start, not
+    // the run's) is in the manifest, and so at least the fault-free run's figures; or the manifest
+    // says they are a lower bound. events_fetched is checked with the data above (equal to the
+    // fault-free run's): a repeated fetch is a request, not more events.
+    const manifest = JSON.parse(await readFile(join(outDir, month, 'manifest.json'), 'utf8')) as {
+      totals: Record<(typeof REQUEST_COUNTER_FIELDS)[number] | 'events_fetched', number>;
+      warnings: Array<{ name: string }>;
+    };
+    const counters = sb.sandbox.counters;
+    const received = { api_calls: counters.requests - counters.byEndpoint.me, responses_429: counters.responses429 };
+    const lowerBound = manifest.warnings.some((w) => w.name === 'requests_lower_bound');
+    const referenceTotals = reference.rawManifests.get(month)!.totals;
+    if (lowerBound) {
+      expect(manifest.totals.api_calls).toBeLessThanOrEqual(received.api_calls);
+    } else {
+      expect(manifest.totals.api_calls).toBeGreaterThanOrEqual(received.api_calls);
+      expect(manifest.totals.responses_429).toBeGreaterThanOrEqual(received.responses_429);
+      for (const field of REQUEST_COUNTER_FIELDS) expect(manifest.totals[field], field).toBeGreaterThanOrEqual(referenceTotals[field]!);
+    }
+    expect(manifest.totals.events_fetched).toBe(referenceTotals.events_fetched);
+    console.log(JSON.stringify({ counters: manifest.totals, received, lowerBound }));
   }, 150_000);
 });

@@ -40,7 +40,13 @@ beforeAll(async () => {
   queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
   tmp = await mkdtemp(join(tmpdir(), 'jobs-variants-'));
   const env = workerEnvironment({ baseUrl: proxy.url, token: TOKEN, redisUrl: redisUrl(), prefix, outDir: join(tmp, 'default'), allowance: 20_000 });
-  workers = await Promise.all([1, 2].map(() => spawnWorker(env, 4)));
+  // A worker asks at start which workspace it serves (GET /me): the same workspace answers behind the proxy.
+  const atStart = await startBehindProxy(proxy, { workspace, clockMs, token: TOKEN }, {});
+  try {
+    workers = await Promise.all([1, 2].map(() => spawnWorker(env, 4)));
+  } finally {
+    await atStart.close();
+  }
 }, 60_000);
 
 afterAll(async () => {

@@ -121,13 +121,17 @@ describe('worker with a refused token', () => {
       env: { INTERCOM_BASE_URL: sandbox.url, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix },
       requireToken: false,
     });
-    return startWorker({ config, token: 'wrong-token-0123456789', concurrency: 2, log: pino({ level: 'silent' }) });
+    return startWorker({ config, token: sandbox.token, concurrency: 2, log: pino({ level: 'silent' }) });
   }
 
   it('fails the run with an UnrecoverableError after one attempt and one API call on 401', async () => {
     const prefix = testPrefix('jobs-401');
     const queue = openTestQueue(prefix);
+    // The worker starts with a good token (it reads its workspace at start), which is then revoked.
     handle = await startTestWorker(prefix);
+    const workerToken = sandbox.token;
+    sandbox.setToken('wrong-token-0123456789');
+    sandbox.resetCounters();
     const outcome = await enqueueRun(
       queue,
       { from: lastCompleteMonth(Date.now(), 'UTC'), timeZone: 'UTC', nowSec: Math.floor(Date.now() / 1000), allowPartial: false },
@@ -137,7 +141,7 @@ describe('worker with a refused token', () => {
     expect(await waitForJobState(queue, outcome.jobId, ['completed', 'failed'], 20_000)).toBe('failed');
     const job = await queue.getJob(outcome.jobId);
     expect(job!.failedReason).toMatch(/^INTERCOM_AUTHENTICATION: /);
-    expect(job!.failedReason).not.toContain('wrong-token');
+    expect(job!.failedReason).not.toContain(workerToken);
     expect(job!.attemptsMade).toBe(1);
     expect(job!.opts.attempts).toBeGreaterThan(1);
     expect(sandbox.counters.byEndpoint.segments + sandbox.counters.byEndpoint.tags).toBe(1);

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createScriptRunner } from '../../src/rate-limit/create-script-runner.js';
 import { reportScript, takeScript } from '../../src/rate-limit/lua-scripts.js';
+import { MAX_PAUSE_MS } from '../../src/rate-limit/max-pause.js';
 import { rateLimitKeys } from '../../src/rate-limit/rate-limit-keys.js';
 import { reportCases, takeCases } from '../support/rate-limit-cases.js';
 import type { RelativeState } from '../support/rate-limit-cases.js';
@@ -82,6 +83,7 @@ describe('report-3.lua on the cases shared with planReport', () => {
         feedback.retryAfterSec ?? '',
         channel,
         'mirror-test',
+        MAX_PAUSE_MS,
       ])) as number[];
       const driftMs = (await redisNowMs()) - beforeMs + 1;
       expect(Math.abs((reply[0] ?? NaN) - c.expected.shiftMs)).toBeLessThanOrEqual(driftMs);

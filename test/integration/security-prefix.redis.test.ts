@@ -115,7 +115,11 @@ describe('two deployments on one Redis, different prefixes', () => {
     // --wait ends, like `run`, with the page that links every month.
     expect(doneB.stdout.trimEnd().split('\n').at(-1)).toBe(`open ${pathToFileURL(join(b.out, 'index.html')).href}`);
     expect(await a.queue.getJobState(aJob)).toBe('waiting');
-    expect(a.sandbox.counters.requests).toBe(0);
+    // A's workspace heard only A's own enqueue (who it is, and its segments and tags for the selection).
+    const heardByA = a.sandbox.counters.byEndpoint;
+    expect(heardByA.me).toBe(1);
+    expect(a.sandbox.counters.requests).toBe(heardByA.me + heardByA.segments + heardByA.tags);
+    expect(heardByA['contacts.search'] + heardByA.events).toBe(0);
     expect(b.sandbox.counters.requests).toBeGreaterThan(60);
   });
 

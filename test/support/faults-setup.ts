@@ -47,7 +47,7 @@ export const FAULT_KINDS_OF_MIX: readonly SandboxFaultKind[] = ['serverError', '
  */
 export function faultsWithinFirst(faults: SandboxFaults, requests: number): Record<SandboxFaultKind, number> {
   const picker = createFaultPicker(faults);
-  const counts: Record<SandboxFaultKind, number> = { serverError: 0, slow: 0, drop: 0, nonJson: 0, burst429: 0, vanish: 0 };
+  const counts: Record<SandboxFaultKind, number> = { serverError: 0, slow: 0, drop: 0, nonJson: 0, burst429: 0, retryAfter429: 0, vanish: 0 };
   for (let i = 0; i < requests; i += 1) {
     const kind = picker.next().kind;
     if (kind !== 'none') counts[kind] += 1;

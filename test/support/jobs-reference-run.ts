@@ -31,6 +31,7 @@ export async function runReference(options: { config: Readonly<Config>; token: s
       source: { baseUrl: config.intercom.baseUrl, apiVersion: config.intercom.apiVersion },
       requests: { apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries },
       generatedAt: new Date(),
+      workspace: await api.identifyWorkspace(),
     });
   } finally {
     store.close();

@@ -25,9 +25,9 @@ describe('planRetryWait', () => {
     expect(plan).toEqual({ kind: 'wait', waitMs: 4_000 + 50 });
   });
 
-  it('gives up when Retry-After is longer than the client waits', () => {
+  it('waits no longer than maxServerWaitMs when Retry-After asks for more, then tries again', () => {
     const plan = planRetryWait({ failures: 1, feedback: feedback({ status: 429, retryAfterSec: 3600 }), nowMs: 0, random: () => 0, policy });
-    expect(plan).toEqual({ kind: 'give-up', retryAfterMs: 3_600_000 });
+    expect(plan).toEqual({ kind: 'wait', waitMs: 20_000 });
   });
 
   it('waits until X-RateLimit-Reset plus jitter on a 429 without Retry-After', () => {

@@ -61,7 +61,8 @@ let dir: string;
 let journalPath: string;
 const open: MemoryStore<Stats>[] = [];
 function openStore(): MemoryStore<Stats> {
-  const store = createMemoryStore<Stats>({ journalPath });
+  // These tests' stats are { events }, not ContactStats: replay checks them by their own shape.
+  const store = createMemoryStore<Stats>({ journalPath, checkStats: (s, fetched) => (typeof s === 'object' && s !== null && Number.isSafeInteger((s as Stats).events) && (s as Stats).events <= fetched ? null : 'not { events }') });
   open.push(store);
   return store;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, pauseUntilMs, planReport } from '../../src/rate-limit/plan-report.js';
+import { MAX_PAUSE_MS } from '../../src/rate-limit/max-pause.js';
+import { pauseUntilMs, planReport } from '../../src/rate-limit/plan-report.js';
 import type { ReportInput } from '../../src/rate-limit/plan-report.js';
 import type { RateLimitFeedback } from '../../src/rate-limit/rate-limiter.js';
 
@@ -39,7 +40,7 @@ describe('pauseUntilMs', () => {
 
   it('honours a Retry-After later than the reset, up to its cap', () => {
     expect(pauseUntilMs({ ...refused, retryAfterSec: 7 }, NOW, WINDOW_MS)).toBe(NOW + 7000);
-    expect(pauseUntilMs({ ...refused, retryAfterSec: 3600 }, NOW, WINDOW_MS)).toBe(NOW + MAX_RETRY_AFTER_MS);
+    expect(pauseUntilMs({ ...refused, retryAfterSec: 3600 }, NOW, WINDOW_MS)).toBe(NOW + MAX_PAUSE_MS);
   });
 
   it('waits a whole window after a 429 that gives no usable time', () => {

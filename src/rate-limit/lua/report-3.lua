@@ -21,6 +21,8 @@
     ARGV[9] retryAfterSec       Retry-After in seconds, or ''
     ARGV[10] channel            pub/sub channel told of every pause that starts or grows
     ARGV[11] publisherId        identifies the reporting limiter in the message
+    ARGV[12] maxPauseMs         the longest pause any response may impose (MAX_PAUSE_MS, max-pause.ts):
+                                the pause key's TTL and the bucket's frozen clock never exceed it
 
   Output: { shiftMs, pauseWaitMs, allowancePerWindow }
     shiftMs: how far the pause moved on (0: no new pause); reserved tokens fall due that much later
@@ -28,7 +30,6 @@
     allowancePerWindow: the allowance in force afterwards
   Publishes "<publisherId> <shiftMs>" on ARGV[10] when shiftMs > 0.
 ]]
-local MAX_RETRY_AFTER_MS = 60000
 local LEARNED_LIMIT_WINDOWS = 60
 
 local time = redis.call('TIME')
@@ -43,6 +44,7 @@ local limit = tonumber(ARGV[6])
 local remaining = tonumber(ARGV[7])
 local resetAtSec = tonumber(ARGV[8])
 local retryAfterSec = tonumber(ARGV[9])
+local maxPauseMs = tonumber(ARGV[12])
 
 local function effectiveAllowance(learnedLimit)
   if learnedLimit and learnedLimit >= 1 and learnedLimit < configured then
@@ -82,7 +84,7 @@ if status == 429 or (remaining and remaining <= 0) then
     untilMs = math.max(untilMs, math.min(resetAtSec * 1000, nowMs + windowMs))
   end
   if retryAfterSec then
-    untilMs = math.max(untilMs, nowMs + math.min(retryAfterSec * 1000, MAX_RETRY_AFTER_MS))
+    untilMs = math.max(untilMs, nowMs + retryAfterSec * 1000)
   end
   if untilMs <= nowMs then
     if status == 429 then
@@ -90,6 +92,9 @@ if status == 429 or (remaining and remaining <= 0) then
     else
       untilMs = nil
     end
+  end
+  if untilMs then
+    untilMs = math.min(untilMs, nowMs + maxPauseMs)
   end
 end
 

@@ -1,0 +1,119 @@
+/**
+ * An output folder belongs to one workspace. The first month written records the workspace in a small
+ * marker at the folder's root (WORKSPACE_MARKER_FILE), and every manifest names it in `source`; a run
+ * of another workspace into the same folder is refused before it makes any call but GET /me, so
+ * trends.csv never compares one workspace's month with another's.
+ *
+ * Months written before markers existed carry no workspace in their manifest: they are taken as the
+ * marker's workspace (or, with no marker, as the workspace of the run that writes the marker).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { printable } from '../shared/printable.js';
+import type { MonthReportOnDisk } from './read-month-reports.js';
+import { renameIntoPlace, temporarySibling } from './rename-into-place.js';
+import { isCode, syncPath } from './sync-path.js';
+
+/** Hidden, so it never shows among the tables; named for the tool so nobody mistakes whose it is. */
+export const WORKSPACE_MARKER_FILE = '.cohort-reports-workspace.json';
+export const WORKSPACE_MARKER_FORMAT = 'cohort-reports/workspace@1';
+
+export interface OutputWorkspace {
+  /** GET /me's `app.id_code`. */
+  id: string;
+  name: string;
+}
+
+interface WorkspaceMarker {
+  format: typeof WORKSPACE_MARKER_FORMAT;
+  workspace: OutputWorkspace;
+  created_at: string;
+}
+
+/** The output holds another workspace's reports (exit 2: the fix is another --out). */
+export class OutputWorkspaceMismatchError extends Error {
+  readonly code = 'OUTPUT_OF_ANOTHER_WORKSPACE';
+  readonly exitCode = 2;
+  readonly outDir: string;
+  constructor(outDir: string, holder: OutputWorkspace, current: OutputWorkspace, where: string) {
+    super(
+      `${outDir} holds reports of workspace ${describeWorkspace(holder)} (${where}), but this run reads workspace ${describeWorkspace(current)}: ` +
+        `write this workspace's reports to another folder with --out (or COHORT_REPORTS_OUT)`,
+    );
+    this.name = 'OutputWorkspaceMismatchError';
+    this.outDir = outDir;
+  }
+}
+
+/** The marker exists but cannot be read as one (exit 2: it was edited by hand or is not ours). */
+export class WorkspaceMarkerError extends Error {
+  readonly code = 'OUTPUT_WORKSPACE_MARKER_INVALID';
+  readonly exitCode = 2;
+  constructor(path: string, problem: string) {
+    super(`${path} ${problem}: restore it, or delete it if every month folder beside it is of the workspace you run (the next run writes it again)`);
+    this.name = 'WorkspaceMarkerError';
+  }
+}
+
+/** `"Acme EU" (id abc123)`, safe to print. */
+export function describeWorkspace(w: OutputWorkspace): string {
+  return w.name === w.id ? `id ${printable(w.id)}` : `"${printable(w.name)}" (id ${printable(w.id)})`;
+}
+
+/** The workspace the marker names, or null when there is none. */
+export async function readWorkspaceMarker(outDir: string): Promise<OutputWorkspace | null> {
+  const path = join(outDir, WORKSPACE_MARKER_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return null;
+    throw err;
+  }
+  let marker: Partial<WorkspaceMarker>;
+  try {
+    marker = JSON.parse(text) as Partial<WorkspaceMarker>;
+  } catch {
+    throw new WorkspaceMarkerError(path, 'is not valid JSON');
+  }
+  const w = marker?.workspace;
+  if (marker?.format !== WORKSPACE_MARKER_FORMAT || typeof w?.id !== 'string' || w.id === '' || typeof w.name !== 'string') {
+    throw new WorkspaceMarkerError(path, `is not a ${WORKSPACE_MARKER_FORMAT} marker`);
+  }
+  return { id: w.id, name: w.name };
+}
+
+/** The workspace a month's manifest names, or null for a month written before manifests named it. */
+export function workspaceOfMonth(report: MonthReportOnDisk): OutputWorkspace | null {
+  const source = report.manifest.source as { workspace_id?: unknown; workspace_name?: unknown } | undefined;
+  if (typeof source?.workspace_id !== 'string') return null;
+  return { id: source.workspace_id, name: typeof source.workspace_name === 'string' ? source.workspace_name : source.workspace_id };
+}
+
+/**
+ * Refuses when the folder belongs to another workspace: by its marker, or (a marker deleted by hand)
+ * by any month whose manifest names another workspace.
+ */
+export async function checkOutputWorkspace(outDir: string, current: OutputWorkspace, months: readonly MonthReportOnDisk[]): Promise<void> {
+  const marker = await readWorkspaceMarker(outDir);
+  if (marker !== null) {
+    if (marker.id !== current.id) throw new OutputWorkspaceMismatchError(outDir, marker, current, `says ${WORKSPACE_MARKER_FILE}`);
+  }
+  for (const report of months) {
+    const holder = workspaceOfMonth(report);
+    if (holder !== null && holder.id !== current.id) {
+      throw new OutputWorkspaceMismatchError(outDir, holder, current, `says ${report.month}/manifest.json`);
+    }
+  }
+}
+
+/** Writes the marker when the folder has none (atomically: a temporary file renamed into place). */
+export async function claimOutputWorkspace(outDir: string, workspace: OutputWorkspace, now: Date): Promise<void> {
+  if ((await readWorkspaceMarker(outDir)) !== null) return;
+  const path = join(outDir, WORKSPACE_MARKER_FILE);
+  const marker: WorkspaceMarker = { format: WORKSPACE_MARKER_FORMAT, workspace, created_at: now.toISOString() };
+  const tmp = temporarySibling(path, 'tmp');
+  await writeFile(tmp, `${JSON.stringify(marker, null, 2)}\n`, 'utf8');
+  await syncPath(tmp);
+  await renameIntoPlace(tmp, path);
+}

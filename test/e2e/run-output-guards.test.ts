@@ -1,0 +1,282 @@
+/**
+ * What a user does by habit must never replace or mix reports silently (issue 19), through the real
+ * CLI against sandboxes on loopback:
+ * - a narrower --select (or a csv-only run over a csv,parquet month) refuses to replace a wider month,
+ *   and does it with --replace, recorded in run_results.json;
+ * - a selection that matches no cohort is bad usage, and writes nothing;
+ * - a run of another workspace into a folder of this one refuses after GET /me, its only call, also
+ *   when the marker was deleted;
+ * - two runs on one folder: the second names the first and touches nothing; a lock whose holder is
+ *   gone is taken over, and the run says so;
+ * - an old month edited after writing stops the run before anything is replaced.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, cp, mkdtemp, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { humanLines, listFiles, runCli, spawnCli, waitUntil } from '../support/e2e-cli.js';
+import { lastEndedMonth } from '../support/e2e-reference.js';
+import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
+import { monthBefore } from '../support/report-reference.js';
+
+const LOCK = '.cohort-reports.lock';
+const MARKER = '.cohort-reports-workspace.json';
+
+let a: E2eSandbox;
+let b: E2eSandbox;
+let tmp: string;
+let month: string;
+let n = 0;
+
+async function snapshot(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  for (const f of await listFiles(dir)) if (!f.startsWith('.work/')) files.set(f, await readFile(join(dir, f)));
+  return files;
+}
+
+function expectSame(before: Map<string, Buffer>, after: Map<string, Buffer>): void {
+  expect([...after.keys()]).toEqual([...before.keys()]);
+  for (const [path, bytes] of before) expect(after.get(path)?.equals(bytes), `${path} unchanged`).toBe(true);
+}
+
+/** Output folders of one complete month of workspace A, written once by the real CLI, by its extra flags. */
+const written = new Map<string, string>();
+
+/** A fresh copy of an output folder holding one complete month of workspace A. */
+async function monthOfA(extra: string[] = []): Promise<string> {
+  const key = extra.join(' ');
+  let original = written.get(key);
+  if (original === undefined) {
+    original = join(tmp, `original-${written.size}`);
+    a.freshRun();
+    const r = await runCli(['run', '--month', month, '--out', original, ...extra], a.env);
+    expect(r.code, r.stderr).toBe(0);
+    written.set(key, original);
+  }
+  const out = join(tmp, `out-${(n += 1)}`);
+  await cp(original, out, { recursive: true });
+  return out;
+}
+
+async function summaryCohorts(out: string, m = month): Promise<string[]> {
+  const [, ...rows] = (await readFile(join(out, m, 'cohort_summary.csv'), 'utf8')).trim().split('\n');
+  return rows.map((row) => row.split(',').slice(1, 3).join(':'));
+}
+
+/** The one line a refused command prints (everything else on stderr is JSON log lines). */
+function oneLine(stderr: string): string {
+  const lines = humanLines(stderr);
+  expect(lines, stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+beforeAll(async () => {
+  a = await startE2eSandbox({ contacts: 80, seed: 71 });
+  b = await startE2eSandbox({ contacts: 80, seed: 72, clockMs: a.clockMs });
+  tmp = await mkdtemp(join(tmpdir(), 'e2e-guards-'));
+  month = lastEndedMonth(a.clockMs / 1000, 'UTC');
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('a month is replaced only by a month of the same scope', () => {
+  it('refuses a narrower --select (exit 2, naming what would disappear), then replaces with --replace', async () => {
+    const out = await monthOfA();
+    const all = await summaryCohorts(out);
+    expect(all.length).toBeGreaterThan(3);
+    const kept = a.sandbox.workspace.segments[0]!;
+    const before = await snapshot(out);
+
+    a.freshRun();
+    const narrow = await runCli(['run', '--month', month, '--out', out, '--select', kept.name], a.env);
+    expect(narrow.code, narrow.stderr).toBe(2);
+    const line = oneLine(narrow.stderr);
+    expect(line).toContain(`holds ${all.length} cohorts and this run selects 1: ${all.length - 1} would disappear`);
+    expect(line).toContain('--replace');
+    expectSame(before, await snapshot(out));
+    // Refused before a member was paged: the allowance was not spent on it.
+    expect(a.sandbox.counters.byEndpoint['contacts.search']).toBe(0);
+    expect(a.sandbox.counters.byEndpoint.events).toBe(0);
+
+    a.freshRun();
+    const replaced = await runCli(['run', '--month', month, '--out', out, '--select', kept.name, '--replace'], a.env);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await summaryCohorts(out)).toEqual([`segment:${kept.id}`]);
+    const results = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as {
+      replace: boolean;
+      months: Array<{ month: string; replaced: { cohorts_dropped: number; formats_dropped: string[] } | null }>;
+    };
+    expect(results.replace).toBe(true);
+    expect(results.months).toEqual([expect.objectContaining({ month, replaced: { cohorts_dropped: all.length - 1, formats_dropped: [] } })]);
+  });
+
+  it('a wider or equal selection replaces the month without --replace', async () => {
+    const out = await monthOfA(['--select', a.sandbox.workspace.segments[0]!.name]);
+    a.freshRun();
+    const wider = await runCli(['run', '--month', month, '--out', out], a.env);
+    expect(wider.code, wider.stderr).toBe(0);
+    const results = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as { replace: boolean; months: Array<{ replaced: unknown }> };
+    expect(results.replace).toBe(false);
+    expect(results.months[0]!.replaced).toEqual({ cohorts_dropped: 0, formats_dropped: [] });
+  });
+
+  it('refuses a csv-only run over a month written with Parquet twins, unless --replace', async () => {
+    const out = await monthOfA(['--format', 'csv,parquet']);
+    const before = await snapshot(out);
+    expect([...before.keys()]).toContain(`${month}/cohort_summary.parquet`);
+    a.freshRun();
+    const csvOnly = await runCli(['run', '--month', month, '--out', out], a.env);
+    expect(csvOnly.code, csvOnly.stderr).toBe(2);
+    expect(oneLine(csvOnly.stderr)).toMatch(/parquet files would disappear; add --format csv,parquet/);
+    expectSame(before, await snapshot(out));
+    a.freshRun();
+    const again = await runCli(['run', '--month', month, '--out', out, '--format', 'csv,parquet'], a.env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(out, month, 'cohort_summary.parquet'))).toBe(true);
+  });
+
+  it('a selection that matches no cohort is bad usage (exit 2) and writes nothing', async () => {
+    const out = await monthOfA();
+    const before = await snapshot(out);
+    a.freshRun();
+    const none = await runCli(['run', '--month', month, '--out', out, '--select', 'nomatch*'], a.env);
+    expect(none.code, none.stderr).toBe(2);
+    expect(oneLine(none.stderr)).toMatch(/no cohort matches the selection \(segments and tags; include 'nomatch\*'\)/);
+    expectSame(before, await snapshot(out));
+
+    const fresh = join(tmp, 'never-written');
+    a.freshRun();
+    const nothing = await runCli(['run', '--month', month, '--out', fresh, '--select', 'nomatch*'], a.env);
+    expect(nothing.code).toBe(2);
+    expect((await listFiles(fresh)).filter((f) => !f.startsWith('.work/'))).toEqual([]);
+  });
+});
+
+describe('an output belongs to one workspace', () => {
+  it('a run of another workspace refuses after GET /me, its only call, naming both (also with the marker deleted)', async () => {
+    const out = await monthOfA();
+    const marker = JSON.parse(await readFile(join(out, MARKER), 'utf8')) as { workspace: { id: string } };
+    const manifest = JSON.parse(await readFile(join(out, month, 'manifest.json'), 'utf8')) as { source: { workspace_id: string } };
+    expect(marker.workspace.id).toBe('sandbox-71-80');
+    expect(manifest.source.workspace_id).toBe('sandbox-71-80');
+    const before = await snapshot(out);
+
+    for (const step of ['with the marker', 'with the marker deleted']) {
+      if (step === 'with the marker deleted') {
+        await unlink(join(out, MARKER));
+        before.delete(MARKER);
+      }
+      b.freshRun();
+      const other = await runCli(['run', '--month', month, '--out', out], b.env);
+      expect(other.code, `${step}: ${other.stderr}`).toBe(2);
+      const line = oneLine(other.stderr);
+      expect(line).toContain('sandbox-71-80');
+      expect(line).toContain('sandbox-72-80');
+      expect(line).toContain('another folder with --out');
+      expect(b.sandbox.counters.requests, step).toBe(1);
+      expect(b.sandbox.counters.byEndpoint.me, step).toBe(1);
+      expectSame(before, await snapshot(out));
+    }
+  });
+
+  it('a month of another workspace copied into the folder is found by its manifest: refused, so trends.csv never mixes the two', async () => {
+    const out = await monthOfA();
+    const earlier = monthBefore(month);
+    const foreign = join(tmp, `foreign-${(n += 1)}`);
+    b.freshRun();
+    expect((await runCli(['run', '--month', earlier, '--out', foreign], b.env)).code).toBe(0);
+    // A month folder of workspace B lands in A's output by hand (a copy, a sync tool).
+    await cp(join(foreign, earlier), join(out, earlier), { recursive: true });
+    a.freshRun();
+    const r = await runCli(['run', '--month', month, '--out', out], a.env);
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r.stderr)).toContain(`says ${earlier}/manifest.json`);
+  });
+});
+
+describe('one writer per output', () => {
+  it('a second run on a folder being written names the holder, exits 1 and touches nothing; the first finishes', async () => {
+    const out = await monthOfA();
+    const before = await snapshot(out);
+    a.freshRun();
+    const first = spawnCli(['run', '--month', month, '--out', out], a.env, { timeoutMs: 60_000 });
+    await waitUntil('the first run holds the lock', () => existsSync(join(out, LOCK)), { timeoutMs: 20_000 });
+    first.child.kill('SIGSTOP');
+    try {
+      const second = await runCli(['run', '--month', month, '--out', out], a.env);
+      expect(second.code, second.stderr).toBe(1);
+      const line = oneLine(second.stderr);
+      expect(line).toContain(`pid ${first.child.pid} on ${hostname()}`);
+      expect(line).toContain('is being written by cohort-reports run');
+      const held = JSON.parse(await readFile(join(out, LOCK), 'utf8')) as { pid: number };
+      expect(held.pid).toBe(first.child.pid);
+      expectSame(before, new Map([...(await snapshot(out))].filter(([f]) => f !== LOCK)));
+    } finally {
+      first.child.kill('SIGCONT');
+    }
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(existsSync(join(out, LOCK))).toBe(false);
+  });
+
+  it('takes over a lock whose holder is gone (a dead pid on this host; a lock left unrefreshed on another host) and says so', async () => {
+    const out = await monthOfA();
+    const deadPid = await exitedPid();
+    const stale = [
+      { pid: deadPid, host: hostname(), age: 0 },
+      { pid: 1, host: 'another-host.invalid', age: 10 * 60 },
+    ];
+    for (const holder of stale) {
+      await writeFile(join(out, LOCK), JSON.stringify({ pid: holder.pid, host: holder.host, started_at: '2026-01-01T00:00:00.000Z', command: 'cohort-reports run', token: 'x' }));
+      const then = new Date(Date.now() - holder.age * 1000);
+      await utimes(join(out, LOCK), then, then);
+      a.freshRun();
+      const r = await runCli(['run', '--month', month, '--out', out], a.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`took over the lock of cohort-reports run (pid ${holder.pid} on ${holder.host}`);
+      expect(existsSync(join(out, LOCK))).toBe(false);
+    }
+    // A fresh lock of another host is not stale: refused.
+    await writeFile(join(out, LOCK), JSON.stringify({ pid: 1, host: 'another-host.invalid', started_at: 'now', command: 'cohort-reports worker', token: 'y' }));
+    a.freshRun();
+    const refused = await runCli(['run', '--month', month, '--out', out], a.env);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toContain('pid 1 on another-host.invalid');
+    expect((await stat(join(out, LOCK))).isFile()).toBe(true);
+  });
+});
+
+describe('every month the rebuilds read is verified before anything is replaced', () => {
+  it('an edited CSV of an older month stops the run with one line and the fix; nothing is replaced', async () => {
+    const out = join(tmp, `edited-${(n += 1)}`);
+    const earlier = monthBefore(month);
+    a.freshRun();
+    const r = await runCli(['run', '--from', earlier, '--to', month, '--out', out], a.env);
+    expect(r.code, r.stderr).toBe(0);
+    await appendFile(join(out, earlier, 'cohort_events.csv'), 'x');
+    const before = await snapshot(out);
+    a.freshRun();
+    const again = await runCli(['run', '--month', month, '--out', out], a.env);
+    expect(again.code, again.stderr).toBe(1);
+    const line = oneLine(again.stderr);
+    expect(line).toContain(join(out, earlier, 'cohort_events.csv'));
+    expect(line).toContain('does not match its manifest');
+    expect(line).toContain(`nothing was replaced: restore ${earlier}/ from a copy, or delete the folder`);
+    expectSame(before, await snapshot(out));
+    // Refused before a member was paged.
+    expect(a.sandbox.counters.byEndpoint.events).toBe(0);
+  });
+});
+
+/** A pid that no process has any more: a child that has exited. */
+async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid!;
+}
