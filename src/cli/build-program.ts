@@ -156,10 +156,16 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
   );
 
   withConfig(
-    add('dashboard', 'queue dashboard (Bull Board); off loopback it needs DASHBOARD_USER and DASHBOARD_PASSWORD', '  cohort-reports dashboard --port 3000'),
+    add(
+      'dashboard',
+      'queue dashboard (Bull Board), read-only unless --allow-actions; off loopback it needs DASHBOARD_USER and DASHBOARD_PASSWORD',
+      '  cohort-reports dashboard --port 3000\n  cohort-reports dashboard --allow-actions --public-host queues.example.com',
+    ),
   )
     .option('--port <port>', 'TCP port, 0 for any free one', '3000')
-    .option('--host <host>', 'address to bind', '127.0.0.1');
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--allow-actions', 'let the board retry, promote and remove single jobs (read-only without it); never add, pause, clean or obliterate')
+    .option('--public-host <name>', 'another name (or name:port) the dashboard answers to in the Host header, e.g. behind a reverse proxy (repeatable)', collect);
 
   return program;
 }

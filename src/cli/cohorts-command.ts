@@ -4,9 +4,8 @@
  * selection that keeps none says "no cohort matches" and exits 0 (`--json`: `[]`).
  */
 import type { Cohort } from '../intercom/types.js';
-import { discoverCohorts } from '../pipeline/discover-cohorts.js';
+import { describeCohortFilter, discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { createCliLogger } from './create-cli-logger.js';
-import { describeSelection } from './describe-selection.js';
 import type { ParsedFlags } from './flags.js';
 import { openWorkspace } from './open-workspace.js';
 import { loadConfigFromFlags } from './shared-flags.js';
@@ -33,7 +32,7 @@ export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
     }
     // Not an error here: listing is how a selection is tried out. `run`, `enqueue` and `schedule` refuse it.
     if (cohorts.length === 0) {
-      process.stdout.write(`no cohort matches the selection (${describeSelection(config.cohorts)}): a run with it would be refused\n`);
+      process.stdout.write(`no cohort matches the selection (${describeCohortFilter(config.cohorts)}): a run with it would be refused\n`);
       return 0;
     }
     for (const line of formatCohortTable(cohorts)) process.stdout.write(`${line}\n`);

@@ -10,10 +10,8 @@ import type { Config } from '../config.js';
 import { createApiClient } from '../intercom/create-api-client.js';
 import type { Cohort, WorkspaceIdentity } from '../intercom/types.js';
 import type { Logger } from '../logger.js';
-import { discoverCohorts, type CohortFilter } from '../pipeline/discover-cohorts.js';
-import { NoCohortSelectedError } from '../pipeline/errors.js';
+import { discoverCohorts, requireCohorts, type CohortFilter } from '../pipeline/discover-cohorts.js';
 import { createRedisLimiter } from '../rate-limit/redis-limiter.js';
-import { describeSelection } from './describe-selection.js';
 
 export interface PreparedDeploymentRun {
   workspace: WorkspaceIdentity;
@@ -38,7 +36,8 @@ export async function prepareDeploymentRun(input: {
     // Before the cohorts: a command of another workspace makes one call and touches nothing.
     await bindDeploymentWorkspace(input.redis, config.redis.prefix, workspace);
     const cohorts = await discoverCohorts(api, input.selection);
-    if (cohorts.length === 0) throw new NoCohortSelectedError(describeSelection(input.selection));
+    // The same refusal (NoCohortSelectedError, exit 2) and wording as `run`.
+    requireCohorts(cohorts, input.selection);
     return { workspace, cohorts };
   } finally {
     await api.close();

@@ -1,7 +1,10 @@
 /**
  * `cohort-reports worker`: one worker process until SIGTERM/SIGINT (then it drains), or until Redis has
  * been unreachable for longer than worker.redisGraceMs (then exit 1, so its supervisor restarts it).
- * Workers read INTERCOM_TOKEN from their own environment; nothing secret is ever put in a job.
+ * Workers read INTERCOM_TOKEN from their own environment; nothing secret is ever put in a job. At start
+ * a worker asks which workspace the token reads (GET /me): a token refused exits 3, and a workspace other
+ * than the one the deployment's prefix serves exits 2 (see jobs/bind-deployment-workspace.ts), before
+ * any job is taken.
  */
 import { collectDefaultMetrics } from 'prom-client';
 import { connectRedis, waitForRedis, watchRedis, type RedisUnavailableError } from '../../jobs/connect-redis.js';

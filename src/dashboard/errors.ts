@@ -2,7 +2,7 @@
 export class DashboardError extends Error {
   readonly exitCode = 2;
   constructor(
-    readonly code: 'DASHBOARD_AUTH_REQUIRED' | 'DASHBOARD_AUTH_INCOMPLETE',
+    readonly code: 'DASHBOARD_AUTH_REQUIRED' | 'DASHBOARD_AUTH_INCOMPLETE' | 'DASHBOARD_PUBLIC_HOST_INVALID',
     message: string,
   ) {
     super(message);

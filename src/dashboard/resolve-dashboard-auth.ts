@@ -13,8 +13,8 @@ export interface DashboardAuthInput {
 /**
  * Decides the dashboard's authentication: basic auth whenever credentials are given; none only when
  * bound to loopback (then only someone on the machine, or at the other end of an SSH tunnel, can reach
- * it). Bound anywhere else without credentials, it refuses to start: the board can retry, remove and
- * add jobs.
+ * it). Bound anywhere else without credentials, it refuses to start: the board shows every job's data
+ * and, with --allow-actions, retries and removes jobs.
  *
  * @example resolveDashboardAuth({ host: '127.0.0.1', user: undefined, password: undefined }) // null
  */

@@ -39,7 +39,7 @@ const OPTIONS: Record<string, string[]> = {
   worker: ['--concurrency', '--format', '--metrics-port', '--metrics-host', '--config'],
   enqueue: ['--month', '--from', '--to', '--allow-partial', '--wait', '--select', '--exclude'],
   status: ['--json', '--config'],
-  dashboard: ['--port', '--host', '--config'],
+  dashboard: ['--port', '--host', '--allow-actions', '--public-host', '--config'],
 };
 const GLOBAL = ['--log-format', '--log-level', '--no-color', '--quiet', '--version'];
 

@@ -92,6 +92,17 @@ describe('cohort-reports dashboard', () => {
     expect(stderr).toMatch(/^cohort-reports: .*refusing to listen on 0\.0\.0\.0 without authentication: set DASHBOARD_USER and DASHBOARD_PASSWORD.*\n$/);
   });
 
+  it('exits 2 with a one-line reason on a --public-host that is not a host name', async () => {
+    const values = ['https://queues.example.com', 'evil.example/x', 'user@queues.example.com', 'queues.example.com:99999'];
+    const results = await Promise.all(values.map((value) => runCli(['dashboard', '--public-host', 'ok.example', '--public-host', value], bareEnv())));
+    for (const [i, { code, stdout, stderr }] of results.entries()) {
+      const value = values[i]!;
+      expect(code, value).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`cohort-reports: --public-host must be a host name or name:port as browsers put it in the Host header (got ${JSON.stringify(value)})\n`);
+    }
+  });
+
   it('exits 2 on a port out of range and on an unknown flag', async () => {
     expect((await runCli(['dashboard', '--port', '70000'], bareEnv())).code).toBe(2);
     const unknown = await runCli(['dashboard', '--bind', '0.0.0.0'], bareEnv());

@@ -17,7 +17,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploymentWorkspaceKey } from '../../jobs/bind-deployment-workspace.js';
+import { bindDeploymentWorkspace, deploymentWorkspaceKey, OtherWorkspaceError } from '../../jobs/bind-deployment-workspace.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME, runJobId, type MonthRunData, type PageCohortData } from '../../jobs/job-types.js';
 import { startWorker } from '../../jobs/start-worker.js';
@@ -108,27 +108,29 @@ describe('two deployments on one prefix', () => {
     expect(((await queue.getJob(jobId))!.data as MonthRunData).run.workspaceId).toBe(A.idCode);
     expect(JSON.parse((await redis.get(deploymentWorkspaceKey(shared)))!)).toMatchObject({ id: A.idCode, name: A.name });
 
+    // All at once: B's worker, enqueue and schedule on A's prefix, B's worker on a prefix of its own, A's worker.
     sandboxB.resetCounters();
-    const [worker, enqueue, schedule] = await Promise.all([
+    const [worker, enqueue, schedule, workerB] = await Promise.all([
       runCli(['worker'], envB),
       runCli(['enqueue', '--month', monthBefore(month), '--allow-partial'], envB),
       runCli(['schedule'], envB),
+      spawnWorker(envOf(sandboxB, own, join(tmp, 'B')), 2),
+      spawnWorker(envA, 4),
     ]);
     for (const r of [worker, enqueue, schedule]) refusalLine(r, shared);
-    // Each asked its workspace who it is, and nothing more.
-    expect(sandboxB.counters.requests).toBe(3);
-    expect(sandboxB.counters.byEndpoint.me).toBe(3);
-    expect((await queue.getJobs(['waiting', 'delayed', 'active', 'waiting-children', 'completed', 'failed'])).map((j) => j.id)).toEqual([jobId]);
+    // Each of B's four processes asked its workspace who it is, and nothing more.
+    expect(sandboxB.counters.byEndpoint.me).toBe(4);
+    expect(sandboxB.counters.requests).toBe(4);
+    // Nothing of B's was queued or scheduled, and the prefix is still A's.
+    const earlier = monthBefore(month);
+    expect(await queue.getJob(runJobId(`${earlier}_${earlier}_UTC`))).toBeFalsy();
     expect(await queue.getJobScheduler('monthly')).toBeFalsy();
     expect(JSON.parse((await redis.get(deploymentWorkspaceKey(shared)))!)).toMatchObject({ id: A.idCode });
-
-    // On a prefix of its own, B's worker starts (and binds that prefix to B).
-    const workerB = await spawnWorker(envOf(sandboxB, own, join(tmp, 'B')), 2);
+    // On a prefix of its own, B's worker started, and bound that prefix to B.
     expect(workerB.output()).toContain('"worker started"');
     expect(JSON.parse((await redis.get(deploymentWorkspaceKey(own)))!)).toMatchObject({ id: B.idCode, name: B.name });
 
     // A's run, by A's worker, completes as if B had never come by; B's workspace was never read for it.
-    await spawnWorker(envA, 4);
     expect(await waitForJobState(queue, jobId, ['completed', 'failed'], 60_000)).toBe('completed');
     expect(await listFiles(outA)).toContain(`${month}/cohort_summary.csv`);
     const called = [...sandboxA.counters.eventsCallsByContact.keys()];
@@ -137,6 +139,39 @@ describe('two deployments on one prefix', () => {
     expect(called.filter((id) => !ownContacts.has(id))).toEqual([]);
     expect(sandboxB.counters.byEndpoint['contacts.search'] + sandboxB.counters.byEndpoint.events + sandboxB.counters.byEndpoint.segments).toBe(0);
   }, 90_000);
+});
+
+describe('the binding itself', () => {
+  const identity = (w: { idCode: string; name: string }) => ({ id: w.idCode, name: w.name, region: null, timezone: null });
+
+  it('of two workspaces binding one fresh prefix at once, exactly one wins and the other is refused', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const prefix = prefixFor('ws-race');
+      const settled = await Promise.allSettled([bindDeploymentWorkspace(redis, prefix, identity(A)), bindDeploymentWorkspace(redis, prefix, identity(B))]);
+      const won = settled.filter((r) => r.status === 'fulfilled');
+      const refused = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.reason).toBeInstanceOf(OtherWorkspaceError);
+      const winner = JSON.parse((await redis.get(deploymentWorkspaceKey(prefix)))!) as { id: string };
+      expect((refused[0]!.reason as OtherWorkspaceError).bound.id).toBe(winner.id);
+      // The same workspace again is welcome, and the key never expires.
+      const again = await bindDeploymentWorkspace(redis, prefix, identity(winner.id === A.idCode ? A : B));
+      expect(again.created).toBe(false);
+      expect(await redis.pttl(deploymentWorkspaceKey(prefix))).toBe(-1);
+    }
+  });
+
+  it('a key that holds something else is refused with the fix, not taken over', async () => {
+    const prefix = prefixFor('ws-garbage');
+    await redis.set(deploymentWorkspaceKey(prefix), '{"id":42}');
+    await expect(bindDeploymentWorkspace(redis, prefix, identity(A))).rejects.toMatchObject({
+      code: 'DEPLOYMENT_BINDING_UNREADABLE',
+      exitCode: 2,
+      message: `the Redis key ${prefix}:workspace does not hold a workspace binding cohort-reports wrote: delete it, or use another COHORT_REPORTS_PREFIX (redis.prefix)`,
+    });
+    expect(await redis.get(deploymentWorkspaceKey(prefix))).toBe('{"id":42}');
+  });
 });
 
 describe('a job of a run queued for another workspace', () => {
@@ -163,6 +198,15 @@ describe('a job of a run queued for another workspace', () => {
         expect(job.opts.attempts).toBeGreaterThan(1);
       }
       expect(sandboxB.counters.requests).toBe(0);
+
+      // Queued again for B, the failed run of A is replaced with its store cleared: B resumes nothing of A's.
+      await handle.drain(5_000);
+      const cleared: string[] = [];
+      const again = await enqueueRun(queue, { from: month, timeZone: 'UTC', nowSec, allowPartial: false, workspaceId: B.idCode }, async (runId) => {
+        cleared.push(runId);
+      });
+      expect(again).toMatchObject({ kind: 'replaced', previousState: 'failed' });
+      expect(cleared).toEqual([run.runId]);
     } finally {
       await handle.drain(5_000);
     }
@@ -192,7 +236,7 @@ describe('a selection that keeps no cohort', () => {
       runCli(['schedule', '--config', config], env),
       runCli(['cohorts', '--select', 'nomatch*'], env),
     ]);
-    const said = 'no cohort matches the selection (include "nomatch*"; segments and tags)';
+    const said = "no cohort matches the selection (segments and tags; include 'nomatch*')";
     for (const r of [enqueue, schedule]) {
       expect(r.code, r.stderr).toBe(2);
       expect(humanLines(r.stderr)).toEqual([expect.stringContaining(`cohort-reports: ${said}; check the names with 'cohort-reports cohorts'`)]);

@@ -1,6 +1,6 @@
 /**
  * Checks real sandbox answers, field by field, against schemas transcribed by hand from Intercom's
- * OpenAPI description (API 2.14: components.schemas segment_list, segment, tag_list, tag, contact_list,
+ * OpenAPI description (API 2.14: components.schemas admin_with_app, app, segment_list, segment, tag_list, tag, contact_list,
  * cursor_pages, starting_after_paging, contact, data_event_list, data_event, data_event_summary,
  * data_event_summary_item, error). Transcription rules:
  * - types and nullability as in the description;
@@ -35,6 +35,28 @@ const errorSchema = z.strictObject({
       }),
     )
     .min(1),
+});
+
+// #/components/schemas/app
+const appSchema = z.strictObject({
+  type: z.literal('app'),
+  id_code: z.string().min(1),
+  name: z.string(),
+  region: z.string(),
+  timezone: z.string(),
+  created_at: int,
+  identity_verification: z.boolean(),
+});
+// #/components/schemas/admin_with_app (job_title, away_mode_*, team_ids are optional there and not sent)
+const adminWithAppSchema = z.strictObject({
+  type: z.literal('admin'),
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  email_verified: z.boolean().nullable(),
+  has_inbox_seat: z.boolean(),
+  avatar: z.strictObject({ type: z.literal('avatar'), image_url: z.string().nullable() }),
+  app: appSchema.nullable(),
 });
 
 // #/components/schemas/segment
@@ -206,6 +228,13 @@ describe('answers match the OpenAPI description', () => {
       expect(r.contentType).toBe('application/json; charset=utf-8');
       expectValid(segmentListSchema, r.json);
     }
+  });
+
+  it('GET /me matches admin_with_app, naming the workspace by app.id_code', async () => {
+    const r = await call('/me');
+    expect(r.status).toBe(200);
+    expectValid(adminWithAppSchema, r.json);
+    expect((r.json as { app: { id_code: string } }).app.id_code).toBe('sandbox-5-300');
   });
 
   it('GET /tags matches tag_list', async () => {

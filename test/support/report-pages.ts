@@ -21,7 +21,15 @@ export function monthFolderFiles(month: string): string[] {
     .sort();
 }
 
-/** Every file a run of `months` (CSV only) leaves in its output folder (no journal), sorted. */
+/** Every file a run of `months` (CSV only) leaves in its output folder (no journal; the workspace marker), sorted. */
 export function outputFolderFiles(months: readonly string[]): string[] {
-  return [...months.flatMap(monthFolderFiles), 'datapackage.json', 'retention.csv', 'run_results.json', 'trends.csv', ...INDEX_PAGE_FILES].sort();
+  return [
+    ...months.flatMap(monthFolderFiles),
+    '.cohort-reports-workspace.json',
+    'datapackage.json',
+    'retention.csv',
+    'run_results.json',
+    'trends.csv',
+    ...INDEX_PAGE_FILES,
+  ].sort();
 }

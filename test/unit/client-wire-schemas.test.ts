@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseContactList, parseEventList, parseSegmentList, parseTagList } from '../../src/intercom/wire-schemas.js';
+import { parseContactList, parseEventList, parseMe, parseSegmentList, parseTagList } from '../../src/intercom/wire-schemas.js';
 
 describe('wire schemas', () => {
   it('reads 2.x and 1.x tag lists and turns integer ids into strings', () => {
@@ -26,5 +26,16 @@ describe('wire schemas', () => {
   it('accepts events without metadata and a null pages object', () => {
     const parsed = parseEventList({ type: 'event.list', events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null });
     expect(parsed).toEqual({ ok: true, value: { events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null } });
+  });
+
+  it('reads the workspace from GET /me, and refuses an answer without app.id_code (an output cannot be bound to nothing)', () => {
+    const me = { type: 'admin', id: '9', email: 'a@example.com', app: { type: 'app', id_code: 'abc123', name: 'Acme', region: 'EU', timezone: 'Europe/Berlin' } };
+    expect(parseMe(me)).toEqual({ ok: true, value: { app: { id_code: 'abc123', name: 'Acme', region: 'EU', timezone: 'Europe/Berlin' } } });
+    const noApp = parseMe({ ...me, app: null });
+    expect(noApp.ok).toBe(false);
+    if (!noApp.ok) expect(noApp.problem).toContain('app');
+    const emptyId = parseMe({ ...me, app: { ...me.app, id_code: '' } });
+    expect(emptyId.ok).toBe(false);
+    if (!emptyId.ok) expect(emptyId.problem).toContain('app.id_code');
   });
 });
