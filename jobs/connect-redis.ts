@@ -8,6 +8,7 @@
  * rejected commands, `waitForRedis` and `watchRedis`.
  */
 import { Redis } from 'ioredis';
+import { redactUrl } from '../src/shared/redact-url.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -18,19 +19,9 @@ export class RedisUnavailableError extends Error {
   readonly code = 'REDIS_UNAVAILABLE';
   readonly exitCode = 1;
   constructor(url: string, detail: string) {
+    // Every credential form masked (user:pass@, ?password=, ?username=…&password=…): see redact-url.ts.
     super(`cannot reach Redis at ${redactUrl(url)} (${detail}): start Redis, or point REDIS_URL (redis.url) at a running one`);
     this.name = 'RedisUnavailableError';
-  }
-}
-
-/** A Redis URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return 'the configured URL';
   }
 }
 

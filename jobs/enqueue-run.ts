@@ -11,6 +11,7 @@ import type { Queue } from 'bullmq';
 import type { CohortFilter } from '../src/pipeline/discover-cohorts.js';
 import { planRun, type PlanRunInput } from '../src/pipeline/plan-run.js';
 import { runJobId, type JobDataByName, type MonthRunData, type PlannedRun } from './job-types.js';
+import { parseJobData } from './parse-job-data.js';
 import { removeFinishedRun } from './remove-finished-run.js';
 
 export type EnqueueOutcome =
@@ -19,8 +20,8 @@ export type EnqueueOutcome =
   | { kind: 'live'; jobId: string; runId: string; state: string }
   | { kind: 'already-completed'; jobId: string; runId: string };
 
+/** No output folder: the worker that writes the run writes to its own report.outDir. */
 export interface EnqueueRunInput extends PlanRunInput {
-  outDir?: string | undefined;
   /** The cohort selection (--select/--exclude); absent: each worker's configured one. */
   cohorts?: CohortFilter | undefined;
   /** Default true. */
@@ -58,6 +59,14 @@ export async function enqueueRun(
     plannedAtSec: input.nowSec,
     ...(input.workspaceId !== undefined ? { workspaceId: input.workspaceId } : {}),
   };
+  const name: keyof JobDataByName = 'month-run';
+  // Parsed as a worker will parse it: what enqueue could not give a worker (a selection too large for
+  // job data) is refused here, with nothing queued or replaced, rather than failed by the first worker.
+  const data: MonthRunData = parseJobData(name, {
+    run,
+    ...(input.cohorts ? { cohorts: input.cohorts } : {}),
+    ...(input.replace === true ? { replace: true } : {}),
+  });
   const jobId = runJobId(plan.runId);
   const existing = await queue.getJob(jobId);
   let replaced: 'completed' | 'failed' | null = null;
@@ -73,13 +82,6 @@ export async function enqueueRun(
     if (state === 'completed' || otherWorkspace) await clearStore(plan.runId);
     replaced = state === 'completed' ? 'completed' : 'failed';
   }
-  const data: MonthRunData = {
-    run,
-    ...(input.outDir !== undefined ? { outDir: input.outDir } : {}),
-    ...(input.cohorts ? { cohorts: input.cohorts } : {}),
-    ...(input.replace === true ? { replace: true } : {}),
-  };
-  const name: keyof JobDataByName = 'month-run';
   await queue.add(name, data, { ...RUN_JOB_OPTIONS, jobId });
   return replaced === null ? { kind: 'added', jobId, runId: plan.runId } : { kind: 'replaced', jobId, runId: plan.runId, previousState: replaced };
 }

@@ -7,76 +7,33 @@
  * whose id exists). BullMQ forbids ':' in custom ids and ids made only of digits; every id below starts
  * with a letter and uses '.' as separator, and the parts that come from Intercom are escaped.
  */
+import type { z } from 'zod';
 import type { CohortType } from '../src/intercom/types.js';
-import type { CohortFilter } from '../src/pipeline/discover-cohorts.js';
+import type {
+  FETCH_CONTACTS_DATA_SCHEMA,
+  JOB_DATA_SCHEMAS,
+  MONTH_RUN_DATA_SCHEMA,
+  PAGE_COHORT_DATA_SCHEMA,
+  PLANNED_RUN_SCHEMA,
+  SCHEDULED_RUN_DATA_SCHEMA,
+} from './job-schemas.js';
 
-/** What every job of a run needs to re-plan it identically (planRun is pure in these). */
-export interface PlannedRun {
-  runId: string;
-  from: string;
-  to: string;
-  timeZone: string;
-  allowPartial: boolean;
-  /** The clock when the run was planned (Unix s): every worker re-plans with it, so all see one plan. */
-  plannedAtSec: number;
-  /**
-   * The workspace (`app.id_code`) the run was queued for. Kept in `run`, which every child job copies,
-   * so a worker of another workspace fails any job of the run rather than mixing the two. Absent in
-   * jobs queued before deployments were bound to a workspace: those are not checked.
-   */
-  workspaceId?: string;
-}
+// One description of each job's data: the schemas in job-schemas.ts (documented field by field there),
+// which every worker parses a job's data with before its processor runs. No job data names a folder:
+// a worker writes only to its own configured report.outDir.
 
+/** What every job of a run needs to re-plan it identically. */
+export type PlannedRun = z.infer<typeof PLANNED_RUN_SCHEMA>;
 /** One run of one or more months, the parent of every other job of the run. */
-export interface MonthRunData {
-  run: PlannedRun;
-  /** Where the reports go; absent: the writing worker's configured report.outDir. */
-  outDir?: string;
-  /** Which cohorts to report; absent: the worker's configured cohorts (include/exclude). */
-  cohorts?: CohortFilter;
-  /** Set by the run job itself: how many rounds of children it has added so far. */
-  round?: number;
-  /** `enqueue --replace`: the run may replace a month whose folder holds cohorts it does not select. */
-  replace?: boolean;
-}
-
+export type MonthRunData = z.infer<typeof MONTH_RUN_DATA_SCHEMA>;
 /** Pages one cohort's members into the store and queues their events fetches. */
-export interface PageCohortData {
-  run: PlannedRun;
-  cohortType: CohortType;
-  cohortId: string;
-  perPage: number;
-  /** The run job: parent of the fetch-contacts jobs this page job adds. */
-  runJobId: string;
-  /** Contacts per fetch-contacts job. */
-  contactsPerJob: number;
-  /** The run job's round that added this job (part of the events jobs' ids). */
-  round: number;
-  /** Scope of the contact claims (see claimContacts): one per run job incarnation and round. */
-  claimScope: string;
-}
-
+export type PageCohortData = z.infer<typeof PAGE_COHORT_DATA_SCHEMA>;
 /** Fetches, folds and records the events of a few contacts, each at most once per run. */
-export interface FetchContactsData {
-  run: PlannedRun;
-  /** The run job, whose progress this job refreshes. */
-  runJobId: string;
-  contactIds: string[];
-  claimScope: string;
-}
-
+export type FetchContactsData = z.infer<typeof FETCH_CONTACTS_DATA_SCHEMA>;
 /** Produced by the job scheduler: queues the previous month's run, computed when it is processed. */
-export interface ScheduledRunData {
-  timeZone: string;
-  outDir?: string;
-}
+export type ScheduledRunData = z.infer<typeof SCHEDULED_RUN_DATA_SCHEMA>;
 
-export interface JobDataByName {
-  'month-run': MonthRunData;
-  'page-cohort': PageCohortData;
-  'fetch-contacts': FetchContactsData;
-  'scheduled-run': ScheduledRunData;
-}
+export type JobDataByName = { [N in keyof typeof JOB_DATA_SCHEMAS]: z.infer<(typeof JOB_DATA_SCHEMAS)[N]> };
 
 export type JobName = keyof JobDataByName;
 

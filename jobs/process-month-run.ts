@@ -22,15 +22,17 @@ import { NoCohortSelectedError } from '../src/pipeline/errors.js';
 import { sleep } from '../src/shared/sleep.js';
 import { childJob, type AnyChildJob } from './child-job.js';
 import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
+import { MAX_ROUNDS } from './job-schemas.js';
 import { readRunProgress } from './read-run-progress.js';
 import { readRunRequestStats } from './run-request-stats.js';
 import type { Processor } from './worker-context.js';
 
-/** Rounds of children after which a run that still has work left is failed rather than looped. */
-export const MAX_ROUNDS = 6;
+export { MAX_ROUNDS };
 
 export interface MonthRunResult {
   months: string[];
+  /** The folder the worker wrote to: its own report.outDir (what `status` shows as the run's output). */
+  outDir: string;
   dirs: string[];
   contacts: number;
   apiCalls: number;
@@ -104,7 +106,9 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     await store.saveCohorts(cohorts);
     log.info({ cohorts: cohorts.length }, 'cohorts discovered');
   }
-  const outDir = job.data.outDir ?? ctx.config.report.outDir;
+  // The worker's own output, whatever the job says: job data never chooses where files are written
+  // (its schema has no such field), and writeRunReports writes only month folders named by the plan.
+  const outDir = ctx.config.report.outDir;
   const replace = job.data.replace === true;
   const months = plan.months.map((m) => m.month);
   // Before any member is paged: a run its output cannot take fails now, not after spending the allowance.
@@ -182,6 +186,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   log.info({ months: written.map((w) => w.manifest.month), outDir }, 'run written');
   const result: MonthRunResult = {
     months: written.map((w) => w.manifest.month),
+    outDir,
     dirs: written.map((w) => w.dir),
     contacts: progress.contacts,
     apiCalls: requests.apiCalls,

@@ -17,7 +17,6 @@ export const processScheduledRun: Processor<'scheduled-run'> = async (job, _toke
       timeZone: job.data.timeZone,
       nowSec: Math.floor(nowMs / 1000),
       allowPartial: false,
-      outDir: job.data.outDir,
       replaceCompleted: false,
       // This worker's workspace is the deployment's (checked at its start): the run is for it.
       workspaceId: ctx.workspace.id,

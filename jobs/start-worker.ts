@@ -30,6 +30,8 @@ import { saveRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
 import { withTimeout } from '../src/shared/with-timeout.js';
 import { ProcessorMismatchError } from './errors.js';
+import { JobDataInvalidError, parseJob } from './parse-job-data.js';
+import { quoted } from '../src/shared/printable.js';
 
 export const PROCESSORS: Processors = {
   'month-run': processMonthRun,
@@ -131,7 +133,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const processor = processors[name] as Processors[JobName] | undefined;
     const jobLog = log.child({ jobId: job.id, job: name });
     try {
-      if (!processor) throw new UnrecoverableError(`no processor for job name ${JSON.stringify(job.name)}`);
+      if (!processor) throw new UnrecoverableError(`no processor for job name ${quoted(job.name.slice(0, 40))}`);
+      // Job data is input from anyone who can write to the queue: parsed with its name's schema before
+      // any processor (or any call) sees it; whatever else it holds fails the job for good, naming the field.
+      try {
+        job.data = parseJob(job);
+      } catch (err) {
+        if (err instanceof JobDataInvalidError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        throw err;
+      }
       // Nothing of two workspaces meets: a run queued for another one fails rather than reading this one.
       const foreign = foreignWorkspaceError(job.data, workspace);
       if (foreign) throw new UnrecoverableError(`${foreign.code}: ${foreign.message}`);

@@ -6,6 +6,7 @@
 import type { Queue } from 'bullmq';
 import { exponentialBackoff } from './exponential-backoff.js';
 import { SCHEDULER_ID, type JobName, type ScheduledRunData } from './job-types.js';
+import { parseJobData } from './parse-job-data.js';
 
 export interface UpsertScheduleInput {
   cron: string;
@@ -13,7 +14,6 @@ export interface UpsertScheduleInput {
   cronTimeZone: string;
   /** The report time zone the scheduled runs use. */
   reportTimeZone: string;
-  outDir?: string | undefined;
 }
 
 /** Retries 5, 10, 20 and 40 s after a failure: each within MAX_PAUSE_MS (exponential-backoff.ts). */
@@ -26,7 +26,9 @@ export const SCHEDULED_RUN_OPTIONS = {
 
 export async function upsertSchedule(queue: Queue, input: UpsertScheduleInput): Promise<{ id: string; nextMs: number | null }> {
   const name: JobName = 'scheduled-run';
-  const data: ScheduledRunData = { timeZone: input.reportTimeZone, ...(input.outDir !== undefined ? { outDir: input.outDir } : {}) };
+  // No folder in the data: the worker that writes the run writes to its own report.outDir. Parsed like
+  // a worker will, so a scheduler whose every job would be refused is not upserted.
+  const data: ScheduledRunData = parseJobData(name, { timeZone: input.reportTimeZone });
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern: input.cron, tz: input.cronTimeZone },

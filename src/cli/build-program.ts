@@ -38,6 +38,16 @@ function withCommon(cmd: Command): Command {
     .option('--timezone <zone>', 'report time zone, IANA (default UTC, env REPORT_TIMEZONE)');
 }
 
+/**
+ * enqueue and schedule queue work for the workers, which write to their own report.outDir: no job names
+ * a folder. `--out` is still parsed (hidden) only so the command can refuse it with that reason.
+ */
+function withWorkerOutput(cmd: Command): Command {
+  return withConfig(cmd)
+    .addOption(new Option('--out <dir>', 'refused: the workers write to their own output folder').hideHelp())
+    .option('--timezone <zone>', 'report time zone, IANA (default UTC, env REPORT_TIMEZONE)');
+}
+
 function withMonths(cmd: Command): Command {
   return cmd
     .option('--month <YYYY-MM|last>', 'the month to report; last = the last month that has ended in the report zone')
@@ -136,7 +146,7 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     withSandbox(withConfig(add('cohorts', 'list the cohorts a run would report (type, id, name, count) after include/exclude', "  cohort-reports cohorts --select 'Trial*' --exclude '*test*'"))),
   ).option('--json', 'print the list as JSON');
 
-  withCommon(add('schedule', 'upsert the monthly BullMQ job scheduler (schedule.cron and zone from config) and exit', '  cohort-reports schedule --config prod.json'));
+  withWorkerOutput(add('schedule', 'upsert the monthly BullMQ job scheduler (schedule.cron and zone from config) and exit', '  cohort-reports schedule --config prod.json'));
 
   withCommon(add('worker', 'run a worker (any number, on any machine, one Redis); SIGTERM drains', '  cohort-reports worker --concurrency 8 --metrics-port 9464'))
     .option('--concurrency <n>', 'jobs in flight in this process (default worker.concurrency)')
@@ -145,7 +155,7 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     .option('--metrics-host <host>', 'address of the metrics server (with --metrics-port; default 127.0.0.1)');
 
   withSelection(
-    withMonths(withCommon(add('enqueue', 'queue a run for the workers (a no-op while the same run is live)', '  cohort-reports enqueue --month last --wait'))),
+    withMonths(withWorkerOutput(add('enqueue', 'queue a run for the workers (a no-op while the same run is live)', '  cohort-reports enqueue --month last --wait'))),
   )
     .option('--wait', 'show the run\'s progress until it is done; Ctrl-C stops waiting, the run stays queued')
     .option('--replace', 'let this run replace a month whose folder holds cohorts this run does not select');

@@ -9,6 +9,8 @@ import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
 import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { AuthenticationError } from '../intercom/errors.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
+import { printable } from '../shared/printable.js';
+import { redactCredentials } from '../shared/redact-url.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { createCliLogger } from './create-cli-logger.js';
 import type { ParsedFlags } from './flags.js';
@@ -24,9 +26,15 @@ export interface CheckLine {
   fix?: string;
 }
 
+/**
+ * A check's line: what and fix quote workspace and server text (the workspace's name, Intercom's error
+ * message) and errors that may quote a URL, so both are shown printable with credentials masked; the
+ * mark's colour is the only escape sequence written.
+ */
 export function formatCheckLine(line: CheckLine, color: boolean): string {
   const mark = line.ok ? (color ? '\x1b[32m✓\x1b[0m' : '✓') : color ? '\x1b[31m✗\x1b[0m' : '✗';
-  return `${mark} ${line.what}${line.ok || !line.fix ? '' : ` — ${line.fix}`}`;
+  const text = `${line.what}${line.ok || !line.fix ? '' : ` — ${line.fix}`}`;
+  return `${mark} ${printable(redactCredentials(text))}`;
 }
 
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');

@@ -5,15 +5,19 @@
  */
 import type { Cohort } from '../intercom/types.js';
 import { describeCohortFilter, discoverCohorts } from '../pipeline/discover-cohorts.js';
+import { escapeJsonText, printable } from '../shared/printable.js';
 import { createCliLogger } from './create-cli-logger.js';
 import type { ParsedFlags } from './flags.js';
 import { openWorkspace } from './open-workspace.js';
 import { loadConfigFromFlags } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
 
-/** The cohorts as aligned columns, for a terminal. */
+/**
+ * The cohorts as aligned columns, for a terminal. Ids and names are the workspace's text: each cell is
+ * shown printable (an escape sequence in a tag name appears as `\x1b…`, never obeyed), and aligned as shown.
+ */
 export function formatCohortTable(cohorts: readonly Cohort[]): string[] {
-  const rows = cohorts.map((c) => [c.type, c.id, c.name, c.memberCountReported === null ? '–' : String(c.memberCountReported)]);
+  const rows = cohorts.map((c) => [c.type, printable(c.id), printable(c.name), c.memberCountReported === null ? '–' : String(c.memberCountReported)]);
   const header = ['type', 'id', 'name', 'count'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
   const line = (r: string[]): string => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
@@ -27,7 +31,7 @@ export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
   try {
     const cohorts = await discoverCohorts(workspace.api, config.cohorts);
     if (flags.json === true) {
-      process.stdout.write(`${JSON.stringify(cohorts.map((c) => ({ type: c.type, id: c.id, name: c.name, count: c.memberCountReported })), null, 2)}\n`);
+      process.stdout.write(`${escapeJsonText(JSON.stringify(cohorts.map((c) => ({ type: c.type, id: c.id, name: c.name, count: c.memberCountReported })), null, 2))}\n`);
       return 0;
     }
     // Not an error here: listing is how a selection is tried out. `run`, `enqueue` and `schedule` refuse it.
@@ -38,7 +42,7 @@ export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
     for (const line of formatCohortTable(cohorts)) process.stdout.write(`${line}\n`);
     const { include, exclude } = config.cohorts;
     const filter = [include.length > 0 ? `include ${include.join(', ')}` : '', exclude.length > 0 ? `exclude ${exclude.join(', ')}` : ''].filter(Boolean).join('; ');
-    process.stdout.write(`${cohorts.length} cohort${cohorts.length === 1 ? '' : 's'}${filter ? ` (${filter})` : ''}\n`);
+    process.stdout.write(`${cohorts.length} cohort${cohorts.length === 1 ? '' : 's'}${filter ? ` (${printable(filter)})` : ''}\n`);
     return 0;
   } finally {
     await workspace.close();

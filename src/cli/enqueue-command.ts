@@ -4,7 +4,8 @@
  * connected, and Ctrl-C only stops the waiting: the run stays queued. Before queueing it reads the
  * workspace with INTERCOM_TOKEN (GET /me, the segments and tags) through the deployment's shared
  * limiter: a token of another workspace than the deployment's, or a selection that keeps no cohort, is
- * refused (exit 2) with nothing queued.
+ * refused (exit 2) with nothing queued. It names no output folder: the worker that writes the run writes
+ * to its own (`--out` is refused, see refuse-out-flag.ts).
  */
 import { dirname } from 'node:path';
 import type { Queue } from 'bullmq';
@@ -18,20 +19,24 @@ import { createRedisStore } from '../pipeline/redis-store.js';
 import { INDEX_FILE, pageUrl } from '../report-html/index.js';
 import { InterruptedError, UsageError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
-import { listFlag, strFlag, type ParsedFlags } from './flags.js';
+import { listFlag, type ParsedFlags } from './flags.js';
 import { openQueue } from './open-queue.js';
 import { prepareDeploymentRun } from './prepare-deployment-run.js';
+import { refuseOutFlag } from './refuse-out-flag.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal, type Terminal } from './terminal.js';
 import { onStopSignal } from './on-stop-signal.js';
 import { sleep } from '../shared/sleep.js';
+import { printable } from '../shared/printable.js';
+import { redactCredentials } from '../shared/redact-url.js';
 
 /** How long a queued run may wait with no worker connected before `--wait` says so. */
 export const NO_WORKER_NOTICE_MS = 3_000;
 const POLL_MS = 1_000;
 
 export async function enqueueCommand(flags: ParsedFlags): Promise<number> {
+  refuseOutFlag('enqueue', flags);
   const { config, token } = loadConfigFromFlags(flags, true);
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
   const months = monthArgs(flags);
@@ -61,7 +66,6 @@ export async function enqueueCommand(flags: ParsedFlags): Promise<number> {
       q.queue,
       {
         ...run,
-        outDir: strFlag(flags, 'out'),
         // Only a selection given here travels with the job; otherwise each worker's configuration applies.
         cohorts: selected ? config.cohorts : undefined,
         workspaceId: workspace.id,
@@ -117,7 +121,7 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
       if (state === 'completed' || state === 'failed') {
         progress.stop();
         if (state === 'failed') {
-          terminal.stream.write(`run ${runId} failed: ${job.failedReason}\n`);
+          terminal.stream.write(`run ${runId} failed: ${printable(redactCredentials(job.failedReason ?? ''))}\n`);
           return 1;
         }
         const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];

@@ -3,7 +3,12 @@
  *   compact  one line per event: `11:02:28 run started 2026-11 UTC · 14 cohorts`
  *   pretty   that line, then each further field on its own indented line
  * The fields that every line carries (pid, hostname, runId, role, stage, ...) are left out of both.
+ * The message and every field name and value go through `printable`: they carry workspace and server
+ * text (cohort ids, error messages), and JSON.parse has just turned its escapes back into the control
+ * characters a terminal would obey. The only escape sequences written are the colours added here.
  */
+import { printable } from '../shared/printable.js';
+
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'runId', 'role', 'stage', 'v']);
 
@@ -28,7 +33,7 @@ function show(value: unknown): string {
 function fields(record: Record<string, unknown>): Array<[string, string]> {
   return Object.entries(record)
     .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined)
-    .map(([k, v]) => [k, show(v)]);
+    .map(([k, v]) => [printable(k), printable(show(v))]);
 }
 
 export function formatLogLine(json: string, options: { format: 'compact' | 'pretty'; color: boolean }): string {
@@ -36,12 +41,12 @@ export function formatLogLine(json: string, options: { format: 'compact' | 'pret
   try {
     record = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json.trimEnd();
+    return printable(json.trimEnd());
   }
   const level = typeof record.level === 'number' ? record.level : 30;
   const name = LEVELS[level] ?? String(level);
   const tag = level >= 50 ? paint(options.color, '31', `${name} `) : level >= 40 ? paint(options.color, '33', `${name} `) : level < 30 ? paint(options.color, '2', `${name} `) : '';
-  const head = `${paint(options.color, '2', clock(record.time))} ${tag}${String(record.msg ?? '')}`;
+  const head = `${paint(options.color, '2', clock(record.time))} ${tag}${printable(String(record.msg ?? ''))}`;
   const rest = fields(record);
   if (options.format === 'compact') {
     return rest.length === 0 ? head : `${head} ${paint(options.color, '2', '·')} ${rest.map(([k, v]) => `${k} ${v}`).join(' · ')}`;

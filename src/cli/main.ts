@@ -11,8 +11,10 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { AuthenticationError, IntercomError } from '../intercom/errors.js';
 import { RunPlanError } from '../pipeline/errors.js';
+import { printable } from '../shared/printable.js';
+import { redactCredentials } from '../shared/redact-url.js';
 import { buildProgram, type CommandAction } from './build-program.js';
-import { UsageError, exitCodeFor, hasExitCode } from './cli-errors.js';
+import { UsageError, exitCodeFor, explainSystemError, hasExitCode } from './cli-errors.js';
 import { limitHeapGrowth } from './limit-heap-growth.js';
 import { packageVersion } from './package-version.js';
 
@@ -83,7 +85,16 @@ async function main(given: string[]): Promise<number> {
   return code;
 }
 
-/** One line whatever the error holds (a wrapped library error may span several). */
+/**
+ * One line whatever the error holds (a wrapped library error may span several), safe for a terminal:
+ * an error quotes workspace and server text (a cohort name, Intercom's error message, a failed reason
+ * read from Redis) and may quote a URL, so credentials are masked and control characters shown as
+ * escapes, whatever the log format.
+ */
+function errorLine(err: unknown): string {
+  return `cohort-reports: ${printable(redactCredentials(oneLine(err)))}`;
+}
+
 function oneLine(err: unknown): string {
   const message =
     err instanceof ConfigError
@@ -93,7 +104,7 @@ function oneLine(err: unknown): string {
         : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError || hasExitCode(err)
           ? (err as Error).message
           : err instanceof Error
-            ? `${err.name}: ${err.message}`
+            ? (explainSystemError(err) ?? `${err.name}: ${err.message}`)
             : String(err);
   return message.replace(/\s*\n\s*/g, ' ');
 }
@@ -104,9 +115,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`cohort-reports: ${oneLine(err)}\n`);
+    process.stderr.write(`${errorLine(err)}\n`);
     if (process.env.COHORT_REPORTS_DEBUG === '1' && err instanceof Error && err.stack) {
-      process.stderr.write(`${err.stack}\n`);
+      process.stderr.write(`${err.stack.split('\n').map((l) => printable(redactCredentials(l))).join('\n')}\n`);
     }
     const code = exitCodeFor(err);
     process.exitCode = code;

@@ -3,9 +3,10 @@ import { SCHEDULER_ID } from '../../jobs/job-types.js';
 import { upsertSchedule } from '../../jobs/upsert-schedule.js';
 import { UsageError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
-import { strFlag, type ParsedFlags } from './flags.js';
+import { type ParsedFlags } from './flags.js';
 import { openQueue } from './open-queue.js';
 import { prepareDeploymentRun } from './prepare-deployment-run.js';
+import { refuseOutFlag } from './refuse-out-flag.js';
 import { loadConfigFromFlags } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
 
@@ -16,6 +17,7 @@ import { resolveTerminal } from './terminal.js';
  * upserted (exit 2).
  */
 export async function scheduleCommand(flags: ParsedFlags): Promise<number> {
+  refuseOutFlag('schedule', flags);
   const { config, token } = loadConfigFromFlags(flags, true);
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
   const q = await openQueue(config);
@@ -31,7 +33,6 @@ export async function scheduleCommand(flags: ParsedFlags): Promise<number> {
       cron: config.schedule.cron,
       cronTimeZone: config.schedule.timezone,
       reportTimeZone: config.report.timezone,
-      outDir: strFlag(flags, 'out'),
     });
     process.stdout.write(
       `job scheduler "${SCHEDULER_ID}" for workspace ${describeWorkspace(workspace)}: "${config.schedule.cron}" in ${config.schedule.timezone}, ` +

@@ -7,8 +7,11 @@ import type { Job } from 'bullmq';
 import { formatBinding, readDeploymentWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { readRateLimitPause } from '../../jobs/read-rate-limit-pause.js';
 import { readRunProgress } from '../../jobs/read-run-progress.js';
-import { SCHEDULER_ID, type MonthRunData, type RunJobProgress } from '../../jobs/job-types.js';
+import { SCHEDULER_ID, type RunJobProgress } from '../../jobs/job-types.js';
+import { readPlannedRun, readWrittenOutDir } from '../../jobs/parse-job-data.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
+import { escapeJsonText, printable } from '../shared/printable.js';
+import { redactCredentials } from '../shared/redact-url.js';
 import type { ParsedFlags } from './flags.js';
 import { asRunProgress, formatProgress } from './format-progress.js';
 import { openQueue } from './open-queue.js';
@@ -23,7 +26,7 @@ export interface RunStatus {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  /** The --out given to enqueue, else the folders the run wrote, else null (the writing worker's report.outDir). */
+  /** The folder the writing worker says it wrote to (its own report.outDir); null before it has written. */
   outDir: string | null;
   dirs: string[];
   progress: RunJobProgress | null;
@@ -35,24 +38,27 @@ export interface RunStatus {
 const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
 async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgress>, nowMs: number, pausedUntil: string | null): Promise<RunStatus> {
-  const data = job.data as MonthRunData;
+  // Job data is whatever was queued: a run job added by hand without a plannable run is listed, not fatal.
+  const run = readPlannedRun(job.data);
   const state = await job.getState();
   const live = state !== 'completed' && state !== 'failed';
   const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
   const start = job.processedOn ?? undefined;
   const end = live ? undefined : (job.finishedOn ?? undefined);
   return {
-    months: data.run.from === data.run.to ? data.run.from : `${data.run.from}..${data.run.to}`,
-    timeZone: data.run.timeZone,
+    months: run === null ? '(unreadable job data)' : run.from === run.to ? run.from : `${run.from}..${run.to}`,
+    timeZone: run?.timeZone ?? '-',
     jobId: String(job.id),
     state,
     startedAt: iso(start),
     finishedAt: iso(end),
     durationMs: start === undefined ? null : (end ?? nowMs) - start,
-    outDir: data.outDir ?? null,
+    outDir: readWrittenOutDir(job.returnvalue),
     dirs,
-    progress: live ? await read(data.run.runId) : asRunProgress(job.progress),
-    failedReason: state === 'failed' ? (job.failedReason ?? null) : null,
+    progress: live && run !== null ? await read(run.runId) : asRunProgress(job.progress),
+    // Written by whichever worker failed the run (and readable by anything that can write to Redis):
+    // a URL in it has its credentials masked here, for --json as for the line.
+    failedReason: state === 'failed' && job.failedReason ? redactCredentials(job.failedReason) : null,
     pausedUntil: live ? pausedUntil : null,
   };
 }
@@ -67,7 +73,11 @@ export function formatPause(untilIso: string, timeZone?: string): string {
   return `paused by the API's rate limit until ${clock.format(new Date(untilIso))}`;
 }
 
-/** One run as a line: `2026-10 UTC (run.…): completed · … · started … · took 3m05s · out /reports`. */
+/**
+ * One run as a line: `2026-10 UTC (run.…): completed · … · started … · took 3m05s · out /reports`.
+ * Everything in it was read from Redis (job data, the failed reason a worker stored from an API's or
+ * the workspace's text), so the line is shown printable.
+ */
 export function formatRunStatus(s: RunStatus, timeZone?: string): string {
   const times = [
     s.startedAt ? `started ${s.startedAt}` : 'not started',
@@ -77,7 +87,7 @@ export function formatRunStatus(s: RunStatus, timeZone?: string): string {
   const out = s.outDir ?? (s.dirs.length > 0 ? s.dirs.join(', ') : null);
   const reason = s.failedReason ? ` · ${s.failedReason}` : '';
   const pause = s.pausedUntil ? ` · ${formatPause(s.pausedUntil, timeZone)}` : '';
-  return `${s.months} ${s.timeZone} (${s.jobId}): ${formatProgress(s.state, s.progress)} · ${times.join(' · ')}${pause}${out ? ` · out ${out}` : ''}${reason}`;
+  return printable(`${s.months} ${s.timeZone} (${s.jobId}): ${formatProgress(s.state, s.progress)} · ${times.join(' · ')}${pause}${out ? ` · out ${out}` : ''}${reason}`);
 }
 
 export async function statusCommand(flags: ParsedFlags): Promise<number> {
@@ -95,13 +105,13 @@ export async function statusCommand(flags: ParsedFlags): Promise<number> {
     const workspace = await readDeploymentWorkspace(q.redis, config.redis.prefix);
     if (flags.json === true) {
       const schedulerJson = scheduler ? { id: SCHEDULER_ID, pattern: scheduler.pattern ?? null, timeZone: scheduler.tz ?? null, next: iso(scheduler.next) } : null;
-      process.stdout.write(`${JSON.stringify({ workspace, scheduler: schedulerJson, pausedUntil, runs: statuses }, null, 2)}\n`);
+      process.stdout.write(`${escapeJsonText(JSON.stringify({ workspace, scheduler: schedulerJson, pausedUntil, runs: statuses }, null, 2))}\n`);
       return 0;
     }
-    process.stdout.write(`${formatBinding(workspace)}\n`);
+    process.stdout.write(`${printable(formatBinding(workspace))}\n`);
     process.stdout.write(
       scheduler
-        ? `scheduler ${SCHEDULER_ID}: "${scheduler.pattern}" in ${scheduler.tz ?? 'host zone'}, next ${scheduler.next ? new Date(scheduler.next).toISOString() : 'unknown'}\n`
+        ? `${printable(`scheduler ${SCHEDULER_ID}: "${scheduler.pattern}" in ${scheduler.tz ?? 'host zone'}, next ${scheduler.next ? new Date(scheduler.next).toISOString() : 'unknown'}`)}\n`
         : `no job scheduler (run: cohort-reports schedule)\n`,
     );
     if (pausedUntil !== null) process.stdout.write(`${formatPause(pausedUntil)}\n`);

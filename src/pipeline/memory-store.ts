@@ -3,7 +3,7 @@
  * is also appended to a JSON-lines file and replayed on open, so a rerun after a crash resumes instead
  * of starting over; the journal is removed when the run's reports are written.
  *
- * Longer than most files (~300 lines) on purpose: every change of state has its journal record and its
+ * Longer than most files (~400 lines) on purpose: every change of state has its journal record and its
  * replay beside it in one closure, and splitting them apart is how a resume would silently drift.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rmdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';

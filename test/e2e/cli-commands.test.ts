@@ -35,7 +35,7 @@ const OPTIONS: Record<string, string[]> = {
   sandbox: ['--port', '--contacts', '--seed', '--rate-limit'],
   check: ['--config', '--out', '--sandbox'],
   cohorts: ['--config', '--select', '--exclude', '--sandbox', '--json'],
-  schedule: ['--config', '--out', '--timezone'],
+  schedule: ['--config', '--timezone'],
   worker: ['--concurrency', '--format', '--metrics-port', '--metrics-host', '--config'],
   enqueue: ['--month', '--from', '--to', '--allow-partial', '--wait', '--select', '--exclude'],
   status: ['--json', '--config'],
@@ -137,8 +137,9 @@ describe('run --json', () => {
     expect(r.stdout).toBe(await readFile(join(out, 'run_results.json'), 'utf8'));
     const results = JSON.parse(r.stdout) as { status: string; out_dir: string; months: Array<{ month: string; dir: string; files: string[] }>; files: string[]; requests: { api_calls: number } };
     expect(results).toMatchObject({ status: 'success', out_dir: out, months: [{ month, dir: join(out, month) }] });
-    // Every file the run left, named once: the month folder's and those beside it.
-    const written = await listFiles(out);
+    // Every file the run left, named once: the month folder's and those beside it (the hidden
+    // workspace marker aside: it belongs to the folder, not to one run).
+    const written = (await listFiles(out)).filter((f) => f !== '.cohort-reports-workspace.json');
     expect([...results.months[0]!.files].sort()).toEqual(written.filter((f) => f.startsWith(`${month}/`)).map((f) => f.slice(month.length + 1)));
     expect([...results.files].sort()).toEqual(written.filter((f) => !f.startsWith(`${month}/`)));
     expect(results.requests.api_calls).toBe(sb.sandbox.counters.requests);

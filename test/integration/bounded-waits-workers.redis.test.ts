@@ -134,7 +134,7 @@ describe('a distributed month against a server that asks for a year-long pause',
     const configPath = join(tmp, 'config.json');
     const config = faultConfig({ searchPerPage: 40, contactsPerJob: 10 });
     await writeFile(configPath, JSON.stringify({ ...config, rateLimit: { windowSeconds: 1, maxPauseMs: MAX_PAUSE_CONFIGURED_MS } }));
-    const env = workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix: p, outDir: join(tmp, 'default-out'), allowance: ALLOWANCE });
+    const env = workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix: p, outDir: join(tmp, 'out'), allowance: ALLOWANCE });
     sb.freshRun();
     workers.push(...(await Promise.all([1, 2].map(() => spawnFaultWorker(env, { concurrency: 4, configPath })))));
     tq = openTestQueue(redisUrl(), p);
@@ -143,8 +143,9 @@ describe('a distributed month against a server that asks for a year-long pause',
     sb.sandbox.setFaults({ retryAfter429: { afterRequests: sb.sandbox.counters.requests + 12, retryAfterSec: 31_536_000 } });
     const month = lastEndedMonth(sb.clockMs / 1000, 'UTC');
     const nowSec = Math.floor(Date.now() / 1000);
+    // The workers' own output (their COHORT_REPORTS_OUT above): no job names a folder.
     const outDir = join(tmp, 'out');
-    const { jobId } = await enqueueMonth(tq, p, { month, nowSec, outDir });
+    const { jobId } = await enqueueMonth(tq, p, { month, nowSec });
 
     // Every pause key of the deployment, sampled while the run goes on: none may outlast the maximum.
     const queueLimiterKey = tq.queue.keys.limiter!;

@@ -87,7 +87,8 @@ describe('status', () => {
       await spawnWorker(workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix, outDir: out, allowance: Number(sb.env.RATE_LIMIT_ALLOWANCE) }), 4);
       const month = lastCompleteMonth(sb.clockMs, 'UTC');
       const before = Date.now();
-      const done = await runCli(['enqueue', '--month', month, '--out', out, '--wait'], env, { timeoutMs: 60_000 });
+      // No --out: the worker writes to its own output (COHORT_REPORTS_OUT above), which status shows.
+      const done = await runCli(['enqueue', '--month', month, '--wait'], env, { timeoutMs: 60_000 });
       expect(done.code, done.stderr).toBe(0);
       await killAllWorkers();
       const json = await runCli(['status', '--json'], env);

@@ -64,7 +64,7 @@ function refusalLine(r: CliResult, prefix: string): string {
   const lines = humanLines(r.stderr);
   expect(lines, r.stderr).toHaveLength(1);
   const line = lines[0]!;
-  expect(line).toContain(`the deployment on Redis prefix "${prefix}" serves workspace "Alpha \\u{1b}]0;owned\\u{7} Inc" (id "${A.idCode}")`);
+  expect(line).toContain(`the deployment on Redis prefix "${prefix}" serves workspace "Alpha \\x1b]0;owned\\x07 Inc" (id "${A.idCode}")`);
   expect(line).toContain(`INTERCOM_TOKEN reads workspace "Beta\\u{202e}roc" (id "${B.idCode}")`);
   expect(line).toContain('use another COHORT_REPORTS_PREFIX (redis.prefix) for this workspace');
   // The hostile names were shown, never obeyed.
@@ -103,7 +103,7 @@ describe('two deployments on one prefix', () => {
 
     const queued = await runCli(['enqueue', '--month', month], envA);
     expect(queued.code, queued.stderr).toBe(0);
-    expect(queued.stdout).toContain(`for workspace "Alpha \\u{1b}]0;owned\\u{7} Inc" (id "${A.idCode}")`);
+    expect(queued.stdout).toContain(`for workspace "Alpha \\x1b]0;owned\\x07 Inc" (id "${A.idCode}")`);
     const jobId = runJobId(`${month}_${month}_UTC`);
     expect(((await queue.getJob(jobId))!.data as MonthRunData).run.workspaceId).toBe(A.idCode);
     expect(JSON.parse((await redis.get(deploymentWorkspaceKey(shared)))!)).toMatchObject({ id: A.idCode, name: A.name });
@@ -257,7 +257,7 @@ describe('check', () => {
   it('names the workspace the token reads on its token line, its name shown, never obeyed', async () => {
     const r = await runCli(['check', '--out', join(tmp, 'check-out')], envOf(sandboxA, prefixFor('ws-check'), join(tmp, 'check-out')));
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe(`✓ token: INTERCOM_TOKEN is set (${sandboxA.token.length} characters), reads workspace "Alpha \\u{1b}]0;owned\\u{7} Inc" (id "${A.idCode}")`);
+    expect(r.stdout.split('\n')[0]).toBe(`✓ token: INTERCOM_TOKEN is set (${sandboxA.token.length} characters), reads workspace "Alpha \\x1b]0;owned\\x07 Inc" (id "${A.idCode}")`);
     expect(r.stdout).not.toMatch(/[\x1b\x07]/);
   });
 });

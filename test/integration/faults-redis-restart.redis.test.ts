@@ -70,7 +70,8 @@ beforeAll(async () => {
     token: sb.sandbox.token,
     redisUrl: redisServer.url,
     prefix,
-    outDir: join(tmp, 'default-out'),
+    // The workers' own output: the run is written there (no job names a folder).
+    outDir: join(tmp, 'restarted'),
     allowance: WORKER_ALLOWANCE,
   });
   const started = Promise.all(Array.from({ length: WORKERS }, () => spawnFaultWorker(env, { concurrency: CONCURRENCY, configPath })));
@@ -102,7 +103,7 @@ describe('Redis restarted mid-run', () => {
   it('workers reconnect after Redis is stopped (SIGTERM) and later killed (SIGKILL) mid-run, each time started again on the same port and data, and the run completes with identical reports', async () => {
     const outDir = join(tmp, 'restarted');
     sb.freshRun();
-    const outcome = await enqueueMonth(tq, prefix, { month, nowSec, outDir });
+    const outcome = await enqueueMonth(tq, prefix, { month, nowSec });
     expect(outcome.kind).toBe('added');
     const total = listedContactIds(sb.sandbox.workspace).size;
     const restarts: Array<{ signal: NodeJS.Signals; contactsDoneBefore: number }> = [];

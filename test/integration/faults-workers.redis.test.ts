@@ -64,7 +64,18 @@ let referenceEvents: Map<string, number>;
 let workers: WorkerProcess[] = [];
 
 function envFor(token: string): NodeJS.ProcessEnv {
-  return workerEnvironment({ baseUrl: sb.sandbox.url, token, redisUrl: redisUrl(), prefix, outDir: join(tmp, 'default-out'), allowance: WORKER_ALLOWANCE });
+  return workerEnvironment({ baseUrl: sb.sandbox.url, token, redisUrl: redisUrl(), prefix, outDir: join(tmp, 'workers-out'), allowance: WORKER_ALLOWANCE });
+}
+
+/**
+ * The workers' own output folder (a job cannot name another), emptied for a test, or seeded with
+ * `seed`'s reports: each test starts from the folder it describes. The previous test's run is settled.
+ */
+async function workersOutput(seed?: string): Promise<string> {
+  const outDir = join(tmp, 'workers-out');
+  await rm(outDir, { recursive: true, force: true });
+  if (seed !== undefined) await cp(seed, outDir, { recursive: true });
+  return outDir;
 }
 
 let starting = 0;
@@ -90,9 +101,9 @@ async function ensureWorkers(token = sb.sandbox.token): Promise<void> {
 
 const allWorkers = (): WorkerProcess[] => workers;
 
-/** Queues the month into `outDir` and returns the run's ids. */
-async function enqueue(outDir: string): Promise<{ jobId: string; runId: string }> {
-  const outcome = await enqueueMonth(tq, prefix, { month, nowSec, outDir });
+/** Queues the month (written to the workers' output) and returns the run's ids. */
+async function enqueue(): Promise<{ jobId: string; runId: string }> {
+  const outcome = await enqueueMonth(tq, prefix, { month, nowSec });
   expect(['added', 'replaced']).toContain(outcome.kind);
   return { jobId: outcome.jobId, runId: outcome.runId };
 }
@@ -169,11 +180,11 @@ describe('three workers under faults', () => {
     const planned = faultsWithinFirst(FAULT_MIX, referenceRequests);
     for (const kind of FAULT_KINDS_OF_MIX) expect(planned[kind], `${kind} within the first ${referenceRequests} draws`).toBeGreaterThan(0);
     await ensureWorkers();
-    const outDir = join(tmp, 'mixed');
+    const outDir = await workersOutput();
     sb.freshRun();
     sb.sandbox.setFaults(FAULT_MIX);
     try {
-      const { jobId } = await enqueue(outDir);
+      const { jobId } = await enqueue();
       await expectCompleted(jobId);
     } finally {
       sb.sandbox.setFaults({});
@@ -194,9 +205,9 @@ describe('three workers under faults', () => {
     await ensureWorkers();
     const random = createPrng(KILL_SEED).next;
     const points = Array.from({ length: KILLS }, () => 0.1 + 0.6 * random()).sort((a, b) => a - b);
-    const outDir = join(tmp, 'killed');
+    const outDir = await workersOutput();
     sb.freshRun();
-    const { jobId, runId } = await enqueue(outDir);
+    const { jobId, runId } = await enqueue();
     const respawns: Array<Promise<void>> = [];
     const schedule: Array<{ atContactsShare: number; victim: number }> = [];
     for (const point of points) {
@@ -228,9 +239,9 @@ describe('three workers under faults', () => {
 
   it('SIGTERM of a worker mid-run: it drains within worker.drainTimeoutMs and exits 0, the others complete the run with identical reports', async () => {
     await ensureWorkers();
-    const outDir = join(tmp, 'terminated');
+    const outDir = await workersOutput();
     sb.freshRun();
-    const { jobId, runId } = await enqueue(outDir);
+    const { jobId, runId } = await enqueue();
     await waitForContactsDone(runId, 0.3);
     const atSignal = (await runProgress(tq, prefix, runId)).contactsDone;
     const victim = workers[0]!;
@@ -256,8 +267,7 @@ describe('three workers under faults', () => {
   it('with the token revoked mid-run the run job fails for good, keeps its progress and leaves the earlier reports untouched; enqueued again after the workers get the new token, it resumes to identical reports', async () => {
     await ensureWorkers();
     // Reports of an earlier run of the month (the reference's): they must survive the failed run.
-    const outDir = join(tmp, 'revoked');
-    await cp(join(tmp, 'reference'), outDir, { recursive: true });
+    const outDir = await workersOutput(join(tmp, 'reference'));
     const before = new Map<string, Buffer>();
     for (const f of await listFiles(outDir)) before.set(f, await readFile(join(outDir, f)));
     expect(before.has(`${month}/manifest.json`)).toBe(true);
@@ -265,7 +275,7 @@ describe('three workers under faults', () => {
     const oldToken = sb.sandbox.token;
     const newToken = `rotated_${randomBytes(18).toString('base64url')}`;
     sb.freshRun();
-    const { jobId, runId } = await enqueue(outDir);
+    const { jobId, runId } = await enqueue();
     let failedRequests = 0;
     let doneAtFailure = 0;
     try {
@@ -290,7 +300,7 @@ describe('three workers under faults', () => {
 
     sb.freshRun();
     await ensureWorkers(newToken);
-    const outcome = await enqueueMonth(tq, prefix, { month, nowSec, outDir });
+    const outcome = await enqueueMonth(tq, prefix, { month, nowSec });
     expect(outcome).toMatchObject({ kind: 'replaced', previousState: 'failed' });
     await expectCompleted(outcome.jobId);
     const resumedRequests = sb.sandbox.counters.requests;

@@ -2,9 +2,11 @@
  * The distributed run (real worker processes, real Redis) against the API answers of issue 10 (the
  * shared cases of api-variants-suite.ts). Two workers are started once with the proxy as their base
  * URL; each case points the proxy at a fresh sandbox (same workspace, same token, its own variant) and
- * enqueues the month into its own output folder.
+ * enqueues the month; the workers write to their own output folder (no job names one), which is
+ * moved to the case's folder once the run has settled, so each case reads only what its run wrote.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -62,11 +64,15 @@ defineApiVariantTests('workers', {
   async run(name, variant, transform) {
     const sb = await startBehindProxy(proxy, { workspace, clockMs, token: TOKEN }, variant, transform);
     const outDir = join(tmp, name);
+    const workersOut = join(tmp, 'default');
+    await rm(workersOut, { recursive: true, force: true });
     const nowSec = Math.floor(Date.now() / 1000);
-    const enqueued = await enqueueRun(queue, { from: month, timeZone: 'UTC', nowSec, allowPartial: false, outDir }, (runId) =>
+    const enqueued = await enqueueRun(queue, { from: month, timeZone: 'UTC', nowSec, allowPartial: false }, (runId) =>
       createRedisStore({ redis, prefix, runId }).clear(),
     );
     const state = await waitForJobState(queue, enqueued.jobId, ['completed', 'failed'], 90_000, () => workers.map((w) => w.output().slice(-3000)).join('\n'));
+    // The run job has settled (its lock released): what the workers wrote becomes this case's folder.
+    if (existsSync(workersOut)) await rename(workersOut, outDir);
     const said = (await queue.getJob(enqueued.jobId))?.failedReason ?? '';
     return { sb, outDir, nowSec, outcome: state === 'completed' ? 'ok' : state, said };
   },

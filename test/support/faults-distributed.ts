@@ -75,15 +75,14 @@ export function openTestQueue(redisUrl: string, prefix: string): TestQueue {
   };
 }
 
-/** Queues `month` as `cohort-reports enqueue --month` does (a completed run is replaced, a failed one resumed). */
-export async function enqueueMonth(
-  tq: TestQueue,
-  prefix: string,
-  options: { month: string; nowSec: number; outDir: string },
-): Promise<EnqueueOutcome> {
+/**
+ * Queues `month` as `cohort-reports enqueue --month` does (a completed run is replaced, a failed one
+ * resumed). The reports go to the writing worker's own output (its COHORT_REPORTS_OUT): no job names a folder.
+ */
+export async function enqueueMonth(tq: TestQueue, prefix: string, options: { month: string; nowSec: number }): Promise<EnqueueOutcome> {
   return enqueueRun(
     tq.queue,
-    { from: options.month, timeZone: 'UTC', nowSec: options.nowSec, allowPartial: false, outDir: options.outDir },
+    { from: options.month, timeZone: 'UTC', nowSec: options.nowSec, allowPartial: false },
     (runId) => createRedisStore({ redis: tq.redis, prefix, runId }).clear(),
   );
 }

@@ -26,7 +26,7 @@ export async function spawnFaultWorker(env: NodeJS.ProcessEnv, options: FaultWor
   const wp: WorkerProcess = { child, output: () => out };
   started.add(wp);
   child.once('exit', () => started.delete(wp));
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
   const deadline = Date.now() + readyTimeoutMs;
   while (!out.includes('"worker started"')) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);

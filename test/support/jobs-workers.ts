@@ -42,7 +42,7 @@ export function workerEnvironment(env: WorkerEnv): NodeJS.ProcessEnv {
 }
 
 /** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
-export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 20_000): Promise<WorkerProcess> {
+export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 45_000): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', String(concurrency)], {
     cwd: ROOT,
     env,

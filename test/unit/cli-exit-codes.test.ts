@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError, exitCodeFor } from '../../src/cli/cli-errors.js';
+import { UsageError, exitCodeFor, explainSystemError } from '../../src/cli/cli-errors.js';
 import { checkOutputFolder } from '../../src/cli/check-output-folder.js';
 import { monthArgs } from '../../src/cli/shared-flags.js';
 import { ConfigError } from '../../src/config.js';
@@ -23,6 +23,26 @@ describe('exitCodeFor', () => {
     ['a thrown string', 'boom', 1],
   ])('maps %s to %i', (_name, err, code) => {
     expect(exitCodeFor(err)).toBe(code);
+  });
+});
+
+describe('explainSystemError', () => {
+  const fsError = (code: string, syscall: string, path: string): NodeJS.ErrnoException =>
+    Object.assign(new Error(`${code}: failure, ${syscall} '${path}'`), { code, syscall, path, errno: -28 });
+
+  it('turns a raw file-system error into one line with what, why and the fix', () => {
+    expect(explainSystemError(fsError('ENOSPC', 'write', '/r/.2026-11.tmp-1/cohort_events.csv'))).toBe(
+      'could not write /r/.2026-11.tmp-1/cohort_events.csv (ENOSPC): the disk is full: free some space; then run the same command again (progress is kept)',
+    );
+    expect(explainSystemError(fsError('ENOENT', 'rename', '/r/.index.html.tmp-2'))).toContain('is another program cleaning or moving this folder?');
+    expect(explainSystemError(fsError('EROFS', 'open', '/r/x'))).toContain('read-only');
+  });
+
+  it('names Redis for a closed connection, and leaves every other error alone', () => {
+    expect(explainSystemError(new Error('Connection is closed.'))).toMatch(/^lost the connection to Redis: .*REDIS_URL/);
+    expect(explainSystemError(new Error('boom'))).toBeNull();
+    expect(explainSystemError(Object.assign(new Error('x'), { code: 'SOMETHING_ELSE' }))).toBeNull();
+    expect(explainSystemError('ENOSPC')).toBeNull();
   });
 });
 
