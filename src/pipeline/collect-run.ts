@@ -52,13 +52,16 @@ export async function collectRun(options: CollectRunOptions): Promise<void> {
     let cohorts = await store.loadCohorts();
     if (cohorts === null) {
       cohorts = await discoverCohorts(api, options.filter, signal);
+      // Checked before anything is recorded, so a refused run leaves no journal behind.
+      requireCohorts(cohorts, options.filter);
+      await options.checkCohorts?.(cohorts);
       await store.saveCohorts(cohorts);
       log.info({ cohorts: cohorts.length }, 'cohorts discovered');
     } else {
       log.info({ cohorts: cohorts.length }, 'cohorts resumed from the store');
+      requireCohorts(cohorts, options.filter);
+      await options.checkCohorts?.(cohorts);
     }
-    requireCohorts(cohorts, options.filter);
-    await options.checkCohorts?.(cohorts);
 
     // Contacts waiting for their events: resumed ones first, then those each new page registers.
     const queue: string[] = [];
