@@ -7,7 +7,7 @@
  * - a run of another workspace into a folder of this one refuses after GET /me, its only call, also
  *   when the marker was deleted;
  * - two runs on one folder: the second names the first and touches nothing; a lock whose holder is
- *   gone is taken over, and the run says so;
+ *   gone is taken over, and the run says so (other hosts' locks: test/integration/report-output-lock);
  * - an old month edited after writing stops the run before anything is replaced.
  */
 import { spawn } from 'node:child_process';
@@ -73,8 +73,9 @@ function oneLine(stderr: string): string {
 }
 
 beforeAll(async () => {
-  a = await startE2eSandbox({ contacts: 80, seed: 71 });
-  b = await startE2eSandbox({ contacts: 80, seed: 72, clockMs: a.clockMs });
+  // Full event pages: these tests are about the output folder, and fewer calls keep each run short.
+  a = await startE2eSandbox({ contacts: 80, seed: 71, eventsPerPage: 150 });
+  b = await startE2eSandbox({ contacts: 80, seed: 72, clockMs: a.clockMs, eventsPerPage: 150 });
   tmp = await mkdtemp(join(tmpdir(), 'e2e-guards-'));
   month = lastEndedMonth(a.clockMs / 1000, 'UTC');
 });
@@ -86,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('a month is replaced only by a month of the same scope', () => {
-  it('refuses a narrower --select (exit 2, naming what would disappear), replaces with --replace, and a wider run replaces that without it', async () => {
+  it('refuses a narrower --select (exit 2, naming what would disappear), replaces with --replace, and a wider run (taking over a dead run\'s lock) replaces that without it', async () => {
     const out = await monthOfA();
     const all = await summaryCohorts(out);
     expect(all.length).toBeGreaterThan(3);
@@ -115,10 +116,15 @@ describe('a month is replaced only by a month of the same scope', () => {
     expect(results.replace).toBe(true);
     expect(results.months).toEqual([expect.objectContaining({ month, replaced: { cohorts_dropped: all.length - 1, formats_dropped: [] } })]);
 
-    // A wider selection replaces the narrow month without --replace.
+    // A wider selection replaces the narrow month without --replace; it also finds the lock of a run
+    // that died (a pid that no longer runs on this host), takes it over and says so.
+    const deadPid = await exitedPid();
+    await writeFile(join(out, LOCK), JSON.stringify({ pid: deadPid, host: hostname(), started_at: '2026-01-01T00:00:00.000Z', command: 'cohort-reports run', token: 'x' }));
     a.freshRun();
     const wider = await runCli(['run', '--month', month, '--out', out], a.env);
     expect(wider.code, wider.stderr).toBe(0);
+    expect(wider.stderr).toContain(`took over the lock of cohort-reports run (pid ${deadPid} on ${hostname()}`);
+    expect(existsSync(join(out, LOCK))).toBe(false);
     expect(await summaryCohorts(out)).toEqual(all);
     const widerResults = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as typeof results;
     expect(widerResults.replace).toBe(false);
@@ -219,18 +225,6 @@ describe('one writer per output', () => {
     }
     const done = await first.done;
     expect(done.code, done.stderr).toBe(0);
-    expect(existsSync(join(out, LOCK))).toBe(false);
-  });
-
-  it('takes over a lock whose holder is gone (a pid that no longer runs on this host) and says so', async () => {
-    // Locks of other hosts, fresh and unrefreshed, are covered in test/integration/report-output-lock.test.ts.
-    const out = await monthOfA();
-    const deadPid = await exitedPid();
-    await writeFile(join(out, LOCK), JSON.stringify({ pid: deadPid, host: hostname(), started_at: '2026-01-01T00:00:00.000Z', command: 'cohort-reports run', token: 'x' }));
-    a.freshRun();
-    const r = await runCli(['run', '--month', month, '--out', out], a.env);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`took over the lock of cohort-reports run (pid ${deadPid} on ${hostname()}`);
     expect(existsSync(join(out, LOCK))).toBe(false);
   });
 });

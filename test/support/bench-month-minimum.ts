@@ -2,7 +2,8 @@
  * The fewest API calls a month run can make against a sandbox workspace, computed from the sandbox's
  * ground truth (never from what a client did), for the `month` benchmark.
  *
- * - 1 GET /segments + 1 GET /tags;
+ * - 1 GET /me (which workspace the run reads: its output and deployment are bound to it), 1 GET
+ *   /segments + 1 GET /tags;
  * - per cohort, ceil(max(members, 1) / searchPerPage) search pages (an empty cohort still costs one);
  * - per unique member contact, the events pages a client must read to hold every listable event at or
  *   after `fetchFromSec`, following `pages.next` newest first. With n such events and m listable ones
@@ -82,7 +83,7 @@ export function minimumCalls(workspace: SandboxWorkspace, input: MinimumCallsInp
     eventsPages += pages;
   }
   return {
-    total: 2 + searchPages + eventsPages,
+    total: 3 + searchPages + eventsPages,
     searchPages,
     eventsPages,
     uniqueContacts: unique.size,
