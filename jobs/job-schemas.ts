@@ -11,6 +11,7 @@
  * being silently dropped or obeyed.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../src/config-schema.js';
 import { RunPlanError } from '../src/pipeline/errors.js';
 import { planRun } from '../src/pipeline/plan-run.js';
 import { isMonth } from '../src/report/months.js';
@@ -33,16 +34,7 @@ export const MAX_PATTERN_WILDCARDS = 10;
 const MAX_UNIX_SEC = 253_402_300_799;
 
 const month = z.string().refine(isMonth, { message: 'expected YYYY-MM' });
-
-/** The same test as config's report.timezone (src/config-schema.ts): what Intl accepts. */
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// What config's report.timezone accepts: what Intl knows.
 const timeZone = z.string().max(64, { message: 'expected an IANA time zone (at most 64 characters)' }).refine(isTimeZone, { message: 'expected an IANA time zone' });
 
 const id = z.string().min(1, { message: 'expected a non-empty id' }).max(MAX_ID_LENGTH, { message: `expected an id of at most ${MAX_ID_LENGTH} characters` });

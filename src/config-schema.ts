@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { REPORT_FORMATS } from './report-files/report-formats.js';
 import { MAX_PAUSE_MS } from './rate-limit/max-pause.js';
 
-function isTimeZone(zone: string): boolean {
+/** Whether Intl knows the IANA zone (the one test of a zone, for config and job data alike). */
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

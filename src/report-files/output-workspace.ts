@@ -97,12 +97,12 @@ export function workspaceOfMonth(report: MonthReportOnDisk): OutputWorkspace | n
 export async function checkOutputWorkspace(outDir: string, current: OutputWorkspace, months: readonly MonthReportOnDisk[]): Promise<void> {
   const marker = await readWorkspaceMarker(outDir);
   if (marker !== null) {
-    if (marker.id !== current.id) throw new OutputWorkspaceMismatchError(outDir, marker, current, `says ${WORKSPACE_MARKER_FILE}`);
+    if (marker.id !== current.id) throw new OutputWorkspaceMismatchError(outDir, marker, current, `recorded in ${WORKSPACE_MARKER_FILE}`);
   }
   for (const report of months) {
     const holder = workspaceOfMonth(report);
     if (holder !== null && holder.id !== current.id) {
-      throw new OutputWorkspaceMismatchError(outDir, holder, current, `says ${report.month}/manifest.json`);
+      throw new OutputWorkspaceMismatchError(outDir, holder, current, `recorded in ${report.month}/manifest.json`);
     }
   }
 }

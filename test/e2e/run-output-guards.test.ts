@@ -198,7 +198,7 @@ describe('an output belongs to one workspace', () => {
     a.freshRun();
     const r = await runCli(['run', '--month', month, '--out', out], a.env);
     expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r.stderr)).toContain(`says ${earlier}/manifest.json`);
+    expect(oneLine(r.stderr)).toContain(`(recorded in ${earlier}/manifest.json)`);
   });
 });
 
