@@ -46,9 +46,9 @@ export interface WriteRunReportsInput {
 /**
  * The last stage of a run, the same for `run` and the workers: check that the output may take the run
  * (its workspace, each replaced month's scope, every other month intact: check-output.ts), summarize
- * the collected store into every month's rows, write each month folder atomically (tables and their page), rebuild trends.csv,
- * retention.csv, datapackage.json and index.html from every complete month, then write
- * run_results.json, last, as the sign that the run is complete.
+ * the collected store into every month's rows, write each month folder atomically (tables and their
+ * page), rebuild trends.csv, retention.csv, datapackage.json and index.html from every complete month
+ * of the workspace, then write run_results.json, last, as the sign that the run is complete.
  */
 export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
   const { plan } = input;
