@@ -9,6 +9,7 @@
  * queue have none either). A deployment taken down for good is rebound by deleting the key.
  */
 import type { Redis } from 'ioredis';
+import { describeWorkspace } from '../src/intercom/identify-workspace.js';
 import type { WorkspaceIdentity } from '../src/intercom/types.js';
 import { quoted } from '../src/shared/printable.js';
 
@@ -22,11 +23,6 @@ export interface BoundWorkspace {
 
 export function deploymentWorkspaceKey(prefix: string): string {
   return `${prefix}:workspace`;
-}
-
-/** How a workspace is named in a line for people: its (sanitised) name and id. */
-export function describeWorkspace(w: { id: string; name: string }): string {
-  return w.name === w.id ? quoted(w.id) : `${quoted(w.name)} (id ${quoted(w.id)})`;
 }
 
 /** The prefix is bound to another workspace than the one this process's token reads (exit 2). */

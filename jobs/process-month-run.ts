@@ -95,6 +95,11 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   const released = await store.released();
   if (released !== null) return JSON.parse(released) as MonthRunResult;
 
+  // The worker's own output, whatever the job says: job data never chooses where files are written
+  // (its schema has no such field), and writeRunReports writes only month folders named by the plan.
+  const outDir = ctx.config.report.outDir;
+  const replace = job.data.replace === true;
+  const months = plan.months.map((m) => m.month);
   let cohorts = await store.loadCohorts();
   if (cohorts === null) {
     const lease = ctx.apis.lease(run.runId);
@@ -103,19 +108,17 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     } finally {
       await lease.release();
     }
+    // Before anything is recorded or paged: a run its output cannot take fails now, not after spending
+    // the allowance. Once the cohorts are saved (every later pass of this job) the check before the
+    // reports are written (in writeRunReports) is the one that stands.
+    const found = cohorts;
+    await permanentIfRefused(async () => {
+      requireCohorts(found, job.data.cohorts ?? ctx.config.cohorts);
+      await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts: found, formats: ctx.config.report.formats }, replace });
+    });
     await store.saveCohorts(cohorts);
     log.info({ cohorts: cohorts.length }, 'cohorts discovered');
   }
-  // The worker's own output, whatever the job says: job data never chooses where files are written
-  // (its schema has no such field), and writeRunReports writes only month folders named by the plan.
-  const outDir = ctx.config.report.outDir;
-  const replace = job.data.replace === true;
-  const months = plan.months.map((m) => m.month);
-  // Before any member is paged: a run its output cannot take fails now, not after spending the allowance.
-  await permanentIfRefused(async () => {
-    requireCohorts(cohorts, job.data.cohorts ?? ctx.config.cohorts);
-    await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts, formats: ctx.config.report.formats }, replace });
-  });
 
   for (;;) {
     // Children of an earlier pass still pending (a retry after a crash): wait for them before adding more.

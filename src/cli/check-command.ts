@@ -6,7 +6,7 @@
 import { accessSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
-import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
+import { describeWorkspace } from '../intercom/identify-workspace.js';
 import { AuthenticationError } from '../intercom/errors.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { printable } from '../shared/printable.js';

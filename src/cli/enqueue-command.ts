@@ -10,7 +10,7 @@
 import { dirname } from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
+import { describeWorkspace } from '../intercom/identify-workspace.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { readRunProgress } from '../../jobs/read-run-progress.js';
 import type { Config } from '../config.js';

@@ -1,4 +1,4 @@
-import { describeWorkspace } from '../../jobs/bind-deployment-workspace.js';
+import { describeWorkspace } from '../intercom/identify-workspace.js';
 import { SCHEDULER_ID } from '../../jobs/job-types.js';
 import { upsertSchedule } from '../../jobs/upsert-schedule.js';
 import { UsageError } from './cli-errors.js';

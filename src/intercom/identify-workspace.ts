@@ -1,3 +1,4 @@
+import { quoted } from '../shared/printable.js';
 import type { Transport } from './create-transport.js';
 import type { WorkspaceIdentity } from './types.js';
 import { parseMe } from './wire-schemas.js';
@@ -10,4 +11,9 @@ import { parseMe } from './wire-schemas.js';
 export async function identifyWorkspace(transport: Transport, baseUrl: string, signal?: AbortSignal): Promise<WorkspaceIdentity> {
   const me = await transport.send({ endpoint: 'me', method: 'GET', url: `${baseUrl}/me`, parse: parseMe, ...(signal ? { signal } : {}) });
   return { id: me.app.id_code, name: me.app.name ?? me.app.id_code, region: me.app.region ?? null, timezone: me.app.timezone ?? null };
+}
+
+/** How a workspace is named in a line for people: `"Acme EU" (id "abc123")`, its name and id made printable. */
+export function describeWorkspace(w: { id: string; name: string }): string {
+  return w.name === w.id ? quoted(w.id) : `${quoted(w.name)} (id ${quoted(w.id)})`;
 }

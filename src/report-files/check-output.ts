@@ -9,7 +9,6 @@
  *   rebuilt from, still matches its manifest byte for byte. A failed check here leaves every file as
  *   it was; found only while rebuilding, it would leave a new month beside stale root files.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SUMMARY_FILE } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
@@ -18,7 +17,7 @@ import { parseCsv } from './parse-csv.js';
 import { listMonthReports, readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
 import { checkOutputWorkspace, type OutputWorkspace } from './output-workspace.js';
 import { parquetName, type ReportFormat } from './report-formats.js';
-import { isCode } from './sync-path.js';
+import { readTextIfExists } from './read-text-if-exists.js';
 
 /** Names shown in a refusal before "and N more": enough to recognise, short enough for one line. */
 const NAMES_SHOWN = 5;
@@ -86,13 +85,8 @@ function formatsOf(report: MonthReportOnDisk): ReportFormat[] {
  * copy is mended).
  */
 async function cohortsOf(report: MonthReportOnDisk): Promise<Array<{ key: string; type: string; name: string }> | null> {
-  let text: string;
-  try {
-    text = await readFile(join(report.dir, SUMMARY_FILE), 'utf8');
-  } catch (err) {
-    if (isCode(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const text = await readTextIfExists(join(report.dir, SUMMARY_FILE));
+  if (text === null) return null;
   const [header, ...rows] = parseCsv(text);
   const at = (column: string): number => header?.indexOf(column) ?? -1;
   const [type, id, name] = [at('cohort_type'), at('cohort_id'), at('cohort_name')];

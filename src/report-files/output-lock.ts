@@ -53,9 +53,7 @@ export class OutputLockedError extends Error {
   readonly exitCode = 1;
   readonly holder: LockHolder | null;
   constructor(outDir: string, holder: LockHolder | null) {
-    const who = holder
-      ? `${printable(holder.command)} (pid ${holder.pid} on ${printable(holder.host)}, since ${printable(holder.started_at)})`
-      : 'another writer';
+    const who = holder ? describeHolder(holder) : 'another writer';
     super(
       `${outDir} is being written by ${who}: wait for it to finish, or write to another folder with --out. ` +
         `If that process is gone, the lock ${join(outDir, LOCK_FILE)} is taken over once it is ${STALE_AFTER_MS / 1000} s old (or delete it)`,

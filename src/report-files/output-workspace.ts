@@ -7,12 +7,13 @@
  * Months written before markers existed carry no workspace in their manifest: they are taken as the
  * marker's workspace (or, with no marker, as the workspace of the run that writes the marker).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { printable } from '../shared/printable.js';
+import { describeWorkspace } from '../intercom/identify-workspace.js';
 import type { MonthReportOnDisk } from './read-month-reports.js';
 import { renameIntoPlace, temporarySibling } from './rename-into-place.js';
-import { isCode, syncPath } from './sync-path.js';
+import { readTextIfExists } from './read-text-if-exists.js';
+import { syncPath } from './sync-path.js';
 
 /** Hidden, so it never shows among the tables; named for the tool so nobody mistakes whose it is. */
 export const WORKSPACE_MARKER_FILE = '.cohort-reports-workspace.json';
@@ -55,21 +56,11 @@ export class WorkspaceMarkerError extends Error {
   }
 }
 
-/** `"Acme EU" (id abc123)`, safe to print. */
-export function describeWorkspace(w: OutputWorkspace): string {
-  return w.name === w.id ? `id ${printable(w.id)}` : `"${printable(w.name)}" (id ${printable(w.id)})`;
-}
-
 /** The workspace the marker names, or null when there is none. */
 export async function readWorkspaceMarker(outDir: string): Promise<OutputWorkspace | null> {
   const path = join(outDir, WORKSPACE_MARKER_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (isCode(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   let marker: Partial<WorkspaceMarker>;
   try {
     marker = JSON.parse(text) as Partial<WorkspaceMarker>;

@@ -4,13 +4,13 @@
  * atomically: built in a hidden temporary folder, then the charts folder and the page are renamed
  * into place (charts first, so a page never points at specs older than itself).
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RETENTION_COLUMNS, RETENTION_HISTORY_FILE, TRENDS_FILE } from '../report/columns.js';
 import { addMonths } from '../report/months.js';
 import { listMonthReports } from '../report-files/read-month-reports.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
-import { isCode } from '../report-files/sync-path.js';
+import { readTextIfExists } from '../report-files/read-text-if-exists.js';
 import { compareText } from '../report/compare-text.js';
 import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
@@ -29,14 +29,8 @@ export const TREND_CHART_COHORTS = 10;
 export const RETENTION_CHART_COHORTS = 6;
 
 async function readOptional(path: string, name: string, required: readonly string[]): Promise<CsvTable | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (isCode(err, 'ENOENT')) return null;
-    throw err;
-  }
-  return csvRecords(text, name, required);
+  const text = await readTextIfExists(path);
+  return text === null ? null : csvRecords(text, name, required);
 }
 
 /** Each cohort's row in the latest month it appears in: what ranks cohorts across months. */

@@ -4,7 +4,7 @@
  * a run done by a worker shows in `status` and `status --json` with its times, folder and request
  * counts; a worker that loses Redis for longer than worker.redisGraceMs exits 1 with one line.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -78,7 +78,7 @@ describe('enqueue', () => {
 });
 
 describe('status', () => {
-  it('shows a finished run with start, end, duration, output folder, API calls and 429s, also as JSON', async () => {
+  it('shows a finished run with start, end, duration, output folder, API calls and 429s, also as JSON; a narrower rerun is refused, and replaces it with --replace', async () => {
     const prefix = testPrefix('cli-status');
     const out = join(tmp, 'status-out');
     const env = { ...sb.env, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
@@ -109,6 +109,23 @@ describe('status', () => {
       expect(text.stdout).toMatch(
         new RegExp(`^${month} UTC \\(${run.jobId.replace(/\./g, '\\.')}\\): completed · .* · ${run.progress!.apiCalls} API calls · 0 × 429 · started ${run.startedAt} · ended ${run.finishedAt} · took \\d+s · out ${out}$`, 'm'),
       );
+
+      // The same month again with a narrower selection: the run job refuses it before paging a member,
+      // and the month written above stays as it was; with --replace it is replaced.
+      const summary = join(out, month, 'cohort_summary.csv');
+      const wide = await readFile(summary, 'utf8');
+      const kept = sb.sandbox.workspace.segments[0]!;
+      await spawnWorker(workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix, outDir: out, allowance: Number(sb.env.RATE_LIMIT_ALLOWANCE) }), 4);
+      sb.freshRun();
+      const narrow = await runCli(['enqueue', '--month', month, '--select', kept.name, '--wait'], env, { timeoutMs: 60_000 });
+      expect(narrow.code, narrow.stderr).toBe(1);
+      expect(narrow.stdout + narrow.stderr).toMatch(/MONTH_SCOPE_NARROWER: .* holds \d+ cohorts and this run selects 1: \d+ would disappear .* or add --replace/);
+      expect(sb.sandbox.counters.byEndpoint['contacts.search'] + sb.sandbox.counters.byEndpoint.events).toBe(0);
+      expect(await readFile(summary, 'utf8')).toBe(wide);
+      const replaced = await runCli(['enqueue', '--month', month, '--select', kept.name, '--replace', '--wait'], env, { timeoutMs: 60_000 });
+      expect(replaced.code, replaced.stderr).toBe(0);
+      const [, ...rows] = (await readFile(summary, 'utf8')).trim().split('\n');
+      expect(rows.map((row) => row.split(',').slice(1, 3).join(':'))).toEqual([`segment:${kept.id}`]);
     });
   });
 });
