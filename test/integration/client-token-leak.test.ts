@@ -114,6 +114,9 @@ describe('the token never leaks', () => {
 
     const cases: Array<[string, new (...args: never[]) => Error, () => Promise<unknown>]> = [
       ['401', AuthenticationError, () => provoke('401', null, () => client({ token: WRONG_TOKEN }).listSegments())],
+      // GET /me is the first call of every run and worker: its failures carry no token either.
+      ['401 (me)', AuthenticationError, () => provoke('401-me', null, () => client({ token: WRONG_TOKEN }).identifyWorkspace())],
+      ['not-json (me)', UnexpectedBodyError, () => provoke('not-json-me', { seed: 3, nonJsonRate: 1 }, () => client().identifyWorkspace())],
       ['404', NotFoundError, () => provoke('404', null, () => drain(client().listEventPages('000000000000000000000000')))],
       ['400', BadRequestError, () => provoke('400', null, () => drain(client().listMemberPages({ type: 'segment', id: segmentId }, { startingAfter: 'bogus' })))],
       ['429', RateLimitedError, () => provoke('429', { burst429: { everyNthRequest: 1, length: 1 } }, () => client().listTags())],
