@@ -3,18 +3,6 @@
  * for BullMQ in map-job-error.ts; these are the job layer's own.)
  */
 
-/** The worker's processors and the job names do not match one to one: a worker refuses to start. */
-export class ProcessorMismatchError extends Error {
-  readonly code = 'WORKER_PROCESSORS_MISMATCH';
-  constructor(
-    readonly missing: string[],
-    readonly unknown: string[],
-  ) {
-    super(`worker processors do not match the job names: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
-    this.name = 'ProcessorMismatchError';
-  }
-}
-
 /** A finished run job still has children being processed after the bounded wait. */
 export class RunBusyError extends Error {
   readonly code = 'RUN_CHILDREN_ACTIVE';

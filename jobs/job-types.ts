@@ -84,3 +84,12 @@ export function eventsJobId(runId: string, cohortType: CohortType, cohortId: str
 export function sweepJobId(runId: string, round: number, chunk: number): string {
   return `${runJobId(runId)}.sweep.${round}.${chunk}`;
 }
+
+/**
+ * The incarnation of the run a child job belongs to: its claim scope starts with the run job's creation
+ * time (`<timestamp>.<round>`, process-month-run.ts), which a run enqueued afresh does not share.
+ */
+export function incarnationOf(claimScope: string): string {
+  const dot = claimScope.indexOf('.');
+  return dot === -1 ? claimScope : claimScope.slice(0, dot);
+}

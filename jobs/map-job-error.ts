@@ -1,6 +1,7 @@
 /**
  * The one place a processor's failure is translated for BullMQ, so every job type fails the same way:
- * - the API is rate limiting us beyond what the client waits out → pause the queue for every worker
+ * - the API is rate limiting us beyond what the client waits out (RateLimitedError), or the limiter
+ *   has no token in time (RateLimitWaitTimeoutError) → pause the queue for every worker
  *   (worker.rateLimit) and hand the job back with Worker.RateLimitError, which burns no attempt. The
  *   pause is never longer than the maximum (MAX_PAUSE_MS, or the configured rateLimit.maxPauseMs):
  *   a server asking for a year must not stop the deployment for a year; after the pause the job asks
@@ -12,7 +13,7 @@
  */
 import { UnrecoverableError, Worker, WaitingChildrenError } from 'bullmq';
 import { ConfigError } from '../src/config.js';
-import { isPermanent, RateLimitedError, TimeoutError } from '../src/intercom/errors.js';
+import { isPermanent, RateLimitedError } from '../src/intercom/errors.js';
 import { RunPlanError } from '../src/pipeline/errors.js';
 import { RateLimitWaitTimeoutError } from '../src/rate-limit/errors.js';
 import { capPauseMs, MAX_PAUSE_MS } from '../src/rate-limit/max-pause.js';
@@ -40,7 +41,6 @@ export function classifyJobError(err: unknown, maxPauseMs: number = MAX_PAUSE_MS
   if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) return { kind: 'bullmq' };
   if (err instanceof RateLimitedError) return paused(err.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
   if (err instanceof RateLimitWaitTimeoutError) return paused(Math.max(1000, err.neededMs));
-  if (err instanceof TimeoutError && err.phase === 'rate-limit') return paused(DEFAULT_RATE_LIMIT_PAUSE_MS);
   if (isPermanent(err) || err instanceof RunPlanError || err instanceof ConfigError) {
     const e = err as Error;
     const code = codeOf(err);

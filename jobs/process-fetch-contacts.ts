@@ -1,12 +1,11 @@
 /**
  * Fetches, folds and records the events of the job's contacts that it holds the claim for and that
- * have no result yet (see claim-contacts.ts), FETCH_LANES at a time: enough requests in flight that a
+ * have no result yet (see RedisStore.claimContacts), FETCH_LANES at a time: enough requests in flight that a
  * few jobs keep the shared limiter busy (one at a time left it idle while the cohorts were being paged),
  * and few enough that an interrupted job repeats at most FETCH_LANES contacts.
  */
 import { fetchContact } from '../src/pipeline/fetch-contact.js';
-import { claimContacts } from './claim-contacts.js';
-import { readRunProgress } from './read-run-progress.js';
+import { incarnationOf } from './job-types.js';
 import { refreshRunProgress } from './refresh-run-progress.js';
 import type { Processor } from './worker-context.js';
 
@@ -16,16 +15,10 @@ export const FETCH_LANES = 4;
 export const processFetchContacts: Processor<'fetch-contacts'> = async (job, _token, signal, ctx) => {
   const d = job.data;
   const plan = ctx.planFor(d.run);
-  const store = ctx.storeFor(d.run.runId);
-  const mine = await claimContacts(ctx.redis, {
-    prefix: ctx.config.redis.prefix,
-    runId: d.run.runId,
-    scope: d.claimScope,
-    ownerJobId: job.id ?? job.name,
-    contactIds: d.contactIds,
-  });
+  const { store, lease: leaseApi } = ctx.runFor(d.run.runId, incarnationOf(d.claimScope));
+  const mine = await store.claimContacts(d.claimScope, job.id ?? job.name, d.contactIds);
   if (mine.length > 0) {
-    const lease = ctx.apis.lease(d.run.runId);
+    const lease = leaseApi();
     try {
       let next = 0;
       const lane = async (): Promise<void> => {
@@ -35,7 +28,7 @@ export const processFetchContacts: Processor<'fetch-contacts'> = async (job, _to
     } finally {
       await lease.release();
     }
-    await refreshRunProgress(ctx.queue, d.runJobId, await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, d.run.runId));
+    await refreshRunProgress(ctx.queue, d.runJobId, store);
   }
   return { fetched: mine.length, skipped: d.contactIds.length - mine.length };
 };

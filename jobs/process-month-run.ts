@@ -23,8 +23,7 @@ import { sleep } from '../src/shared/sleep.js';
 import { childJob, type AnyChildJob } from './child-job.js';
 import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
 import { MAX_ROUNDS } from './job-schemas.js';
-import { readRunProgress } from './read-run-progress.js';
-import { readRunRequestStats } from './run-request-stats.js';
+import { readRunJobProgress } from './refresh-run-progress.js';
 import type { Processor } from './worker-context.js';
 
 export { MAX_ROUNDS };
@@ -87,7 +86,7 @@ async function waitForOutputLock(outDir: string, command: string, signal: AbortS
 export const processMonthRun: Processor<'month-run'> = async (job, token, signal, ctx) => {
   const { run } = job.data;
   const plan = ctx.planFor(run);
-  const store = ctx.storeFor(run.runId);
+  const { store, lease: leaseApi } = ctx.runFor(run.runId, job.timestamp);
   const jobId = job.id ?? runJobId(run.runId);
   const parent = { id: jobId, queue: ctx.queue.qualifiedName };
   const log = ctx.log.child({ runId: run.runId });
@@ -102,7 +101,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   const months = plan.months.map((m) => m.month);
   let cohorts = await store.loadCohorts();
   if (cohorts === null) {
-    const lease = ctx.apis.lease(run.runId);
+    const lease = leaseApi();
     try {
       cohorts = await discoverCohorts(lease.api, job.data.cohorts ?? ctx.config.cohorts, signal);
     } finally {
@@ -125,7 +124,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
     const round = (job.data.round ?? 0) + 1;
     if (round > MAX_ROUNDS) throw new UnrecoverableError(`run ${run.runId}: work left after ${MAX_ROUNDS} rounds of children; giving up`);
-    // Claims are per incarnation of the run job (its creation time) and round: see claim-contacts.ts.
+    // Claims are per incarnation of the run job (its creation time) and round: see RedisStore.claimContacts.
     const claimScope = `${job.timestamp}.${round}`;
     const children: AnyChildJob[] = [];
 
@@ -156,11 +155,10 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
 
     await ctx.queue.addBulk(children);
     await job.updateData({ ...job.data, round } satisfies MonthRunData);
-    await job.updateProgress({ ...(await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId)) });
+    await job.updateProgress({ ...(await readRunJobProgress(store)) });
     log.info({ round, children: children.length }, 'waiting for children');
   }
 
-  const requests = await readRunRequestStats(ctx.redis, ctx.config.redis.prefix, run.runId);
   await mkdir(outDir, { recursive: true });
   // The same lock `run` takes, so a `run` and a deployment never write one folder at once.
   const lock = await waitForOutputLock(outDir, `cohort-reports worker: run ${run.runId}`, signal, log);
@@ -172,7 +170,6 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         plan,
         outDir,
         source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
-        requests,
         generatedAt: new Date(),
         timing: { duration_ms: Date.now() - job.timestamp },
         output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
@@ -184,15 +181,15 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   } finally {
     await lock.release();
   }
-  const progress = await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, run.runId);
+  const progress = await readRunJobProgress(store);
   await job.updateProgress({ ...progress });
-  log.info({ months: written.map((w) => w.manifest.month), outDir }, 'run written');
+  log.info({ months: written.months.map((w) => w.manifest.month), outDir }, 'run written');
   const result: MonthRunResult = {
-    months: written.map((w) => w.manifest.month),
+    months: written.months.map((w) => w.manifest.month),
     outDir,
-    dirs: written.map((w) => w.dir),
+    dirs: written.months.map((w) => w.dir),
     contacts: progress.contacts,
-    apiCalls: requests.apiCalls,
+    apiCalls: progress.apiCalls,
   };
   // The contacts are of no further use once the reports are on disk: Redis keeps the outcome only.
   await store.release(JSON.stringify(result));

@@ -6,19 +6,18 @@
  */
 import { pageCohort } from '../src/pipeline/page-cohort.js';
 import { childJob } from './child-job.js';
-import { eventsJobId, type FetchContactsData } from './job-types.js';
-import { readRunProgress } from './read-run-progress.js';
+import { eventsJobId, incarnationOf, type FetchContactsData } from './job-types.js';
 import { refreshRunProgress } from './refresh-run-progress.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import type { Processor } from './worker-context.js';
 
 export const processPageCohort: Processor<'page-cohort'> = async (job, _token, signal, ctx) => {
   const d = job.data;
-  const store = ctx.storeFor(d.run.runId);
+  const { store, lease: leaseApi } = ctx.runFor(d.run.runId, incarnationOf(d.claimScope));
   const cohort = { type: d.cohortType, id: d.cohortId };
   const parent = { id: d.runJobId, queue: ctx.queue.qualifiedName };
   let pagesRecorded = (await store.cohortProgress(cohortKeyOf(cohort))).pages;
-  const lease = ctx.apis.lease(d.run.runId);
+  const lease = leaseApi();
   let pages = 0;
   try {
     pages = await pageCohort(lease.api, store, cohort, {
@@ -43,6 +42,6 @@ export const processPageCohort: Processor<'page-cohort'> = async (job, _token, s
   } finally {
     await lease.release();
   }
-  await refreshRunProgress(ctx.queue, d.runJobId, await readRunProgress(store, ctx.redis, ctx.config.redis.prefix, d.run.runId));
+  await refreshRunProgress(ctx.queue, d.runJobId, store);
   return { pages };
 };

@@ -21,7 +21,7 @@ export const processScheduledRun: Processor<'scheduled-run'> = async (job, _toke
       // This worker's workspace is the deployment's (checked at its start): the run is for it.
       workspaceId: ctx.workspace.id,
     },
-    (runId) => ctx.storeFor(runId).clear(),
+    (runId) => ctx.clearRun(runId),
   );
   ctx.log.info({ month, outcome: outcome.kind, jobId: outcome.jobId }, 'scheduled run');
   return outcome;

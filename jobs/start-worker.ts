@@ -8,17 +8,17 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
-import { createApiClient } from '../src/intercom/create-api-client.js';
+import { createApiClient, eventsPageSizeLearner } from '../src/intercom/create-api-client.js';
+import type { EventsPageSizeLearner } from '../src/intercom/events-page-size.js';
 import type { IntercomApi, WorkspaceIdentity } from '../src/intercom/types.js';
 import { meterApi, meterLimiter, type CohortMetrics } from '../src/metrics/index.js';
 import { planRun, type RunPlan } from '../src/pipeline/plan-run.js';
-import { createRedisStore } from '../src/pipeline/redis-store.js';
+import { createRedisStore, type RedisStore } from '../src/pipeline/redis-store.js';
 import { createRedisLimiter } from '../src/rate-limit/redis-limiter.js';
-import type { ContactStats } from '../src/report/contact-stats.js';
 import { bindDeploymentWorkspace, foreignWorkspaceError } from './bind-deployment-workspace.js';
 import { connectRedis } from './connect-redis.js';
 import { createApiPool } from './create-api-pool.js';
-import { bullPrefix, JOB_NAMES, QUEUE_NAME, type JobName, type PlannedRun } from './job-types.js';
+import { bullPrefix, QUEUE_NAME, type JobName, type PlannedRun } from './job-types.js';
 import { capQueuePause } from './cap-queue-pause.js';
 import { mapJobError } from './map-job-error.js';
 import { meterWorker } from './meter-worker.js';
@@ -26,10 +26,8 @@ import { processFetchContacts } from './process-fetch-contacts.js';
 import { processMonthRun } from './process-month-run.js';
 import { processPageCohort } from './process-page-cohort.js';
 import { processScheduledRun } from './process-scheduled-run.js';
-import { saveRunRequestStats } from './run-request-stats.js';
 import type { Processors, WorkerContext } from './worker-context.js';
 import { withTimeout } from '../src/shared/with-timeout.js';
-import { ProcessorMismatchError } from './errors.js';
 import { JobDataInvalidError, parseJob } from './parse-job-data.js';
 import { quoted } from '../src/shared/printable.js';
 
@@ -40,25 +38,17 @@ export const PROCESSORS: Processors = {
   'scheduled-run': processScheduledRun,
 };
 
-/** Throws when a job name has no processor (or a processor no job name). */
-export function checkProcessors(processors: Record<string, unknown>): void {
-  const missing = JOB_NAMES.filter((n) => typeof processors[n] !== 'function');
-  const unknown = Object.keys(processors).filter((n) => !(JOB_NAMES as readonly string[]).includes(n));
-  if (missing.length > 0 || unknown.length > 0) {
-    throw new ProcessorMismatchError(missing, unknown);
-  }
-}
-
 /** Locks short enough that a killed worker's jobs move on within seconds, long enough for renewals. */
 export const LOCK_DURATION_MS = 10_000;
 export const STALLED_INTERVAL_MS = 5_000;
+/** Runs whose store and page size a process keeps: a run is monthly, far more than a worker serves at once. */
+const RUNS_KEPT = 256;
 
 export interface StartWorkerOptions {
   config: Readonly<Config>;
   token: string;
   concurrency: number;
   log: Logger;
-  processors?: Processors;
   /** When given, the limiter, every Intercom client and the worker's jobs feed these metrics. */
   metrics?: CohortMetrics;
 }
@@ -73,16 +63,14 @@ export interface WorkerHandle {
 
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
   const { config, log } = options;
-  const processors = options.processors ?? PROCESSORS;
-  checkProcessors(processors);
   const prefix = config.redis.prefix;
   const redis = connectRedis(config.redis.url, 'commands');
   const bullConnection = connectRedis(config.redis.url, 'bullmq-worker');
   const { metrics } = options;
   const redisLimiter = createRedisLimiter({ redis, keyPrefix: prefix, settings: config.rateLimit });
   const limiter = metrics ? meterLimiter(redisLimiter, metrics) : redisLimiter;
-  const createApi = (): IntercomApi =>
-    createApiClient({ config, baseUrl: config.intercom.baseUrl, token: options.token, limiter, log });
+  const createApi = (eventsPageSize?: EventsPageSizeLearner): IntercomApi =>
+    createApiClient({ config, baseUrl: config.intercom.baseUrl, token: options.token, limiter, log, ...(eventsPageSize ? { eventsPageSize } : {}) });
   // Which workspace the token reads, and is it the deployment's? Before the worker exists, so a worker
   // of another workspace (or with a refused token) takes no job. One GET /me, paced like every call.
   let workspace: WorkspaceIdentity;
@@ -101,9 +89,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     bullConnection.disconnect();
     throw err;
   }
+  // Per run and incarnation (one enqueueing of it: a month run again, or --replace, starts afresh), for
+  // the process's life: the store, which keeps the process's request totals for the run, and the
+  // events page size, learnt by the run's first client here and kept by the next ones (a client is
+  // closed when the run's jobs leave it idle).
+  const runs = new Map<string, { store: RedisStore; eventsPageSize: EventsPageSizeLearner }>();
+  const runOf = (key: string) => {
+    let run = runs.get(key);
+    if (run === undefined) {
+      const runId = key.slice(0, key.lastIndexOf('@'));
+      run = { store: createRedisStore({ redis, prefix, runId }), eventsPageSize: eventsPageSizeLearner(config, log) };
+      runs.set(key, run);
+      if (runs.size > RUNS_KEPT) runs.delete(runs.keys().next().value!);
+    }
+    return run;
+  };
   const apis = createApiPool({
-    createApi: metrics ? () => meterApi(createApi(), metrics) : createApi,
-    flush: (runId, writer, totals) => saveRunRequestStats(redis, prefix, runId, writer, totals),
+    createApi: (key) => {
+      const api = createApi(runOf(key).eventsPageSize);
+      return metrics ? meterApi(api, metrics) : api;
+    },
+    storeFor: (key) => runOf(key).store,
   });
   const queue = new Queue(QUEUE_NAME, { connection: bullConnection, prefix: bullPrefix(prefix) });
   // A pause left by an older version (a server's year-long Retry-After) ends within the bound.
@@ -112,11 +118,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const ctx: WorkerContext = {
     config,
     workspace,
-    redis,
     queue,
-    apis,
     log,
-    storeFor: (runId) => createRedisStore<ContactStats>({ redis, prefix, runId }),
+    runFor(runId, incarnation) {
+      const key = `${runId}@${incarnation}`;
+      return { store: runOf(key).store, lease: () => apis.lease(key) };
+    },
+    clearRun: (runId) => createRedisStore({ redis, prefix, runId }).clear(),
     planFor(run: PlannedRun) {
       let plan = plans.get(run.runId);
       if (plan === undefined) {
@@ -130,7 +138,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   let worker: Worker | null = null;
   const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const name = job.name as JobName;
-    const processor = processors[name] as Processors[JobName] | undefined;
+    const processor = PROCESSORS[name] as Processors[JobName] | undefined;
     const jobLog = log.child({ jobId: job.id, job: name });
     try {
       if (!processor) throw new UnrecoverableError(`no processor for job name ${quoted(job.name.slice(0, 40))}`);
@@ -201,6 +209,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           await w.close(true);
         }
         await apis.close();
+        // A last try for totals a failed write left (a worker stopping after Redis came back).
+        await Promise.allSettled([...runs.values()].map((r) => r.store.flushRequests()));
         await limiter.close();
         await queue.close();
         redis.disconnect();

@@ -12,7 +12,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeWorkspace } from '../intercom/identify-workspace.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { readRunProgress } from '../../jobs/read-run-progress.js';
+import { readRunJobProgress } from '../../jobs/refresh-run-progress.js';
 import type { Config } from '../config.js';
 import { planRun } from '../pipeline/plan-run.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
@@ -92,7 +92,7 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
   const log = createCliLogger(terminal, { level: config.log.level }).child({ runId, stage: 'progress' });
   let state = 'waiting';
   const progress = createProgressReporter({
-    read: async () => ({ state, ...(await readRunProgress(store, redis, config.redis.prefix, runId)) }),
+    read: async () => ({ state, ...(await readRunJobProgress(store)) }),
     terminal,
     log,
     poll: true,

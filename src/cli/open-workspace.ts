@@ -20,6 +20,8 @@ export interface Workspace {
   /** What identifies the workspace's data (the sandbox's whatever port it is on). */
   identity: string;
   limiter: RateLimiter;
+  /** The logger the client logs to (`input.log` with the token, so it redacts it). */
+  log: Logger;
   /** The newest rate-limit feedback any response gave, or null before the first. */
   lastFeedback(): RateLimitFeedback | null;
   close(): Promise<void>;
@@ -76,7 +78,8 @@ export async function openWorkspace(input: {
     close: () => memory.close(),
   };
   const limiter = input.meter ? input.meter.limiter(observed) : observed;
-  const client = createApiClient({ config, baseUrl: where.baseUrl, token: where.token, limiter, log: input.log(where.token) });
+  const log = input.log(where.token);
+  const client = createApiClient({ config, baseUrl: where.baseUrl, token: where.token, limiter, log });
   const api = input.meter ? input.meter.api(client) : client;
   return {
     api,
@@ -84,6 +87,7 @@ export async function openWorkspace(input: {
     token: where.token,
     identity: where.identity,
     limiter,
+    log,
     lastFeedback: () => last,
     async close() {
       await api.close();

@@ -5,19 +5,18 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
 import { collectRun } from '../pipeline/collect-run.js';
 import type { WorkspaceIdentity } from '../intercom/types.js';
+import { countRequests } from '../pipeline/count-requests.js';
 import { createMemoryStore, type MemoryStore } from '../pipeline/memory-store.js';
 import { planRun } from '../pipeline/plan-run.js';
 import { writeRunReports } from '../pipeline/write-run-reports.js';
-import { RUN_RESULTS_FILE, type RunResults } from '../pipeline/write-run-results.js';
+import type { RunResults } from '../pipeline/write-run-results.js';
 import { SUMMARY_FILE } from '../report/columns.js';
 import { CHARTS_DIR, INDEX_FILE, pageUrl } from '../report-html/index.js';
-import type { ContactStats } from '../report/contact-stats.js';
 import { checkOutput } from '../report-files/check-output.js';
 import { acquireOutputLock, describeHolder, type OutputLock } from '../report-files/output-lock.js';
 import { checkOutputWorkspace } from '../report-files/output-workspace.js';
@@ -131,16 +130,15 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     await releaseOutput(lock, outDir, createdFolder);
     throw err;
   }
-  const { api, baseUrl } = workspace;
-  const log = createCliLogger(terminal, { level: config.log.level, secrets: [workspace.token] }).child({ runId: plan.runId });
+  const { api, baseUrl, log } = workspace;
   if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
-  let store: MemoryStore<ContactStats>;
+  let store: MemoryStore;
   let ws: WorkspaceIdentity;
   try {
     // The workspace is known before any other call, so an output of another workspace costs one request.
     ws = await api.identifyWorkspace();
     await checkOutputWorkspace(outDir, ws, await listMonthReports(outDir, { workspace: 'any' }));
-    store = createMemoryStore<ContactStats>({ journalPath: join(outDir, '.work', `${plan.runId}.${journalKey(config, `${ws.id}@${workspace.identity}`)}.journal.jsonl`) });
+    store = createMemoryStore({ journalPath: join(outDir, '.work', `${plan.runId}.${journalKey(config, `${ws.id}@${workspace.identity}`)}.journal.jsonl`) });
   } catch (err) {
     await workspace.close();
     await releaseOutput(lock, outDir, createdFolder);
@@ -148,17 +146,16 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   }
   // Every request of the client (GET /me included) is journaled with the page or result recorded after
   // it, and now and then besides, so a resumed run's manifest counts the earlier attempts' requests.
-  store.countRequests(() => ({ apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries }));
-  const flushRequests = (): void => store.flushRequests();
-  const flushTimer = setInterval(flushRequests, REQUESTS_JOURNAL_MS);
+  countRequests(api, store);
+  const flushRequests = (): Promise<void> => store.flushRequests();
+  const flushTimer = setInterval(() => void flushRequests(), REQUESTS_JOURNAL_MS);
   flushTimer.unref();
   const controller = new AbortController();
   const stopListening = onStopSignal(() => controller.abort(new InterruptedError()));
   const progress = createProgressReporter({
     read: async () => {
       const p = await store.progress();
-      const requests = store.requests();
-      return { ...p, apiCalls: requests.apiCalls, responses429: requests.responses429 };
+      return { ...p, apiCalls: p.requests.apiCalls, responses429: p.requests.responses429 };
     },
     terminal,
     log: log.child({ stage: 'progress' }),
@@ -185,7 +182,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       },
     });
     progress.stop();
-    flushRequests();
+    await flushRequests();
     const written = await writeRunReports({
       store,
       plan,
@@ -193,7 +190,6 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       source: { baseUrl, apiVersion: config.intercom.apiVersion },
       workspace: { id: ws.id, name: ws.name },
       replace,
-      requests: store.requests(),
       generatedAt: new Date(),
       startedAt: new Date(startedAt),
       // The same figures a worker exports to Prometheus, so a single-process run is as observable.
@@ -201,9 +197,9 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
     });
     await store.clear();
-    log.info({ months: written.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
+    log.info({ months: written.months.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
-    const text = await readFile(join(resolve(outDir), RUN_RESULTS_FILE), 'utf8');
+    const text = written.runResultsText;
     const human = flags.json === true ? terminal.stream : process.stdout;
     for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80)) human.write(`${line}\n`);
     if (flags.json === true) process.stdout.write(text);
@@ -214,7 +210,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     stopListening();
     // Whatever ended the run, the requests it made go into the journal for the next attempt.
     try {
-      flushRequests();
+      await flushRequests();
     } catch {
       // The journal cannot be written (the failure being reported may be that very folder).
     }

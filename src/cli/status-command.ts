@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import { formatBinding, readDeploymentWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { readRateLimitPause } from '../../jobs/read-rate-limit-pause.js';
-import { readRunProgress } from '../../jobs/read-run-progress.js';
+import { readRunJobProgress } from '../../jobs/refresh-run-progress.js';
 import { SCHEDULER_ID, type RunJobProgress } from '../../jobs/job-types.js';
 import { readPlannedRun, readWrittenOutDir } from '../../jobs/parse-job-data.js';
 import { createRedisStore } from '../pipeline/redis-store.js';
@@ -98,7 +98,7 @@ export async function statusCommand(flags: ParsedFlags): Promise<number> {
     const jobs = await q.queue.getJobs(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'], 0, 200);
     const runs = jobs.filter((j) => j.name === 'month-run').sort((a, b) => b.timestamp - a.timestamp);
     const read = (runId: string): Promise<RunJobProgress> =>
-      readRunProgress(createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }), q.redis, config.redis.prefix, runId);
+      readRunJobProgress(createRedisStore({ redis: q.redis, prefix: config.redis.prefix, runId }));
     const nowMs = Date.now();
     const pausedUntil = iso((await readRateLimitPause(q.queue, q.redis, config.redis.prefix, nowMs)) ?? undefined);
     const statuses = await Promise.all(runs.map((job) => statusOf(job, read, nowMs, pausedUntil)));

@@ -2,7 +2,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { CLIENT_VERSION } from './client-version.js';
 import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
 import { IntercomOptionsError } from './errors.js';
-import { createEventsPageSizeMemory, eventsPageSizesFor, type EventsPerPageSetting } from './events-page-size.js';
+import { createEventsPageSizeLearner, eventsPageSizesFor, type EventsPageSizeLearner, type EventsPerPageSetting } from './events-page-size.js';
 import { identifyWorkspace } from './identify-workspace.js';
 import { listEventPages } from './list-event-pages.js';
 import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
@@ -21,9 +21,10 @@ export interface IntercomClientOptions {
   /** Paces every attempt (first or retry): `take()` before, `report()` after. Not closed by the client. */
   limiter: RateLimiter;
   /**
-   * Defaults: connect 10 s, headers 30 s, body 30 s (silence between chunks), rate-limit token 5 min.
-   * A whole attempt is also cut off after connect + headers + body. undici runs the headers and body
-   * timers at about 1 s resolution, so values under a second act as roughly one second.
+   * Defaults: connect 10 s, headers 30 s, body 30 s (silence between chunks). A whole attempt is also
+   * cut off after connect + headers + body. undici runs the headers and body timers at about 1 s
+   * resolution, so values under a second act as roughly one second. The wait for a rate-limit token
+   * is the limiter's to bound (its `maxWaitMs`), not the client's.
    */
   timeouts?: Partial<TransportTimeouts>;
   /** Defaults: 6 attempts, backoff 500 ms doubling to 30 s (full jitter), 10 waits on 429, Retry-After up to 60 s. */
@@ -31,10 +32,17 @@ export interface IntercomClientOptions {
   /** Search page size, 1–150; default 150 (Intercom's maximum). */
   perPage?: number;
   /**
-   * `per_page` for GET /events: 'auto' (default) asks for 150 and steps down on a 400 naming per_page
-   * (see events-page-size.ts); a number is sent as it is; 'omit' sends none (the API's default).
+   * `per_page` for GET /events: 'auto' (default) asks for 150 and steps down on a 400 naming per_page,
+   * learning the size on the client's first events call (see events-page-size.ts); a number is sent as
+   * it is; 'omit' sends none (the API's default).
    */
   eventsPerPage?: EventsPerPageSetting;
+  /**
+   * Where the learnt size is kept, when several clients of one process share it (a worker opens a
+   * run's client again after one sat idle: each would pay the refused sizes again); by default the
+   * client's own, from `eventsPerPage`.
+   */
+  eventsPageSize?: EventsPageSizeLearner;
   /** Defaults to `cohort-reports/<version>`. */
   userAgent?: string;
   /** Responses larger than this fail (UnexpectedBodyError 'too-large'); default 32 MiB. */
@@ -48,7 +56,7 @@ export interface IntercomClientOptions {
   now?: () => number;
 }
 
-const DEFAULT_TIMEOUTS: TransportTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000, rateLimitMs: 300_000 };
+const DEFAULT_TIMEOUTS: TransportTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
 const SILENT_LOGGER: ClientLogger = { debug() {}, warn() {} };
 
 function checkPositiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -104,12 +112,10 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
   else if (eventsPerPage !== 'auto' && eventsPerPage !== 'omit') {
     throw new IntercomOptionsError(`eventsPerPage must be 'auto', 'omit' or a page size (got ${JSON.stringify(eventsPerPage)})`);
   }
-  const pageSizes = eventsPageSizesFor(eventsPerPage);
-  const ownPageSizeMemory = createEventsPageSizeMemory();
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   checkPositiveInteger('maxBodyBytes', maxBodyBytes);
   const logger = options.logger ?? SILENT_LOGGER;
-  const sleep = options.sleep ?? defaultSleep;
+  const eventsPageSize = options.eventsPageSize ?? createEventsPageSizeLearner(eventsPageSizesFor(eventsPerPage), logger);
 
   const transport = createTransport({
     baseUrl,
@@ -119,7 +125,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
     retry,
     userAgent: options.userAgent ?? `cohort-reports/${CLIENT_VERSION}`,
     logger,
-    sleep,
+    sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     maxBodyBytes,
@@ -142,11 +148,12 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
       return listEventPages(transport, baseUrl, contactId, {
         ...(eventOptions.notBeforeSec !== undefined ? { notBeforeSec: eventOptions.notBeforeSec } : {}),
         ...(eventOptions.signal ? { signal: eventOptions.signal } : {}),
-        pageSizes,
-        pageSizeMemory: eventOptions.pageSizeMemory ?? ownPageSizeMemory,
+        pageSize: eventsPageSize,
         logger,
-        sleep,
       });
+    },
+    get eventsPageSize() {
+      return eventsPageSize.size;
     },
     stats: transport.stats,
     close: () => transport.close(),

@@ -2,7 +2,8 @@
  * The client's HTTP core, composed from pieces by role (as undici's are): one undici Agent; pacing by
  * the shared limiter (create-pacer.ts); one attempt with its deadline, bounded body and status → error
  * mapping (attempt-request.ts, start-deadline.ts, read-body.ts, error-for-status.ts,
- * error-for-network-failure.ts); and here the retry loop around them, whose waits planRetryWait plans.
+ * error-for-network-failure.ts); and here the retry loop around them, which planRetryWait alone
+ * decides (wait, or give up).
  *
  * The token lives only in the request headers built for an attempt. Errors are built from status,
  * Intercom's error code and request id, and an endpoint label; undici's own errors are replaced by a
@@ -13,8 +14,8 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { attemptRequest, type AttemptContext } from './attempt-request.js';
 import { createPacer } from './create-pacer.js';
-import { ConnectionError, RateLimitedError, isRetryable } from './errors.js';
-import { planRetryWait, type RetryPolicy } from './plan-retry-wait.js';
+import { ConnectionError, RateLimitedError } from './errors.js';
+import { NO_FAILURES, planRetryWait, type RetryPolicy } from './plan-retry-wait.js';
 import type { RequestStats } from './types.js';
 import type { BodyParser } from './wire-schemas.js';
 
@@ -31,8 +32,6 @@ export interface TransportTimeouts {
   headersMs: number;
   /** Longest silence between body chunks. */
   bodyMs: number;
-  /** Longest wait for a rate-limit token before the call fails with TimeoutError (phase 'rate-limit'). */
-  rateLimitMs: number;
 }
 
 export interface TransportOptions {
@@ -86,7 +85,7 @@ export function createTransport(options: TransportOptions): Transport {
   const stats: RequestStats = { calls: 0, responses429: 0, retries: 0, callsByEndpoint: {} };
   let closed = false;
 
-  const pacer = createPacer({ limiter, rateLimitMs: timeouts.rateLimitMs, logger });
+  const pacer = createPacer({ limiter, logger });
   const context: AttemptContext = {
     dispatcher: agent,
     token: options.token,
@@ -108,11 +107,10 @@ export function createTransport(options: TransportOptions): Transport {
     if (closed) throw new ConnectionError(`Intercom ${endpoint}: the client is closed`, { endpoint, reason: 'CLIENT_CLOSED' });
     const bodyText = req.body === undefined ? undefined : JSON.stringify(req.body);
     let attempts = 0;
-    let failures = 0;
-    let waits429 = 0;
+    let counts = NO_FAILURES;
     for (;;) {
       req.signal?.throwIfAborted();
-      await pacer.take(endpoint, req.signal);
+      await pacer.take(req.signal);
       attempts += 1;
       stats.calls += 1;
       stats.callsByEndpoint[endpoint] = (stats.callsByEndpoint[endpoint] ?? 0) + 1;
@@ -121,21 +119,9 @@ export function createTransport(options: TransportOptions): Transport {
       const outcome = await attemptRequest(context, req, bodyText, attempts);
       if (outcome.ok) return outcome.value;
       const { error, feedback } = outcome;
-      if (!isRetryable(error)) throw error;
-
-      const is429 = error instanceof RateLimitedError;
-      if (is429) waits429 += 1;
-      else failures += 1;
-      if (is429 ? waits429 > retry.max429Waits : failures >= retry.maxAttempts) throw error;
-
-      const wait = planRetryWait({
-        failures: is429 ? waits429 : failures,
-        feedback,
-        nowMs: options.now(),
-        random: options.random,
-        policy: retry,
-      });
-      const log = is429 ? logger.warn : logger.debug;
+      const wait = planRetryWait({ error, counts, feedback, nowMs: options.now(), random: options.random, policy: retry });
+      counts = wait.counts;
+      const log = error instanceof RateLimitedError ? logger.warn : logger.debug;
       log.call(logger, { endpoint, attempt: attempts, status: error.status, errCode: error.code, waitMs: wait.waitMs }, 'intercom call will be retried');
       await options.sleep(wait.waitMs, req.signal);
     }

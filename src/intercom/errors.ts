@@ -4,8 +4,8 @@
  * else: never a URL with query identifiers, never request options or headers, never an undici error
  * (those are replaced by a sanitised summary), so the token cannot travel with an error.
  *
- * Whether a failure is worth another attempt is decided once, in `isRetryable`, which both the
- * client's own retry loop and the job layer use.
+ * Whether a failure is worth another attempt is told once, by `isRetryable`: the client's retry
+ * decision (planRetryWait) and the job layer's (`isPermanent`) both build on it.
  */
 
 export interface IntercomErrorDetails {
@@ -76,11 +76,11 @@ export class ServerError extends IntercomError {
   readonly code = 'INTERCOM_SERVER_ERROR';
 }
 
-export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'attempt' | 'rate-limit' | 'server';
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'attempt' | 'server';
 
 /**
- * No answer in time: connecting, waiting for headers, reading the body, the whole attempt, waiting for
- * a rate-limit token, or a 408 from the server ('server').
+ * No answer in time: connecting, waiting for headers, reading the body, the whole attempt, or a 408
+ * from the server ('server'). (No rate-limit token in time is the limiter's RateLimitWaitTimeoutError.)
  */
 export class TimeoutError extends IntercomError {
   readonly code = 'INTERCOM_TIMEOUT';
@@ -170,7 +170,7 @@ const TRANSIENT_CONNECTION_REASONS = new Set([
 ]);
 
 /**
- * The one retry decision. Retryable: 408/timeouts, 429, 5xx, transient network failures, and a body
+ * Which failures are worth another attempt. Retryable: 408/timeouts, 429, 5xx, transient network failures, and a body
  * that is not JSON (a proxy's HTML page, a truncated response: bounded retries cost little and a real
  * proxy does produce them, even with status 200). Everything else — authentication, 404, other 4xx,
  * a JSON body of the wrong shape, a pagination loop or stall, a foreign next URL, bad configuration — fails the

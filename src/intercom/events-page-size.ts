@@ -1,11 +1,14 @@
 /**
- * The `per_page` a run asks GET /events for. Intercom documents the parameter but neither its default
- * (its SDK's text says 15) nor its maximum (150 for every list, says its pagination guide), and what it
- * does above the maximum (clamp, or 400) is unverified. So a run asks for 150 and, on a 400 that names
- * `per_page`, steps down (100, 50, then no per_page at all); the first size that works is kept for the
- * rest of the run, by every worker, in an EventsPageSizeMemory (the run's store: memory or Redis).
- * A server that silently clamps is followed as it pages: nothing is lost, only calls.
+ * The `per_page` a client asks GET /events for. Intercom documents the parameter but neither its
+ * default (its SDK's text says 15) nor its maximum (150 for every list, says its pagination guide), and
+ * what it does above the maximum (clamp, or 400) is unverified. So a client asks for 150 and, on a 400
+ * that names `per_page`, steps down (100, 50, then no per_page at all); the first size that works is
+ * kept for the rest of the process's part of the run. A server that silently clamps
+ * is followed as it pages: nothing is lost, only calls.
  */
+import type { ClientLogger } from './create-transport.js';
+import { BadRequestError } from './errors.js';
+import { untilAborted } from './start-deadline.js';
 
 /** A `per_page` value, or 'omit' to send none (the API's default page size). */
 export type EventsPageSize = number | 'omit';
@@ -21,49 +24,83 @@ export function eventsPageSizesFor(setting: EventsPerPageSetting): readonly Even
   return setting === 'auto' ? EVENTS_PAGE_SIZES : [setting];
 }
 
-/**
- * Where a run keeps the page size it has settled on, shared by everyone fetching its events. Until a
- * size has worked, one caller at a time holds the trial and tries sizes; the others wait for it, so a
- * size the API refuses is asked once per run, not once per concurrent request.
- */
-export interface EventsPageSizeMemory {
-  /** The size that worked, or null while none has. */
-  settled(): Promise<EventsPageSize | null>;
-  /** Takes the trial for `leaseMs` (then it lapses, in case its holder died); false while another holds it. */
-  claimTrial(leaseMs: number): Promise<boolean>;
-  /** Records the size that worked (the first one recorded stays) and gives the trial up. */
-  settle(size: EventsPageSize): Promise<void>;
-  /** Gives the trial up without a size (it failed for another reason than per_page). */
-  releaseTrial(): Promise<void>;
+/** A 400 that names per_page: the size asked for is refused, a smaller one may work. */
+function refusesPerPage(err: unknown): boolean {
+  return err instanceof BadRequestError && err.status === 400 && (err.intercomField === 'per_page' || /per_page/i.test(err.message));
 }
 
-/**
- * An EventsPageSizeMemory in process memory (`run`, or a client used on its own). `onSettle` is told
- * the size once it is settled (the memory store journals it); `initial` is a size settled earlier.
- */
-export function createEventsPageSizeMemory(
-  options: { initial?: EventsPageSize | null; onSettle?: (size: EventsPageSize) => void; now?: () => number } = {},
-): EventsPageSizeMemory {
-  const now = options.now ?? Date.now;
-  let settled: EventsPageSize | null = options.initial ?? null;
-  let trialUntilMs = 0;
+/** The page size one client learns from its first events call. */
+export interface EventsPageSizeLearner {
+  /** The size that worked, or null before a first page was served. */
+  readonly size: EventsPageSize | null;
+  /**
+   * A first page sent by `send` at the learnt size; while none is learnt, the first caller tries the
+   * sizes in order and the others wait for its try (so a refused size is asked once, not once per
+   * concurrent call). A try that fails for another reason than per_page learns nothing: the next
+   * caller tries again. A learnt size refused later (the API changed, or a run of the same month
+   * started over) is learnt again from the next smaller size.
+   */
+  firstPage<T>(send: (size: EventsPageSize) => Promise<T>, signal?: AbortSignal): Promise<{ page: T; size: EventsPageSize }>;
+}
+
+export function createEventsPageSizeLearner(pageSizes: readonly EventsPageSize[], logger: ClientLogger): EventsPageSizeLearner {
+  let learnt: EventsPageSize | null = null;
+  /** Where a try starts in `pageSizes`: the learnt size's index, or after it once that was refused. */
+  let from = 0;
+  let trying: Promise<unknown> | null = null;
+
+  async function trySizes<T>(send: (size: EventsPageSize) => Promise<T>): Promise<{ page: T; size: EventsPageSize }> {
+    for (let i = from; ; i += 1) {
+      const size = pageSizes[i]!;
+      try {
+        const page = await send(size);
+        learnt = size;
+        from = i;
+        return { page, size };
+      } catch (err) {
+        const smaller = pageSizes[i + 1];
+        if (smaller === undefined || !refusesPerPage(err)) throw err;
+        logger.warn({ endpoint: 'events', perPage: size, next: smaller }, 'events per_page refused: asking for smaller pages');
+      }
+    }
+  }
+
   return {
-    async settled() {
-      return settled;
+    get size() {
+      return learnt;
     },
-    async claimTrial(leaseMs) {
-      if (now() < trialUntilMs) return false;
-      trialUntilMs = now() + leaseMs;
-      return true;
-    },
-    async settle(size) {
-      trialUntilMs = 0;
-      if (settled !== null) return;
-      settled = size;
-      options.onSettle?.(size);
-    },
-    async releaseTrial() {
-      trialUntilMs = 0;
+    async firstPage(send, signal) {
+      for (;;) {
+        if (learnt !== null) {
+          const size = learnt;
+          try {
+            return { page: await send(size), size };
+          } catch (err) {
+            if (!refusesPerPage(err) || pageSizes[from + 1] === undefined) throw err;
+            if (learnt === size) {
+              logger.warn({ endpoint: 'events', perPage: size, next: pageSizes[from + 1] }, 'events per_page refused: asking for smaller pages');
+              learnt = null;
+              from += 1;
+            }
+            continue;
+          }
+        }
+        if (trying === null) {
+          const attempt = trySizes(send);
+          trying = attempt;
+          try {
+            return await attempt;
+          } finally {
+            trying = null;
+          }
+        }
+        try {
+          await (signal ? untilAborted(trying, signal) : trying);
+        } catch {
+          // The try failed (the next caller tries again) or this caller gave up waiting.
+          signal?.throwIfAborted();
+        }
+      }
     },
   };
 }

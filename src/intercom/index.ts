@@ -5,10 +5,4 @@ export { resolveBaseUrl } from './resolve-base-url.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 export * from './errors.js';
 export type * from './types.js';
-export {
-  EVENTS_PAGE_SIZES,
-  createEventsPageSizeMemory,
-  type EventsPageSize,
-  type EventsPageSizeMemory,
-  type EventsPerPageSetting,
-} from './events-page-size.js';
+export { EVENTS_PAGE_SIZES, type EventsPageSize, type EventsPerPageSetting } from './events-page-size.js';

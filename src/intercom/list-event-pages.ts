@@ -1,25 +1,17 @@
 import type { ClientLogger, Transport } from './create-transport.js';
 import { createProgressGuard } from './create-progress-guard.js';
-import { BadRequestError, PaginationLoopError } from './errors.js';
-import type { EventsPageSize, EventsPageSizeMemory } from './events-page-size.js';
+import { PaginationLoopError } from './errors.js';
+import type { EventsPageSize, EventsPageSizeLearner } from './events-page-size.js';
 import { followNextUrl } from './follow-next-url.js';
 import type { ContactEvent } from './types.js';
 import { parseEventList } from './wire-schemas.js';
 
-/** How long one caller may try page sizes before another may (a lease, in case the caller died). */
-const TRIAL_LEASE_MS = 120_000;
-/** How often the others look whether the trial has settled a size. */
-const TRIAL_POLL_MS = 20;
-
 export interface ListEventPagesOptions {
   notBeforeSec?: number;
-  /** Sizes to try on the first page, in order (see events-page-size.ts). */
-  pageSizes: readonly EventsPageSize[];
-  /** Where the size that worked is kept for the rest of the run. */
-  pageSizeMemory: EventsPageSizeMemory;
+  /** The client's page size for the first page (see events-page-size.ts). */
+  pageSize: EventsPageSizeLearner;
   signal?: AbortSignal;
   logger: ClientLogger;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Metadata is an object of values; an array, a string or null holds no value (so no amount). */
@@ -27,61 +19,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A 400 that names per_page: the size asked for is refused, a smaller one may work. */
-function refusesPerPage(err: unknown): boolean {
-  return err instanceof BadRequestError && err.status === 400 && (err.intercomField === 'per_page' || /per_page/i.test(err.message));
-}
-
 type EventList = Extract<ReturnType<typeof parseEventList>, { ok: true }>['value'];
 
 /**
- * The first page, at the run's page size: the settled one, or — holding the trial — the first of
- * `pageSizes` the API does not refuse with a 400 naming per_page, which is then settled for everyone.
- */
-async function sendFirstPage(
-  send: (size: EventsPageSize) => Promise<EventList>,
-  options: ListEventPagesOptions,
-): Promise<{ page: EventList; size: EventsPageSize }> {
-  const memory = options.pageSizeMemory;
-  for (;;) {
-    const settled = await memory.settled();
-    if (settled !== null) return { page: await send(settled), size: settled };
-    if (!(await memory.claimTrial(TRIAL_LEASE_MS))) {
-      await options.sleep(TRIAL_POLL_MS, options.signal);
-      continue;
-    }
-    // The holder before us may have settled between our look and our claim (it settles, then gives
-    // the trial up): trying again would pay the refused sizes twice.
-    const settledMeanwhile = await memory.settled();
-    if (settledMeanwhile !== null) {
-      await memory.releaseTrial();
-      return { page: await send(settledMeanwhile), size: settledMeanwhile };
-    }
-    try {
-      for (let i = 0; ; i += 1) {
-        const size = options.pageSizes[i]!;
-        try {
-          const page = await send(size);
-          await memory.settle(size);
-          return { page, size };
-        } catch (err) {
-          const smaller = options.pageSizes[i + 1];
-          if (smaller === undefined || !refusesPerPage(err)) throw err;
-          options.logger.warn({ endpoint: 'events', perPage: size, next: smaller }, 'events per_page refused: asking for smaller pages');
-        }
-      }
-    } catch (err) {
-      await memory.releaseTrial();
-      throw err;
-    }
-  }
-}
-
-/**
  * A contact's listable events (the last 90 days), page by page, following `pages.next` on the
- * configured base URL (see followNextUrl) until it is absent. The first page asks for the run's page
- * size (see sendFirstPage); later pages follow the link as the API wrote it, so a server that clamps
- * the size simply gives more pages.
+ * configured base URL (see followNextUrl) until it is absent. The first page asks for the client's
+ * page size (learnt on its first events call, see events-page-size.ts); later pages follow the link as
+ * the API wrote it, so a server that clamps the size simply gives more pages.
  *
  * With `notBeforeSec`, paging stops after a page whose oldest (last) event is older than it: in
  * newest-first order every later page holds only older events, ties included. That holds only while
@@ -105,7 +49,7 @@ export async function* listEventPages(
     if (size !== 'omit') query.set('per_page', String(size));
     return `${baseUrl}/events?${query.toString()}`;
   };
-  const first = await sendFirstPage((size) => sendAt(firstUrl(size)), options);
+  const first = await options.pageSize.firstPage((size) => sendAt(firstUrl(size)), options.signal);
   let page = first.page;
   const seenUrls = new Set<string>([firstUrl(first.size)]);
   const progress = createProgressGuard({ endpoint: 'events', subject: `contact ${contactId}`, item: 'event', remember: 'ids' });

@@ -1,5 +1,6 @@
 import type { RateLimitFeedback } from '../rate-limit/rate-limiter.js';
 import { MAX_PAUSE_MS, capPauseMs } from '../rate-limit/max-pause.js';
+import { RateLimitedError, isRetryable, type IntercomError } from './errors.js';
 
 export interface RetryPolicy {
   /** HTTP attempts per call for failures other than 429 (the first attempt included). Default 6. */
@@ -25,38 +26,63 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxServerWaitMs: MAX_PAUSE_MS,
 });
 
+/** A call's failed attempts so far, counted apart: 429s have their own allowance (`max429Waits`). */
+export interface RetryCounts {
+  /** Failed attempts other than 429. */
+  failures: number;
+  /** 429 responses. */
+  waits429: number;
+}
+
+export const NO_FAILURES: RetryCounts = Object.freeze({ failures: 0, waits429: 0 });
+
 export interface RetryWait {
-  kind: 'wait';
   waitMs: number;
+  /** The counts with this failure added: pass them with the next failure of the same call. */
+  counts: RetryCounts;
 }
 
 /**
- * How long to wait before the next attempt. Server instructions win: `Retry-After` (any status) is
- * honoured plus jitter; on a 429 without it, the wait runs until `X-RateLimit-Reset` plus jitter
- * (capped at `maxDelayMs`, since a skewed clock could make it absurd). Otherwise exponential backoff
- * with full jitter: uniform in [0, min(maxDelayMs, baseDelayMs * 2^(failures-1))). Every wait, jitter
- * included, ends within `maxServerWaitMs` and MAX_PAUSE_MS: then the call is tried again, so a server
- * that asks for a year costs one request per pause, not a stalled run.
+ * The one retry decision of a call: after a failed attempt, how long to wait before the next one, or
+ * the error thrown back when there is to be none — the error is not worth another attempt (see
+ * `isRetryable`), or its kind's allowance is spent (`maxAttempts` attempts failing other than 429;
+ * more than `max429Waits` 429s).
  *
- * @param failures failed attempts so far of the kind being retried (1 after the first failure)
- * @example planRetryWait({ failures: 3, feedback: null, nowMs: 0, random: () => 0.5, policy }) // wait 1000 with base 500
+ * Server instructions win: `Retry-After` (any status) is honoured plus jitter; on a 429 without it,
+ * the wait runs until `X-RateLimit-Reset` plus jitter (capped at `maxDelayMs`, since a skewed clock
+ * could make it absurd). Otherwise exponential backoff with full jitter: uniform in
+ * [0, min(maxDelayMs, baseDelayMs * 2^(failures-1))). Every wait, jitter included, ends within
+ * `maxServerWaitMs` and MAX_PAUSE_MS: then the call is tried again, so a server that asks for a year
+ * costs one request per pause, not a stalled run.
+ *
+ * @param counts the call's failures before this one (NO_FAILURES after its first attempt)
+ * @example planRetryWait({ error: serverError, counts: { failures: 2, waits429: 0 }, feedback: null, nowMs: 0, random: () => 0.5, policy })
+ * // { waitMs: 1000, counts: { failures: 3, waits429: 0 } } with base 500
  */
 export function planRetryWait(input: {
-  failures: number;
+  error: IntercomError;
+  counts: RetryCounts;
   feedback: RateLimitFeedback | null;
   nowMs: number;
   random: () => number;
   policy: RetryPolicy;
 }): RetryWait {
-  const { failures, feedback, nowMs, random, policy } = input;
-  const capped = (ms: number): RetryWait => ({ kind: 'wait', waitMs: capPauseMs(ms, policy.maxServerWaitMs) });
-  const jitterMs = Math.floor(random() * policy.baseDelayMs);
+  const { error, feedback, nowMs, random, policy } = input;
+  if (!isRetryable(error)) throw error;
+  const is429 = error instanceof RateLimitedError;
+  const counts: RetryCounts = is429
+    ? { failures: input.counts.failures, waits429: input.counts.waits429 + 1 }
+    : { failures: input.counts.failures + 1, waits429: input.counts.waits429 };
+  if (is429 ? counts.waits429 > policy.max429Waits : counts.failures >= policy.maxAttempts) throw error;
 
-  if (feedback?.retryAfterSec != null) return capped(feedback.retryAfterSec * 1000 + jitterMs);
+  const wait = (ms: number): RetryWait => ({ waitMs: capPauseMs(ms, policy.maxServerWaitMs), counts });
+  const jitterMs = Math.floor(random() * policy.baseDelayMs);
+  if (feedback?.retryAfterSec != null) return wait(feedback.retryAfterSec * 1000 + jitterMs);
   if (feedback?.status === 429 && feedback.resetAtSec != null) {
     const untilResetMs = Math.min(policy.maxDelayMs, Math.max(0, feedback.resetAtSec * 1000 - nowMs));
-    return capped(untilResetMs + jitterMs);
+    return wait(untilResetMs + jitterMs);
   }
+  const failures = is429 ? counts.waits429 : counts.failures;
   const ceilingMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
-  return capped(Math.floor(random() * ceilingMs));
+  return wait(Math.floor(random() * ceilingMs));
 }

@@ -4,7 +4,7 @@
  * project sees, with ids always strings and timestamps always Unix seconds.
  */
 
-import type { EventsPageSizeMemory } from './events-page-size.js';
+import type { EventsPageSize } from './events-page-size.js';
 
 // ---- wire (what the API sends) ----
 
@@ -169,13 +169,14 @@ export interface IntercomApi {
   /**
    * Pages of a contact's events, newest first, following `pages.next` on the configured base. With
    * `notBeforeSec`, stops once a whole page is older than it and every page so far was in
-   * newest-first order. `pageSizeMemory` is where the run keeps the page size it settled on (the
-   * client's own, in memory, when absent).
+   * newest-first order. The first page asks for the client's events page size (see `eventsPageSize`).
    */
-  listEventPages(
-    contactId: string,
-    options?: { notBeforeSec?: number; pageSizeMemory?: EventsPageSizeMemory; signal?: AbortSignal },
-  ): AsyncGenerator<ContactEvent[]>;
+  listEventPages(contactId: string, options?: { notBeforeSec?: number; signal?: AbortSignal }): AsyncGenerator<ContactEvent[]>;
+  /**
+   * The GET /events `per_page` this client learnt on its first successful events call (150, stepping
+   * down on a 400 naming per_page; or the configured size), and null before that call.
+   */
+  readonly eventsPageSize: EventsPageSize | null;
   readonly stats: RequestStats;
   close(): Promise<void>;
 }

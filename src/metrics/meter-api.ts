@@ -43,6 +43,9 @@ export function meterApi(api: IntercomApi, metrics: CohortMetrics): IntercomApi 
     get stats() {
       return api.stats;
     },
+    get eventsPageSize() {
+      return api.eventsPageSize;
+    },
     async close() {
       try {
         await api.close();

@@ -8,7 +8,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Cohort, IntercomApi } from '../intercom/types.js';
-import type { ContactStats } from '../report/contact-stats.js';
 import { discoverCohorts, requireCohorts, type CohortFilter } from './discover-cohorts.js';
 import { fetchContact } from './fetch-contact.js';
 import { pageCohort } from './page-cohort.js';
@@ -17,7 +16,7 @@ import type { RunStore } from './run-store.js';
 
 export interface CollectRunOptions {
   api: IntercomApi;
-  store: RunStore<ContactStats>;
+  store: RunStore;
   plan: RunPlan;
   filter: CohortFilter;
   perPage: number;

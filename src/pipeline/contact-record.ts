@@ -8,13 +8,14 @@
  *   then, in Redis, `,` and the contact's registration number (0, 1, … in the order contacts were
  *   first listed, for resuming in that order); empty for a contact that has a result but was never
  *   listed;
- * - result: empty until the events are fetched; `m` missing (404); `o<eventsFetched>:<JSON stats>`;
- *   `c<eventsFetched>:<packed>` for ContactStats of whole seconds, whose field names would otherwise
- *   take more room than their figures: JSON arrays per month `[month, events, active days, names,
+ * - result: empty until the events are fetched; `m` missing (404); `c<eventsFetched>:<packed>`:
+ *   ContactStats packed, since their field names would otherwise take more room than their figures
+ *   (created_at is whole seconds, see wire-schemas.ts): JSON arrays per month `[month, events, active days, names,
  *   amounts]`, each name `[name, events, first, last]` with the seconds counted from the start of the
  *   month in UTC and `last` left out when it equals `first`, and `amounts` left out when empty.
- * The first two parts never contain `|`, so a Lua script can split a record with two finds, and
- * JSON text in the result may contain anything.
+ * The first two parts never contain `|`, so a Lua script can split a record with two finds (the one
+ * split_record of ./lua/record.lua, which every store script includes), and JSON text in the result
+ * may contain anything.
  */
 import type { Member } from '../intercom/types.js';
 import type { AmountStats, ContactStats, NameStats } from '../report/contact-stats.js';
@@ -76,24 +77,6 @@ function monthBaseSec(month: string): number {
 
 const MONTH_FIELDS = ['activeDays', 'amounts', 'events', 'names'];
 
-/** True for a value shaped exactly as ContactStats (so packing and unpacking give it back whole). */
-function isContactStats(stats: unknown): stats is ContactStats {
-  if (typeof stats !== 'object' || stats === null || Array.isArray(stats)) return false;
-  const keys = Object.keys(stats);
-  if (keys.length !== 1 || keys[0] !== 'months') return false;
-  const months = (stats as { months: unknown }).months;
-  if (typeof months !== 'object' || months === null || Array.isArray(months)) return false;
-  return Object.entries(months).every(
-    ([month, m]: [string, unknown]) =>
-      /^\d{4}-\d{2}$/.test(month) &&
-      typeof m === 'object' &&
-      m !== null &&
-      Object.keys(m).sort().join() === MONTH_FIELDS.join() &&
-      Object.values((m as { names: object }).names).every((n) => Array.isArray(n) && n.length === 3 && Number.isSafeInteger(n[1]) && Number.isSafeInteger(n[2])) &&
-      Object.values((m as { amounts: object }).amounts).every((a) => Array.isArray(a) && a.length === 2),
-  );
-}
-
 function packStats(stats: ContactStats): string {
   const packed = Object.entries(stats.months).map(([month, m]): PackedMonth => {
     const base = monthBaseSec(month);
@@ -119,30 +102,26 @@ function unpackStats(text: string): ContactStats {
   return { months };
 }
 
-export function encodeResult<S>(result: ContactResult<S>): string {
-  if (result.kind === 'missing') return 'm';
-  return isContactStats(result.stats) ? `c${result.eventsFetched}:${packStats(result.stats)}` : `o${result.eventsFetched}:${JSON.stringify(result.stats)}`;
+export function encodeResult(result: ContactResult): string {
+  return result.kind === 'missing' ? 'm' : `c${result.eventsFetched}:${packStats(result.stats)}`;
 }
 
 /** null for the empty part (no result yet). */
-export function decodeResult<S>(text: string): ContactResult<S> | null {
+export function decodeResult(text: string): ContactResult | null {
   if (text === '') return null;
   if (text === 'm') return { kind: 'missing' };
   const colon = text.indexOf(':');
-  const eventsFetched = Number(text.slice(1, colon));
-  const body = text.slice(colon + 1);
-  const stats = (text[0] === 'c' ? unpackStats(body) : JSON.parse(body)) as S;
-  return { kind: 'ok', stats, eventsFetched };
+  return { kind: 'ok', stats: unpackStats(text.slice(colon + 1)), eventsFetched: Number(text.slice(1, colon)) };
 }
 
 /**
  * A stored record as the summary reads it (RunStore.listedContacts), or null for a contact that has a
  * result but was never listed. `keyOf`: the records' cohort indexes → cohort keys.
  */
-export function decodeListedContact<S>(id: string, text: string, keyOf: ReadonlyMap<string, string>): ListedContact<S> | null {
+export function decodeListedContact(id: string, text: string, keyOf: ReadonlyMap<string, string>): ListedContact | null {
   const r = splitRecord(text);
   if (r.member === '') return null;
-  return { member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult<S>(r.result) };
+  return { member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult(r.result) };
 }
 
 /** `YYYY-MM` with a real month. */
@@ -196,29 +175,23 @@ export function checkContactStats(stats: unknown, eventsFetched: number): string
   return null;
 }
 
-/**
- * Why a stored result part is not one `encodeResult` could have written (null when it is), its stats
- * checked by `checkStats` (ContactStats' check for the run). Never throws.
- */
-export function checkResultPart(text: string, checkStats: (stats: unknown, eventsFetched: number) => string | null): string | null {
+/** Why a stored result part is not one `encodeResult` could have written (null when it is). Never throws. */
+export function checkResultPart(text: string): string | null {
   if (text === 'm') return null;
   const colon = text.indexOf(':');
-  if ((text[0] !== 'c' && text[0] !== 'o') || colon === -1) return 'the result is not m, c…: or o…:';
+  if (text[0] !== 'c' || colon === -1) return 'the result is not m or c…:';
   const digits = text.slice(1, colon);
   if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) return 'events fetched is not a whole number >= 0';
   let stats: unknown;
   try {
-    if (text[0] === 'o') stats = JSON.parse(text.slice(colon + 1));
-    else {
-      const packed: unknown = JSON.parse(text.slice(colon + 1));
-      const problem = checkPacked(packed);
-      if (problem !== null) return problem;
-      stats = unpackStats(text.slice(colon + 1));
-    }
+    const packed: unknown = JSON.parse(text.slice(colon + 1));
+    const problem = checkPacked(packed);
+    if (problem !== null) return problem;
+    stats = unpackStats(text.slice(colon + 1));
   } catch {
     return 'the stats are not JSON';
   }
-  return checkStats(stats, Number(digits));
+  return checkContactStats(stats, Number(digits));
 }
 
 /** The packed months (`c…`) as packStats writes them, before they are unpacked. */

@@ -1,12 +1,11 @@
 import { NotFoundError } from '../intercom/errors.js';
 import type { IntercomApi } from '../intercom/types.js';
 import { createContactAccumulator, finishContact, foldEvent } from '../report/contact-accumulator.js';
-import type { ContactStats } from '../report/contact-stats.js';
 import type { RunPlan } from './plan-run.js';
 import type { ContactResult, RunStore } from './run-store.js';
 
 export interface FetchContactOutcome {
-  result: ContactResult<ContactStats>;
+  result: ContactResult;
   /** Events the API returned for the contact (before de-duplication and window filtering). */
   eventsFetched: number;
 }
@@ -18,18 +17,17 @@ export interface FetchContactOutcome {
  */
 export async function fetchContact(
   api: IntercomApi,
-  store: RunStore<ContactStats>,
+  store: RunStore,
   contactId: string,
   plan: RunPlan,
   signal?: AbortSignal,
 ): Promise<FetchContactOutcome> {
   const acc = createContactAccumulator();
   let eventsFetched = 0;
-  let result: ContactResult<ContactStats>;
+  let result: ContactResult;
   try {
     for await (const page of api.listEventPages(contactId, {
       notBeforeSec: plan.fetchFromSec,
-      pageSizeMemory: store.eventsPageSize,
       ...(signal ? { signal } : {}),
     })) {
       eventsFetched += page.length;

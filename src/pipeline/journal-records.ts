@@ -8,32 +8,22 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { EventsPageSize } from '../intercom/events-page-size.js';
-import type { Cohort, MemberPage } from '../intercom/types.js';
-import type { ContactResult } from './run-store.js';
-
-/** Request counters as journaled: whole numbers, never negative. */
-export interface RequestCounts {
-  apiCalls: number;
-  responses429: number;
-  retries: number;
-}
+import type { Cohort } from '../intercom/types.js';
+import type { RequestCounts } from './run-store.js';
 
 /**
  * One journal line. Pages list their members as [id, member part, …] and results are result parts
- * (./contact-record.ts); `page` with `page` and `result` with `result` are the older spellings, still
- * replayed. `q` on a page or result: the requests made since the last counted record ([api calls,
- * 429s, retries]). `requests` with `end`: the writing process ended with every request it made
+ * (./contact-record.ts). `q` on a page or result: the requests made since the last counted record
+ * ([api calls, 429s, retries]). `requests`: the same, with the events page size the client had
+ * learnt by then (`size`), and `end` when the writing process ended with every request it made
  * counted; `resume`: a process took the journal over (one not preceded by an `end` means the attempt
  * before died with requests in flight, so the counters are a lower bound).
  */
-export type JournalRecord<S> =
+export type JournalRecord =
   | { t: 'cohorts'; cohorts: Cohort[] }
   | { t: 'page'; key: string; from: string | null; next: string | null; total: number | null; members: string[]; q?: RequestTuple }
-  | { t: 'page'; key: string; from: string | null; page: MemberPage }
   | { t: 'result'; id: string; r: string; q?: RequestTuple }
-  | { t: 'result'; id: string; result: ContactResult<S> }
-  | { t: 'events-page-size'; size: EventsPageSize }
-  | { t: 'requests'; delta: RequestCounts; end?: true }
+  | { t: 'requests'; delta: RequestCounts; size?: EventsPageSize; end?: true }
   | { t: 'resume' };
 
 export type RequestTuple = [apiCalls: number, responses429: number, retries: number];
@@ -66,13 +56,6 @@ const cohortSchema = z.object({
   personType: z.enum(['user', 'contact']).nullable(),
 });
 
-const memberSchema = z.object({
-  id,
-  role: z.enum(['user', 'lead']),
-  createdAtSec: z.number().finite(),
-  signedUpAtSec: z.number().finite().nullable(),
-});
-
 /** A member part (./contact-record.ts encodeMember): role, created_at, `,`, empty or the signup. */
 const MEMBER_PART = /^[ul]-?\d+(?:\.\d+)?(?:e[+-]?\d+)?,(?:~?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)?$/;
 
@@ -90,20 +73,13 @@ const RECORD_SCHEMA = z.union([
       .refine((m) => m.every((v, i) => (i % 2 === 0 ? v.length > 0 : MEMBER_PART.test(v))), 'a member id is empty or a member part is malformed'),
     q: requestTuple.optional(),
   }),
-  z.strictObject({
-    t: z.literal('page'),
-    key: id,
-    from: cursor,
-    page: z.strictObject({ members: z.array(memberSchema), totalCount: count.nullable(), nextCursor: cursor }),
-  }),
   z.strictObject({ t: z.literal('result'), id, r: z.string().min(1), q: requestTuple.optional() }),
   z.strictObject({
-    t: z.literal('result'),
-    id,
-    result: z.union([z.strictObject({ kind: z.literal('missing') }), z.strictObject({ kind: z.literal('ok'), stats: z.unknown(), eventsFetched: count })]),
+    t: z.literal('requests'),
+    delta: z.strictObject({ apiCalls: count, responses429: count, retries: count }),
+    size: z.union([z.number().int().positive(), z.literal('omit')]).optional(),
+    end: z.literal(true).optional(),
   }),
-  z.strictObject({ t: z.literal('events-page-size'), size: z.union([z.number().int().positive(), z.literal('omit')]) }),
-  z.strictObject({ t: z.literal('requests'), delta: z.strictObject({ apiCalls: count, responses429: count, retries: count }), end: z.literal(true).optional() }),
   z.strictObject({ t: z.literal('resume') }),
 ]);
 
@@ -112,7 +88,7 @@ const RECORD_SCHEMA = z.union([
  * parsed line itself, not zod's copy: a copy through a zod record would drop own `__proto__` keys
  * (event names are workspace text).
  */
-export function parseJournalLine<S>(line: string): { ok: true; record: JournalRecord<S> } | { ok: false; problem: string } {
+export function parseJournalLine(line: string): { ok: true; record: JournalRecord } | { ok: false; problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -126,5 +102,5 @@ export function parseJournalLine<S>(line: string): { ok: true; record: JournalRe
     const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
     return { ok: false, problem: kind === null ? 'not a journal record' : `a ${JSON.stringify(kind.slice(0, 40))} record of the wrong shape${where}` };
   }
-  return { ok: true, record: value as JournalRecord<S> };
+  return { ok: true, record: value as JournalRecord };
 }

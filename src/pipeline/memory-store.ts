@@ -8,45 +8,24 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rmdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createEventsPageSizeMemory, type EventsPageSize } from '../intercom/events-page-size.js';
+import type { EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
-import { checkContactStats, checkResultPart, decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
-import { JournalInvalidError, parseJournalLine, type JournalRecord, type RequestCounts, type RequestTuple } from './journal-records.js';
-import { cohortKeyOf, type CohortProgress, type ListedContact, type RunProgress, type RunStore } from './run-store.js';
+import { checkResultPart, decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
+import { JournalInvalidError, parseJournalLine, type JournalRecord, type RequestTuple } from './journal-records.js';
+import { createRequestCounter, isZero } from './request-counter.js';
+import { cohortKeyOf, type CohortProgress, type ListedContact, type RequestCounts, type RunProgress, type RunStore } from './run-store.js';
 
-export type { RequestCounts } from './journal-records.js';
-
-/** Request counters of a run, summed over every attempt; `lowerBound` when some requests went uncounted. */
-export interface RunRequestCounts extends RequestCounts {
-  /**
-   * An earlier attempt died (SIGKILL, power loss) before counting its last requests: those in flight
-   * and any made since its last record. The figures are then the least the run made.
-   */
-  lowerBound: boolean;
-}
-
-export interface MemoryStore<S> extends RunStore<S> {
-  /**
-   * Where this process's request counters are read (cumulative, e.g. the client's stats). Their growth
-   * is journaled with every page and result recorded, so a resumed run's counters cover the earlier
-   * attempts up to their last record, and with `flushRequests`.
-   */
-  countRequests(read: () => RequestCounts): void;
-  /** Journals the counters' growth since the last record (once the journal holds some progress). */
-  flushRequests(): void;
-  /** Every request counted so far: the replayed journal and this process's, recorded or not. */
-  requests(): RunRequestCounts;
+/**
+ * The request counters' growth is journaled with every page and result recorded (and by
+ * `flushRequests`), so a resumed run's counters cover the earlier attempts up to their last record.
+ */
+export interface MemoryStore extends RunStore {
   /** Journals the counters' last growth as the end of this process's attempt, and closes the journal. */
   close(): void;
 }
 
 export interface MemoryStoreOptions {
   journalPath?: string;
-  /**
-   * Why a replayed result's stats are not what the run computes (null when they are); by default
-   * ContactStats' check. A store of other stats (tests) passes its own.
-   */
-  checkStats?: (stats: unknown, eventsFetched: number) => string | null;
 }
 
 function pageMembers(page: MemberPage): string[] {
@@ -92,8 +71,7 @@ function replayJournal(path: string, apply: (line: string, lineNumber: number) =
   }
 }
 
-export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemoryStore<S> {
-  const checkStats = options.checkStats ?? checkContactStats;
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   let cohorts: Cohort[] | null = null;
   const progressByCohort = new Map<string, CohortProgress>();
   /** Cohort key -> its index in the records' cohorts part, in the order the cohorts' first pages came. */
@@ -103,7 +81,8 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
   let listed = 0;
   let done = 0;
   let missing = 0;
-  let pageSizeSettled: EventsPageSize | null = null;
+  /** The events page size last journaled or replayed. */
+  let pageSize: EventsPageSize | null = null;
   /** Requests recorded in the journal (replayed or written by this process). */
   const requests: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
   let requestsLowerBound = false;
@@ -162,7 +141,7 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
    * computed into a report, so every such record is refused rather than skipped: skipping would keep
    * the rest of a file shown to be untrustworthy. Returns the problem, or null.
    */
-  function replayRecord(rec: JournalRecord<S>): string | null {
+  function replayRecord(rec: JournalRecord): string | null {
     switch (rec.t) {
       case 'cohorts':
         if (cohorts !== null) return 'a second cohort list (the run records it once)';
@@ -171,12 +150,9 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
       case 'page': {
         if (cohorts === null) return 'a page before the cohort list';
         if (!cohorts.some((c) => cohortKeyOf(c) === rec.key)) return `a page of ${JSON.stringify(rec.key.slice(0, 60))}, which is not one of the recorded cohorts`;
-        const fresh =
-          'members' in rec
-            ? applyPage(rec.key, rec.from, rec.next, rec.total, rec.members)
-            : applyPage(rec.key, rec.from, rec.page.nextCursor, rec.page.totalCount, pageMembers(rec.page));
+        const fresh = applyPage(rec.key, rec.from, rec.next, rec.total, rec.members);
         if (fresh === null) return `a page of ${rec.key} that does not follow its recorded cursor (repeated, reordered or after its last page)`;
-        if ('q' in rec && rec.q !== undefined) applyRequests(fromTuple(rec.q));
+        if (rec.q !== undefined) applyRequests(fromTuple(rec.q));
         return null;
       }
       case 'result': {
@@ -185,26 +161,15 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
         const before = raw === undefined ? null : splitRecord(raw);
         if (before === null || before.member === '') return `a result for contact ${name}, which no recorded page listed`;
         if (before.result !== '') return `a second result for contact ${name} (the run records each contact's once)`;
-        let part: string;
-        if ('r' in rec) part = rec.r;
-        else if (rec.result.kind === 'missing') part = 'm';
-        else {
-          const problem = checkStats(rec.result.stats, rec.result.eventsFetched);
-          if (problem !== null) return `the result for contact ${name}: ${problem}`;
-          part = encodeResult(rec.result);
-        }
-        const problem = checkResultPart(part, checkStats);
+        const problem = checkResultPart(rec.r);
         if (problem !== null) return `the result for contact ${name}: ${problem}`;
-        applyResult(rec.id, part);
-        if ('q' in rec && rec.q !== undefined) applyRequests(fromTuple(rec.q));
+        applyResult(rec.id, rec.r);
+        if (rec.q !== undefined) applyRequests(fromTuple(rec.q));
         return null;
       }
-      case 'events-page-size':
-        if (pageSizeSettled !== null) return 'a second events page size (the run settles it once)';
-        pageSizeSettled = rec.size;
-        return null;
       case 'requests':
         applyRequests(rec.delta);
+        if (rec.size !== undefined) pageSize = rec.size;
         return null;
       case 'resume':
         return null;
@@ -217,7 +182,7 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
     /** Whether the attempt being replayed has not (yet) ended with every request counted. */
     let attemptOpen = false;
     const goodBytes = replayJournal(journalPath, (line, lineNumber) => {
-      const parsed = parseJournalLine<S>(line);
+      const parsed = parseJournalLine(line);
       if (!parsed.ok) throw new JournalInvalidError(journalPath, lineNumber, parsed.problem);
       const rec = parsed.record;
       const problem = replayRecord(rec);
@@ -230,7 +195,7 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
     // record starts on a line of its own; a bad line with a newline after it is an error above.
     if (goodBytes < statSync(journalPath).size) truncateSync(journalPath, goodBytes);
   }
-  function journal(rec: JournalRecord<S>): void {
+  function journal(rec: JournalRecord): void {
     if (journalPath === undefined) return;
     // Opened on the first record, so a run that fails before recording anything leaves no file behind.
     if (fd === null) {
@@ -244,31 +209,27 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
   // This attempt starts: a next replay that finds no end after it knows this process died counting.
   if (journalPath !== undefined && existsSync(journalPath)) journal({ t: 'resume' });
 
-  /** This process's request counters (cumulative) and how much of them is journaled. */
-  let readRequests: (() => RequestCounts) | null = null;
-  let counted: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
-  /** The growth of this process's counters since the last record that took it, taken now. */
+  const counter = createRequestCounter();
+  const tupleOf = (d: RequestCounts | null): { q: RequestTuple } | Record<string, never> => (d === null ? {} : { q: [d.apiCalls, d.responses429, d.retries] });
+  /** The counters' growth since the last record that took it, added to the run's. */
   function takeRequests(): RequestCounts | null {
-    if (readRequests === null) return null;
-    const now = readRequests();
-    const delta = { apiCalls: now.apiCalls - counted.apiCalls, responses429: now.responses429 - counted.responses429, retries: now.retries - counted.retries };
-    counted = now;
-    if (delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0) return null;
-    applyRequests(delta);
+    const delta = counter.take();
+    if (delta !== null) applyRequests(delta);
     return delta;
   }
-  const tupleOf = (d: RequestCounts | null): { q: RequestTuple } | Record<string, never> => (d === null ? {} : { q: [d.apiCalls, d.responses429, d.retries] });
-  /** Journals the counters' growth as a `requests` record, never as the first record (a 401 leaves no journal). */
+  /**
+   * Journals the counters' growth (and a page size learnt since the last record) as a `requests`
+   * record, never as the first record (a 401 leaves no journal).
+   */
   function journalRequests(end: boolean): void {
     if (journalPath === undefined || (fd === null && !existsSync(journalPath))) return;
     const delta = takeRequests() ?? { apiCalls: 0, responses429: 0, retries: 0 };
-    const empty = delta.apiCalls === 0 && delta.responses429 === 0 && delta.retries === 0;
-    if (empty && !end) return;
-    journal(end ? { t: 'requests', delta, end: true } : { t: 'requests', delta });
+    const learnt = counter.pageSize();
+    const newSize = learnt !== null && learnt !== pageSize;
+    if (newSize) pageSize = learnt;
+    if (isZero(delta) && !newSize && !end) return;
+    journal({ t: 'requests', delta, ...(newSize ? { size: learnt } : {}), ...(end ? { end: true as const } : {}) });
   }
-  const pageSizeMemory = (initial: EventsPageSize | null) =>
-    createEventsPageSizeMemory({ initial, onSettle: (size) => journal({ t: 'events-page-size', size }) });
-  let eventsPageSize = pageSizeMemory(pageSizeSettled);
 
   return {
     async saveCohorts(list) {
@@ -289,14 +250,6 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
       journal({ t: 'page', key, from, next: page.nextCursor, total: page.totalCount, members, ...tupleOf(takeRequests()) });
       return fresh;
     },
-    async contactsWithoutResult(ids) {
-      return ids.filter((id) => {
-        const raw = contacts.get(id);
-        if (raw === undefined) return false;
-        const r = splitRecord(raw);
-        return r.member !== '' && r.result === '';
-      });
-    },
     async *pendingContacts() {
       const pending: string[] = [];
       for (const [id, raw] of contacts) {
@@ -312,9 +265,9 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
     },
     async *listedContacts() {
       const keyOf = new Map([...cohortIndex].map(([key, index]) => [index, key]));
-      let batch: Array<ListedContact<S>> = [];
+      let batch: ListedContact[] = [];
       for (const [id, raw] of contacts) {
-        const listed = decodeListedContact<S>(id, raw, keyOf);
+        const listed = decodeListedContact(id, raw, keyOf);
         if (listed === null) continue;
         batch.push(listed);
         if (batch.length === 500) {
@@ -327,39 +280,38 @@ export function createMemoryStore<S>(options: MemoryStoreOptions = {}): MemorySt
     async progress(): Promise<RunProgress> {
       let cohortsDone = 0;
       for (const p of progressByCohort.values()) if (p.done) cohortsDone += 1;
-      return { cohorts: cohorts?.length ?? 0, cohortsDone, contacts: listed, contactsDone: done, contactsMissing: missing };
-    },
-    get eventsPageSize() {
-      return eventsPageSize;
+      // What this process made since its last record counts too (the progress line, the manifest).
+      const pending = counter.peek();
+      const size = counter.pageSize() ?? pageSize;
+      return {
+        cohorts: cohorts?.length ?? 0,
+        cohortsDone,
+        contacts: listed,
+        contactsDone: done,
+        contactsMissing: missing,
+        requests: {
+          apiCalls: requests.apiCalls + pending.apiCalls,
+          responses429: requests.responses429 + pending.responses429,
+          retries: requests.retries + pending.retries,
+          lowerBound: requestsLowerBound,
+          eventsPerPage: typeof size === 'number' ? size : null,
+        },
+      };
     },
     countRequests(read) {
-      // Counted from zero: `read` is cumulative over this process's client, whose first request (the
-      // workspace's identity) may come before the store exists.
-      readRequests = read;
-      counted = { apiCalls: 0, responses429: 0, retries: 0 };
+      counter.attach(read);
     },
-    flushRequests() {
+    async flushRequests() {
       journalRequests(false);
-    },
-    requests() {
-      // What this process made since its last record counts too (the progress line, the manifest).
-      if (readRequests === null) return { ...requests, lowerBound: requestsLowerBound };
-      const now = readRequests();
-      return {
-        apiCalls: requests.apiCalls + now.apiCalls - counted.apiCalls,
-        responses429: requests.responses429 + now.responses429 - counted.responses429,
-        retries: requests.retries + now.retries - counted.retries,
-        lowerBound: requestsLowerBound,
-      };
     },
     async clear() {
       cohorts = null;
-      eventsPageSize = pageSizeMemory(null);
+      pageSize = null;
       requests.apiCalls = 0;
       requests.responses429 = 0;
       requests.retries = 0;
       requestsLowerBound = false;
-      if (readRequests !== null) counted = readRequests();
+      counter.take();
       progressByCohort.clear();
       cohortIndex.clear();
       contacts.clear();

@@ -15,9 +15,9 @@ export interface PageCohortHooks {
  * Pages one cohort's members from where the store says it stopped (the stored cursor) to the last page,
  * recording each page as it arrives. Returns the number of pages fetched by this call.
  */
-export async function pageCohort<S>(
+export async function pageCohort(
   api: IntercomApi,
-  store: RunStore<S>,
+  store: RunStore,
   cohort: Pick<Cohort, 'type' | 'id'>,
   options: { perPage: number; signal?: AbortSignal; hooks?: PageCohortHooks },
 ): Promise<number> {

@@ -9,14 +9,23 @@
  * compact listpack encoding, and reading a bucket whole (HGETALL) lists each contact exactly once,
  * which a cursor scan of one large hash does not promise. Claims live only while a contact is being
  * fetched, and once the reports are written `release` keeps the run's outcome and drops the contacts.
- * (A little over 250 lines: one RunStore whose methods all share this key layout.)
+ *
+ * Request counters: each worker process's store writes the process's cumulative totals for the run
+ * (not increments) under its own writer id, so a write that failed while Redis was down, or that Redis
+ * lost in a crash before it reached disk, is made good by the process's next write; reading sums
+ * every writer and says when the sum may be short of the truth (`lowerBound`: a writer's last write
+ * went to an earlier incarnation of the server, which may have lost a later one). Not seen: a process
+ * whose every write Redis lost and which wrote no more. See lua/save-request-stats-1.lua.
+ * (About 300 lines: one RunStore whose methods all share this key layout.)
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { EventsPageSize, EventsPageSizeMemory } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
-import { createScriptRunner } from '../rate-limit/create-script-runner.js';
+import { createScriptRunner } from '../shared/create-script-runner.js';
 import { decodeListedContact, encodeMember, encodeResult, memberSeq, splitRecord } from './contact-record.js';
-import type { CohortProgress, ListedContact, RunProgress, RunStore } from './run-store.js';
+import { addCounts, createRequestCounter } from './request-counter.js';
+import type { CohortProgress, ListedContact, RequestCounts, RunProgress, RunStore } from './run-store.js';
 import { storeScript } from './store-scripts.js';
 import { RUN_TTL_SECONDS } from './run-ttl.js';
 
@@ -30,6 +39,8 @@ export const CONTACT_BUCKETS = 4096;
  */
 const RECORDS_PER_READ = 2_000;
 const MAX_BUCKETS_PER_READ = 64;
+/** How soon a request-counter write that failed is tried again (Redis down: the totals stay here). */
+const RETRY_WRITE_MS = 1_000;
 
 export interface RedisStoreOptions {
   redis: Redis;
@@ -39,7 +50,16 @@ export interface RedisStoreOptions {
   ttlSeconds?: number;
 }
 
-export interface RedisStore<S> extends RunStore<S> {
+export interface RedisStore extends RunStore {
+  /**
+   * Which of a fetch-contacts job's contacts it should fetch, decided atomically so that each
+   * contact's events are fetched at most once per run however many jobs list it (a contact in three
+   * cohorts is on three pages, so in three jobs): those without a result whose claim the job takes
+   * (the first job to ask) or already holds (a retry of the same job re-fetches only what it had not
+   * recorded). A claim of another `scope` (run job incarnation and round), left by a job that no
+   * longer exists, is taken over, so no contact is stranded; a claim ends with the contact's result.
+   */
+  claimContacts(scope: string, ownerJobId: string, contactIds: readonly string[]): Promise<string[]>;
   /**
    * Once the run's reports are written: drops every contact and claim, keeping the cohorts, their
    * progress, the counters and `outcome` (what the run job returns), so a retry of the run job finds
@@ -50,12 +70,12 @@ export interface RedisStore<S> extends RunStore<S> {
   released(): Promise<string | null>;
 }
 
-export function runKeyBase(prefix: string, runId: string): string {
+function runKeyBase(prefix: string, runId: string): string {
   return `${prefix}:run:{${runId}}`;
 }
 
 /** FNV-1a of the id, folded onto the buckets: the same id always lands in the same bucket. */
-export function contactBucket(contactId: string): number {
+function contactBucket(contactId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < contactId.length; i += 1) {
     h ^= contactId.charCodeAt(i);
@@ -64,7 +84,7 @@ export function contactBucket(contactId: string): number {
   return (h >>> 0) % CONTACT_BUCKETS;
 }
 
-/** The run's keys; exported so the job layer's claim script reads the same contacts and claims. */
+/** The run's keys (exported for the tests that look at what Redis holds). */
 export function runStoreKeys(prefix: string, runId: string) {
   const base = runKeyBase(prefix, runId);
   return {
@@ -74,12 +94,11 @@ export function runStoreKeys(prefix: string, runId: string) {
     cohortIndex: `${base}:cohort-index`,
     counters: `${base}:counters`,
     bucket: (index: number) => `${base}:contacts:${index}`,
-    /** Claims of contacts being fetched (see src/pipeline/lua/claim-contacts.lua). */
+    /** Claims of contacts being fetched (see lua/claim-contacts-1+.lua). */
     claims: `${base}:claims`,
     released: `${base}:released`,
-    /** The GET /events page size the run settled on ('150', 'omit', …), and who is trying sizes. */
-    eventsPageSize: `${base}:events-page-size`,
-    eventsPageSizeTrial: `${base}:events-page-size-trial`,
+    /** Each writer's request counters (see lua/save-request-stats-1.lua). */
+    requestStats: `${base}:request-stats`,
   };
 }
 
@@ -89,7 +108,7 @@ type RunKeys = ReturnType<typeof runStoreKeys>;
  * KEYS of the distinct buckets of `ids` after `leading` keys, and for each id the 1-based index of its
  * bucket among all KEYS (the scripts' ARGV).
  */
-export function bucketKeys(k: RunKeys, ids: readonly string[], leading: number): { keys: string[]; keyIndex: string[] } {
+function bucketKeys(k: RunKeys, ids: readonly string[], leading: number): { keys: string[]; keyIndex: string[] } {
   const keys: string[] = [];
   const position = new Map<number, number>();
   const keyIndex = ids.map((id) => {
@@ -105,43 +124,43 @@ export function bucketKeys(k: RunKeys, ids: readonly string[], leading: number):
   return { keys, keyIndex };
 }
 
-/**
- * The run's events page size in Redis, shared by every worker. The trial is a key with a lease (SET NX
- * PX); it is released with a plain DEL, so a holder whose lease had lapsed may release a successor's
- * trial: that costs at most a second trial's calls, never a wrong size. Once settled, the size never
- * changes within the run, so it is cached here after the first read.
- */
-function createRedisPageSizeMemory(redis: Redis, keys: { size: string; trial: string }, ttlSeconds: number): EventsPageSizeMemory {
-  let cached: EventsPageSize | null = null;
-  const release = async (): Promise<void> => {
-    await redis.del(keys.trial);
-  };
-  return {
-    async settled() {
-      if (cached !== null) return cached;
-      const raw = await redis.get(keys.size);
-      if (raw === 'omit') cached = 'omit';
-      else if (raw !== null && /^\d+$/.test(raw)) cached = Number(raw);
-      return cached;
-    },
-    async claimTrial(leaseMs) {
-      return (await redis.set(keys.trial, '1', 'PX', leaseMs, 'NX')) === 'OK';
-    },
-    async settle(size) {
-      await redis.set(keys.size, String(size), 'EX', ttlSeconds, 'NX');
-      await release();
-    },
-    releaseTrial: release,
-  };
-}
-
-export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const { redis } = options;
   const ttl = options.ttlSeconds ?? RUN_TTL_SECONDS;
   const k = runStoreKeys(options.prefix, options.runId);
-  const savePage = createScriptRunner(redis, storeScript('save-page.lua'));
-  const saveResult = createScriptRunner(redis, storeScript('save-result.lua'));
-  const eventsPageSize = createRedisPageSizeMemory(redis, { size: k.eventsPageSize, trial: k.eventsPageSizeTrial }, ttl);
+  const savePage = createScriptRunner(redis, storeScript('save-page-3+.lua'));
+  const saveResult = createScriptRunner(redis, storeScript('save-result-3.lua'));
+  const claim = createScriptRunner(redis, storeScript('claim-contacts-1+.lua'));
+  const saveRequests = createScriptRunner(redis, storeScript('save-request-stats-1.lua'));
+  const readRequests = createScriptRunner(redis, storeScript('read-request-stats-1.lua'));
+
+  /**
+   * This store's requests for the run (a worker keeps one store per run: see start-worker.ts), written
+   * under its own id: host, pid, and a random part for pid reuse and for several workers in a process.
+   */
+  const writer = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const counter = createRequestCounter();
+  let totals: RequestCounts = { apiCalls: 0, responses429: 0, retries: 0 };
+  let retryTimer: NodeJS.Timeout | null = null;
+  async function writeRequests(): Promise<void> {
+    const delta = counter.take();
+    if (delta !== null) totals = addCounts(totals, delta);
+    const size = counter.pageSize();
+    const t = totals;
+    try {
+      await saveRequests([k.requestStats], [writer, String(t.apiCalls), String(t.responses429), String(t.retries), String(ttl), size === null ? '' : String(size)]);
+    } catch (err) {
+      // Written again soon, so no job has to come by for the totals to reach Redis once it is back.
+      retryTimer ??= setTimeout(() => {
+        retryTimer = null;
+        writeRequests().catch(() => {
+          // Still down: the failed write has planned the next try.
+        });
+      }, RETRY_WRITE_MS);
+      retryTimer.unref();
+      throw err;
+    }
+  }
 
   /** Every bucket's records, about RECORDS_PER_READ at a time (the first read takes one bucket). */
   async function* allRecords(): AsyncGenerator<Array<[id: string, record: string]>> {
@@ -185,18 +204,13 @@ export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
       const out = (await savePage([k.progress, k.cohortIndex, k.counters, ...keys], args)) as string[] | number;
       return Array.isArray(out) ? out : [];
     },
-    async contactsWithoutResult(ids) {
-      if (ids.length === 0) return [];
-      const pipe = redis.pipeline();
-      for (const id of ids) pipe.hget(k.bucket(contactBucket(id)), id);
-      const replies = (await pipe.exec()) ?? [];
-      return ids.filter((_, i) => {
-        const [err, raw] = replies[i] ?? [null, null];
-        if (err) throw err;
-        if (typeof raw !== 'string') return false;
-        const r = splitRecord(raw);
-        return r.member !== '' && r.result === '';
-      });
+    async claimContacts(scope, ownerJobId, contactIds) {
+      if (contactIds.length === 0) return [];
+      const { keys, keyIndex } = bucketKeys(k, contactIds, 1);
+      const args = [scope, ownerJobId, String(ttl)];
+      contactIds.forEach((id, i) => args.push(id, keyIndex[i]!));
+      const out = await claim([k.claims, ...keys], args);
+      return Array.isArray(out) ? (out as string[]) : [];
     },
     async *pendingContacts() {
       // In registration order, as a resumed run fetches them: held whole (a resumed run's pending
@@ -217,20 +231,27 @@ export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
     async *listedContacts() {
       const keyOf = await cohortIndexes();
       for await (const batch of allRecords()) {
-        const out: Array<ListedContact<S>> = [];
+        const out: ListedContact[] = [];
         for (const [id, raw] of batch) {
-          const listed = decodeListedContact<S>(id, raw, keyOf);
+          const listed = decodeListedContact(id, raw, keyOf);
           if (listed !== null) out.push(listed);
         }
         if (out.length > 0) yield out;
       }
     },
+    countRequests(read) {
+      counter.attach(read);
+    },
+    flushRequests: writeRequests,
     async progress(): Promise<RunProgress> {
       const pipe = redis.pipeline();
       pipe.get(k.cohorts);
       pipe.hvals(k.progress);
       pipe.hmget(k.counters, 'contacts', 'done', 'missing');
       const res = (await pipe.exec()) as Array<[Error | null, unknown]>;
+      for (const [err] of res) if (err) throw err;
+      // Summed over every writer with the server's run_id, in one step (see lua/read-request-stats-1.lua).
+      const [apiCalls, responses429, retries, lowerBound, perPage] = (await readRequests([k.requestStats], [])) as [number, number, number, number, string];
       const cohorts = res[0]?.[1] ? (JSON.parse(res[0][1] as string) as Cohort[]).length : 0;
       const progressValues = (res[1]?.[1] as string[] | undefined) ?? [];
       const [contacts, done, missing] = (res[2]?.[1] as Array<string | null> | undefined) ?? [];
@@ -240,9 +261,15 @@ export function createRedisStore<S>(options: RedisStoreOptions): RedisStore<S> {
         contacts: Number(contacts ?? 0),
         contactsDone: Number(done ?? 0),
         contactsMissing: Number(missing ?? 0),
+        requests: {
+          apiCalls: Number(apiCalls ?? 0),
+          responses429: Number(responses429 ?? 0),
+          retries: Number(retries ?? 0),
+          lowerBound: lowerBound === 1,
+          eventsPerPage: /^\d+$/.test(perPage ?? '') ? Number(perPage) : null,
+        },
       };
     },
-    eventsPageSize,
     async release(outcome) {
       await redis.set(k.released, outcome, 'EX', ttl);
       const keys = [k.claims];

@@ -1,10 +1,12 @@
 /**
  * The state of one run, stage by stage, behind one interface: in memory for `run`, in Redis for the
- * distributed workers. Every write that advances progress is atomic with the data it records, so a
- * crashed run resumes where it stopped and repeats only the work that was in flight.
+ * distributed workers. It owns everything a run accumulates — cohorts, pages, results, the request
+ * counters — and every write that advances progress is atomic with the data it records, so a crashed
+ * run resumes where it stopped and repeats only the work that was in flight.
  */
-import type { EventsPageSizeMemory } from '../intercom/events-page-size.js';
+import type { EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
+import type { ContactStats } from '../report/contact-stats.js';
 
 export interface CohortProgress {
   /** Cursor of the next page to fetch; null before the first page. */
@@ -16,18 +18,40 @@ export interface CohortProgress {
   totalCount: number | null;
 }
 
-/** What fetching a contact's events produced: its folded figures, or that the contact had vanished (404). */
-/** `eventsFetched` counts what the API returned (before de-duplication), for the manifest's totals. */
-export type ContactResult<S> = { kind: 'ok'; stats: S; eventsFetched: number } | { kind: 'missing' };
+/**
+ * What fetching a contact's events produced: its folded figures, or that the contact had vanished
+ * (404). `eventsFetched` counts what the API returned (before de-duplication), for the manifest's totals.
+ */
+export type ContactResult = { kind: 'ok'; stats: ContactStats; eventsFetched: number } | { kind: 'missing' };
 
-export interface MemberWithResult<S> {
+/** A listed contact with its result (null until fetched) and the cohorts whose pages listed it (their cohort keys). */
+export interface ListedContact {
   member: Member;
-  result: ContactResult<S> | null;
+  result: ContactResult | null;
+  cohortKeys: string[];
 }
 
-/** A listed contact with the cohorts whose pages listed it (their cohort keys). */
-export interface ListedContact<S> extends MemberWithResult<S> {
-  cohortKeys: string[];
+/** Requests made, summed over every attempt and process: whole numbers, never negative. */
+export interface RequestCounts {
+  apiCalls: number;
+  responses429: number;
+  retries: number;
+}
+
+/** What one process's API client has counted so far (cumulative), as the store reads it. */
+export interface ClientCounts extends RequestCounts {
+  /** The GET /events `per_page` the client learnt (null before its first events page). */
+  eventsPageSize: EventsPageSize | null;
+}
+
+export interface RunRequests extends RequestCounts {
+  /**
+   * Some requests went uncounted (a process died before recording its last ones, or Redis lost a
+   * write): the figures are then the least the run made.
+   */
+  lowerBound: boolean;
+  /** The GET /events `per_page` the run's clients used (null when none fetched events, or sent none). */
+  eventsPerPage: number | null;
 }
 
 export interface RunProgress {
@@ -36,9 +60,10 @@ export interface RunProgress {
   contacts: number;
   contactsDone: number;
   contactsMissing: number;
+  requests: RunRequests;
 }
 
-export interface RunStore<S> {
+export interface RunStore {
   saveCohorts(cohorts: Cohort[]): Promise<void>;
   /** null until discovery has been recorded. */
   loadCohorts(): Promise<Cohort[] | null>;
@@ -50,19 +75,23 @@ export interface RunStore<S> {
    * had not registered before.
    */
   savePage(cohortKey: string, fromCursor: string | null, page: MemberPage): Promise<string[]>;
-  /** Of `contactIds`, those registered but without a result yet. */
-  contactsWithoutResult(contactIds: string[]): Promise<string[]>;
-  /** Every registered contact still without a result (for resuming). */
+  /** Every registered contact still without a result, in the order they were listed (for resuming). */
   pendingContacts(): AsyncIterable<string[]>;
-  saveContactResult(contactId: string, result: ContactResult<S>): Promise<void>;
+  saveContactResult(contactId: string, result: ContactResult): Promise<void>;
   /**
    * Every listed contact exactly once, with its cohorts (each once), in batches, for the summary's one
    * pass over the run. Order is unspecified: the maths does not depend on it.
    */
-  listedContacts(): AsyncIterable<Array<ListedContact<S>>>;
+  listedContacts(): AsyncIterable<ListedContact[]>;
+  /**
+   * Where this process's API client counts its requests (cumulative from zero; see countRequests). The
+   * store records their growth with the run; a second reader (a new client) takes over from the first.
+   */
+  countRequests(read: () => ClientCounts): void;
+  /** Records the counters' growth since the last record now (the stores also record it on their own). */
+  flushRequests(): Promise<void>;
+  /** Where the run stands, its request counters included. */
   progress(): Promise<RunProgress>;
-  /** The GET /events page size the run settled on, shared by everyone fetching its events. */
-  readonly eventsPageSize: EventsPageSizeMemory;
   /** Removes everything the run stored. */
   clear(): Promise<void>;
 }

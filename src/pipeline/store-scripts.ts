@@ -1,18 +1,10 @@
-/**
- * The run store's Lua scripts, read from ./lua/ beside this module on first use (the build copies the
- * .lua files into dist/, as it does the limiter's). Read lazily: nothing is read at import time.
- */
-import { readFileSync } from 'node:fs';
+/** The run store's Lua scripts (./lua/), read on first use, each after ./lua/record.lua (split_record). */
+import { readLuaScript } from '../shared/read-lua-script.js';
 
-export type StoreScriptName = 'save-page.lua' | 'save-result.lua' | 'claim-contacts.lua' | 'save-request-stats.lua' | 'read-request-stats.lua';
+export type StoreScriptName = 'save-page-3+.lua' | 'save-result-3.lua' | 'claim-contacts-1+.lua' | 'save-request-stats-1.lua' | 'read-request-stats-1.lua';
 
-const cache = new Map<StoreScriptName, string>();
+const LUA = new URL('./lua/', import.meta.url);
 
 export function storeScript(name: StoreScriptName): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
-    cache.set(name, text);
-  }
-  return text;
+  return readLuaScript(LUA, name, ['record.lua']);
 }

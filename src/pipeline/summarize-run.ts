@@ -1,7 +1,6 @@
 import type { Cohort } from '../intercom/types.js';
 import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/sort-cohorts.js';
-import type { ContactStats } from '../report/contact-stats.js';
 import { summarizeCohorts, type ListedMember } from '../report/summarize-cohorts.js';
 import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
@@ -33,7 +32,7 @@ export interface RunSummary {
  * the run's months at once (so a backfill reads the store once, and each contact's events, fetched
  * once, feed every month's rows). Nothing per contact is held: the run's totals are summed on the way.
  */
-export async function summarizeRun(store: RunStore<ContactStats>, plan: RunPlan): Promise<RunSummary> {
+export async function summarizeRun(store: RunStore, plan: RunPlan): Promise<RunSummary> {
   const stored = await store.loadCohorts();
   if (stored === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
   const cohorts: Cohort[] = [];

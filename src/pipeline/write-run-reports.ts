@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import { findWindow } from '../report/create-report-windows.js';
-import type { ContactStats } from '../report/contact-stats.js';
 import {
   WARNING_MEMBERS_MISSING,
   WARNING_MONTH_BEYOND_RETENTION,
@@ -24,12 +23,10 @@ import { summarizeRun } from './summarize-run.js';
 import { buildRunResults, writeRunResults } from './write-run-results.js';
 
 export interface WriteRunReportsInput {
-  store: RunStore<ContactStats>;
+  store: RunStore;
   plan: RunPlan;
   outDir: string;
   source: { baseUrl: string; apiVersion: string };
-  /** Request counters of the whole run (summed over workers for a distributed run); `lowerBound` when some went uncounted. */
-  requests: { apiCalls: number; responses429: number; retries: number; lowerBound?: boolean };
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
   timing?: Record<string, string | number>;
@@ -48,9 +45,11 @@ export interface WriteRunReportsInput {
  * (its workspace, each replaced month's scope, every other month intact: check-output.ts), summarize
  * the collected store into every month's rows, write each month folder atomically (tables and their
  * page), rebuild trends.csv, retention.csv, datapackage.json and index.html from every complete month
- * of the workspace, then write run_results.json, last, as the sign that the run is complete.
+ * of the workspace, then write run_results.json, last, as the sign that the run is complete. The
+ * request counters in the manifests are the store's (every attempt and process of the run). Returns
+ * the months written and run_results.json's text (what `run --json` prints).
  */
-export async function writeRunReports(input: WriteRunReportsInput): Promise<MonthReportResult[]> {
+export async function writeRunReports(input: WriteRunReportsInput): Promise<{ months: MonthReportResult[]; runResultsText: string }> {
   const { plan } = input;
   const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
   const replace = input.replace === true;
@@ -65,8 +64,8 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
     replace,
   });
   const summary = await summarizeRun(input.store, plan);
-  const settledPageSize = await input.store.eventsPageSize.settled();
-  const source = { ...input.source, eventsPerPage: typeof settledPageSize === 'number' ? settledPageSize : null, workspace: input.workspace };
+  const { requests } = await input.store.progress();
+  const source = { ...input.source, eventsPerPage: requests.eventsPerPage, workspace: input.workspace };
   await mkdir(input.outDir, { recursive: true });
   await claimOutputWorkspace(input.outDir, input.workspace, input.generatedAt);
   const written: MonthReportResult[] = [];
@@ -76,7 +75,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
     if (summary.membersMissing > 0) warnings.push({ name: WARNING_MEMBERS_MISSING, count: summary.membersMissing });
     if (monthPlan.previousBeyondRetention) warnings.push({ name: WARNING_PREVIOUS_MONTH_BEYOND_RETENTION, count: 1 });
     if (monthPlan.beyondRetention) warnings.push({ name: WARNING_MONTH_BEYOND_RETENTION, count: 1 });
-    if (input.requests.lowerBound === true) warnings.push({ name: WARNING_REQUESTS_LOWER_BOUND, count: 1 });
+    if (requests.lowerBound) warnings.push({ name: WARNING_REQUESTS_LOWER_BOUND, count: 1 });
     written.push(
       await writeMonthReport({
         outDir: input.outDir,
@@ -91,9 +90,9 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
           members: summary.members,
           uniqueContacts: summary.uniqueContacts,
           eventsFetched: summary.eventsFetched,
-          apiCalls: input.requests.apiCalls,
-          responses429: input.requests.responses429,
-          retries: input.requests.retries,
+          apiCalls: requests.apiCalls,
+          responses429: requests.responses429,
+          retries: requests.retries,
         },
         warnings,
         rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts, retention: rows.retention },
@@ -106,7 +105,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
   const rootFiles = [...trends.files, ...retention.files];
   await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
   const index = await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
-  await writeRunResults(
+  const runResults = await writeRunResults(
     buildRunResults({
       runId: plan.runId,
       timeZone: plan.timeZone,
@@ -115,11 +114,11 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<Mont
       finishedAt: new Date(),
       written,
       rootFiles: [...rootFiles.map((f) => f.name), DATA_PACKAGE_FILE, ...index.files],
-      requests: input.requests,
+      requests,
       workspace: input.workspace,
       replace,
       replaced,
     }),
   );
-  return written;
+  return { months: written, runResultsText: runResults.text };
 }

@@ -1,15 +1,23 @@
-import { RateLimitAbortedError } from './errors.js';
+import { RateLimitAbortedError, RateLimitWaitTimeoutError } from './errors.js';
+
+/** When a take() gives up (see waitForGrant): `atMs` on the sleeper set's clock. */
+export interface TakeDeadline {
+  atMs: number;
+  maxWaitMs: number;
+}
 
 export interface SleepOptions {
   signal?: AbortSignal | undefined;
   /** A sleeper holding a reserved token: a pause moves its due time on (see {@link SleeperSet.shift}). */
   shiftable: boolean;
+  /** The take's deadline: a shift that moves the due time past it fails the sleeper with RateLimitWaitTimeoutError. */
+  deadline: TakeDeadline;
 }
 
 export interface SleeperSet {
   /** Resolves after `ms`; rejects with RateLimitAbortedError when `signal` aborts, or with closeAll's error. */
   sleep(ms: number, options: SleepOptions): Promise<void>;
-  /** A pause froze the bucket for `ms` more: every reserved token falls due `ms` later. */
+  /** A pause froze the bucket for `ms` more: every reserved token falls due `ms` later (or past its deadline: it fails). */
   shift(ms: number): void;
   /** Rejects every sleeper (the limiter is closing). */
   closeAll(error: Error): void;
@@ -18,6 +26,7 @@ export interface SleeperSet {
 interface Sleeper {
   dueMs: number;
   shiftable: boolean;
+  deadline: TakeDeadline;
   timer: NodeJS.Timeout | undefined;
   wake(): void;
   fail(error: Error): void;
@@ -26,7 +35,8 @@ interface Sleeper {
 /**
  * The limiter's sleeping callers. A token reserved before a pause must not be spent during it: a pause
  * shifts the whole schedule (the bucket is frozen), so each reserved sleeper moves on by the same
- * amount. `clockMs` only measures elapsed time for rescheduling.
+ * amount — unless that takes it past its take's deadline, which bounds this wait like every other
+ * wait for a token. `clockMs` only measures elapsed time for rescheduling.
  */
 export function createSleeperSet(clockMs: () => number): SleeperSet {
   const sleepers = new Set<Sleeper>();
@@ -37,7 +47,7 @@ export function createSleeperSet(clockMs: () => number): SleeperSet {
   }
 
   return {
-    sleep(ms, { signal, shiftable }) {
+    sleep(ms, { signal, shiftable, deadline }) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
           reject(new RateLimitAbortedError(signal.reason));
@@ -52,6 +62,7 @@ export function createSleeperSet(clockMs: () => number): SleeperSet {
         const sleeper: Sleeper = {
           dueMs: clockMs() + ms,
           shiftable,
+          deadline,
           timer: undefined,
           wake: () => {
             settle();
@@ -72,7 +83,11 @@ export function createSleeperSet(clockMs: () => number): SleeperSet {
       for (const sleeper of sleepers) {
         if (!sleeper.shiftable) continue;
         sleeper.dueMs += ms;
-        arm(sleeper);
+        if (sleeper.dueMs > sleeper.deadline.atMs) {
+          sleeper.fail(new RateLimitWaitTimeoutError(sleeper.deadline.maxWaitMs, Math.ceil(sleeper.dueMs - clockMs())));
+        } else {
+          arm(sleeper);
+        }
       }
     },
     closeAll(error) {

@@ -14,9 +14,9 @@ export abstract class LimiterError extends Error {
 }
 
 /**
- * Redis did not answer within the bounded wait (down, unreachable, or too slow). The limiter fails
- * closed: it never falls back to an unshared limiter, because N processes each at the full rate would
- * overrun the allowance N times.
+ * Redis did not answer one limiter command within its budget (down, unreachable, or too slow). The
+ * limiter fails closed: it never falls back to an unshared limiter, because N processes each at the
+ * full rate would overrun the allowance N times.
  */
 export class RateLimiterUnavailableError extends LimiterError {
   readonly code = 'RATE_LIMITER_UNAVAILABLE';
@@ -31,7 +31,10 @@ export class RateLimiterUnavailableError extends LimiterError {
   }
 }
 
-/** A token would only become due after the caller's `maxWaitMs` (a long pause, or a deep queue). */
+/**
+ * No token in time: the next one would only come after the take's `maxWaitMs` (a long pause, or a
+ * deep queue). The one error for this, from either limiter; the job layer pauses the queue on it.
+ */
 export class RateLimitWaitTimeoutError extends LimiterError {
   readonly code = 'RATE_LIMIT_WAIT_TIMEOUT';
   readonly maxWaitMs: number;

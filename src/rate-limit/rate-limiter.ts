@@ -17,8 +17,16 @@ export interface RateLimitFeedback {
   retryAfterSec: number | null;
 }
 
+/**
+ * Both calls are bounded by the limiter itself, so a caller adds no timeout of its own (a second limit
+ * on the same wait would be a second answer to "how long").
+ */
 export interface RateLimiter {
-  /** Resolves when one request may be sent. Rejects if `signal` aborts or the limiter cannot answer in bounded time. */
+  /**
+   * Resolves when one request may be sent. Rejects with RateLimitWaitTimeoutError when no token comes
+   * within the limiter's `maxWaitMs`, with RateLimitAbortedError when `signal` aborts, and with
+   * RateLimiterUnavailableError when its store does not answer.
+   */
   take(signal?: AbortSignal): Promise<void>;
   /** Feeds a response's rate-limit headers back (a 429 or `remaining` 0 pauses every user of the limiter until reset). */
   report(feedback: RateLimitFeedback): Promise<void>;

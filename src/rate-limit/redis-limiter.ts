@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { RateLimitFeedback, RateLimiter, RateLimitSettings } from './rate-limiter.js';
 import { DEFAULT_LATENCY_MARGIN_MS } from './bucket-shape.js';
 import { callWithin } from './call-within.js';
-import { createScriptRunner } from './create-script-runner.js';
+import { createScriptRunner } from '../shared/create-script-runner.js';
 import { createSleeperSet } from './create-sleeper-set.js';
 import { rateLimitKeys } from './rate-limit-keys.js';
 import { RateLimiterClosedError } from './errors.js';
@@ -31,9 +31,12 @@ export interface RedisLimiterOptions {
   settings: RateLimitSettings;
   /** Jitter source in [0, 1) (default Math.random). */
   random?: () => number;
-  /** Longest a take() waits for a token (default 60 s). */
+  /** Longest a take() waits for a token, then RateLimitWaitTimeoutError (default DEFAULT_MAX_WAIT_MS, 60 s). */
   maxWaitMs?: number;
-  /** Longest Redis may take to answer one limiter call, retries included, before failing closed (default 2 s). */
+  /**
+   * Longest Redis may take to answer one script call (one attempt of a take(), or a report()), retries
+   * included, before failing closed (default 2 s). It bounds a Redis command, not the wait for a token.
+   */
   commandTimeoutMs?: number;
   /** See DEFAULT_LATENCY_MARGIN_MS (default 100 ms). */
   latencyMarginMs?: number;

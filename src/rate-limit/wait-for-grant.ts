@@ -1,7 +1,10 @@
 import { RateLimitAbortedError, RateLimitWaitTimeoutError } from './errors.js';
-import type { SleeperSet } from './create-sleeper-set.js';
+import type { SleeperSet, TakeDeadline } from './create-sleeper-set.js';
 
-/** The longest a take() waits for a token before RateLimitWaitTimeoutError (a pause is at most a window). */
+/**
+ * The one limit on waiting for a token: a take() that gets none within it fails with
+ * RateLimitWaitTimeoutError. As long as the longest pause (MAX_PAUSE_MS), so a pause is waited out.
+ */
 export const DEFAULT_MAX_WAIT_MS = 60_000;
 
 /** One attempt at the bucket, as {@link planTake} or lua/take-3.lua answers it. */
@@ -31,23 +34,25 @@ export function jitterSpansMs(windowMs: number): { resumeJitterMs: number; retry
 /**
  * The take() loop shared by both limiters: attempt, then sleep exactly as long as the bucket said
  * (never a tight poll), until a token is granted. A reserved token is slept on and then used without
- * another attempt. Gives up with RateLimitWaitTimeoutError as soon as the next token is known to be
- * due after `maxWaitMs`.
+ * another attempt. `maxWaitMs` is the take's deadline, the only one on this wait (the client adds
+ * none): it gives up with RateLimitWaitTimeoutError as soon as the next try is known to come after it,
+ * never sleeps past it, and a reserved token that a pause pushes past it is given up too. An attempt
+ * in flight is bounded by the limiter's own call (a Redis command's budget), not by this deadline.
  */
 export async function waitForGrant(options: WaitForGrantOptions): Promise<void> {
   const { attempt, sleepers, clockMs, random, signal, maxWaitMs } = options;
   const { resumeJitterMs, retryJitterMs } = jitterSpansMs(options.windowMs);
-  const startedMs = clockMs();
+  const deadline: TakeDeadline = { atMs: clockMs() + maxWaitMs, maxWaitMs };
   for (;;) {
     if (signal?.aborted) throw new RateLimitAbortedError(signal.reason);
     const result = await attempt();
     if (result.kind === 'granted') {
-      if (result.waitMs > 0) await sleepers.sleep(result.waitMs, { signal, shiftable: true });
+      if (result.waitMs > 0) await sleepers.sleep(result.waitMs, { signal, shiftable: true, deadline });
       return;
     }
-    const elapsedMs = clockMs() - startedMs;
-    if (elapsedMs + result.waitMs > maxWaitMs) throw new RateLimitWaitTimeoutError(maxWaitMs, result.waitMs);
+    const leftMs = deadline.atMs - clockMs();
+    if (result.waitMs > leftMs) throw new RateLimitWaitTimeoutError(maxWaitMs, result.waitMs);
     const jitterMs = random() * (result.kind === 'paused' ? resumeJitterMs : retryJitterMs);
-    await sleepers.sleep(result.waitMs + jitterMs, { signal, shiftable: false });
+    await sleepers.sleep(Math.min(result.waitMs + jitterMs, leftMs), { signal, shiftable: false, deadline });
   }
 }

@@ -4,9 +4,9 @@
  * manifest says it was applied (manifests older than the setting always applied it).
  */
 import { join } from 'node:path';
-import { WORKSPACE_TEXT_COLUMNS } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import { unguardFormula } from '../report/guard-formula.js';
+import type { TableSpec } from '../report/table-spec.js';
 import { parseCsv } from './parse-csv.js';
 import { readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
 
@@ -18,11 +18,15 @@ export interface ReportTableOnDisk {
 
 /**
  * @example
- * const { records } = await readReportTable(report, SUMMARY_FILE, ['month', 'members']);
+ * const { records } = await readReportTable(report, SUMMARY_TABLE, ['month', 'members']);
  */
-export async function readReportTable(report: MonthReportOnDisk, file: string, needed: readonly string[]): Promise<ReportTableOnDisk> {
-  const path = join(report.dir, file);
-  const [header, ...rows] = parseCsv(await readReportFile(report, file));
+export async function readReportTable<Row>(
+  report: MonthReportOnDisk,
+  table: TableSpec<Row>,
+  needed: ReadonlyArray<keyof Row & string>,
+): Promise<ReportTableOnDisk> {
+  const path = join(report.dir, table.file);
+  const [header, ...rows] = parseCsv(await readReportFile(report, table.file));
   if (!header) throw new ReportIntegrityError(path, `${path} has no header`);
   const missing = needed.filter((column) => !header.includes(column));
   if (missing.length > 0) throw new ReportIntegrityError(path, `${path} lacks the columns ${missing.join(', ')}`);
@@ -32,7 +36,7 @@ export async function readReportTable(report: MonthReportOnDisk, file: string, n
     const record: Record<string, string> = Object.create(null) as Record<string, string>;
     header.forEach((column, c) => {
       const cell = row[c]!;
-      record[column] = guarded && WORKSPACE_TEXT_COLUMNS.has(column) ? unguardFormula(cell) : cell;
+      record[column] = guarded && table.workspaceText.has(column) ? unguardFormula(cell) : cell;
     });
     if (record.month !== report.month) throw new ReportIntegrityError(path, `${path} row ${i + 1} is of month ${record.month}`);
     return record;

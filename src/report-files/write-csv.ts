@@ -9,9 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { WORKSPACE_TEXT_COLUMNS } from '../report/columns.js';
 import { ReportInputError, RowOrderError } from '../report/errors.js';
 import { guardFormula } from '../report/guard-formula.js';
+import type { TableSpec } from '../report/table-spec.js';
 import { syncPath } from './sync-path.js';
 
 export type RowSource<Row> = Iterable<Row> | AsyncIterable<Row>;
@@ -25,22 +25,22 @@ export interface CsvFileStats {
 }
 
 export interface WriteCsvOptions<Row> {
-  columns: ReadonlyArray<keyof Row & string>;
+  /** Its columns, its row order (a row that does not sort strictly after its predecessor is refused) and its workspace text. */
+  table: TableSpec<Row>;
   rows: RowSource<Row>;
-  /** Negative when `a` must come before `b`; a row that does not sort strictly after its predecessor is refused. */
-  compare: (a: Row, b: Row) => number;
   /** Guard workspace text against spreadsheet formulas (METRICS.md, "Cells"); default true. */
   formulaGuard?: boolean;
 }
 
 async function* checked<Row>(path: string, options: WriteCsvOptions<Row>): AsyncGenerator<Row> {
+  const { columns, compare } = options.table;
   let previous: Row | undefined;
   let index = 0;
   for await (const row of options.rows) {
-    for (const column of options.columns) {
+    for (const column of columns) {
       if (row[column] === undefined) throw new ReportInputError(`${path}: row ${index} has no value for column ${column}`);
     }
-    if (previous !== undefined && options.compare(previous, row) >= 0) {
+    if (previous !== undefined && compare(previous, row) >= 0) {
       throw new RowOrderError(path, index, `${path}: row ${index} does not sort after the row before it (METRICS.md order)`);
     }
     previous = row;
@@ -53,7 +53,7 @@ async function* checked<Row>(path: string, options: WriteCsvOptions<Row>): Async
  * Writes a new file at `path` (refusing to overwrite one) and returns its rows, bytes and SHA-256.
  *
  * @example
- * await writeCsv(join(tmp, SUMMARY_FILE), { columns: SUMMARY_COLUMNS, rows, compare: compareSummaryRows });
+ * await writeCsv(join(tmp, SUMMARY_FILE), { table: SUMMARY_TABLE, rows });
  */
 export async function writeCsv<Row>(path: string, options: WriteCsvOptions<Row>): Promise<CsvFileStats> {
   const hash = createHash('sha256');
@@ -67,9 +67,10 @@ export async function writeCsv<Row>(path: string, options: WriteCsvOptions<Row>)
     },
   });
   const guard = options.formulaGuard ?? true;
+  const { columns, workspaceText } = options.table;
   const stringifier = stringify({
     header: true,
-    columns: options.columns.map((key) => ({ key, header: key })),
+    columns: columns.map((key) => ({ key, header: key })),
     delimiter: ',',
     quote: '"',
     escape: '"',
@@ -80,7 +81,7 @@ export async function writeCsv<Row>(path: string, options: WriteCsvOptions<Row>)
     bom: false,
     cast: {
       string: (value, context) =>
-        guard && !context.header && WORKSPACE_TEXT_COLUMNS.has(String(context.column)) ? guardFormula(value) : value,
+        guard && !context.header && workspaceText.has(String(context.column)) ? guardFormula(value) : value,
     },
   });
   const counted = async function* (source: AsyncIterable<Row>): AsyncGenerator<Row> {

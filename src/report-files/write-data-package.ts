@@ -7,12 +7,12 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DATA_PACKAGE_FILE } from '../report/columns.js';
+import { DATA_PACKAGE_FILE, REPORT_TABLES, type WorkspaceTextColumn } from '../report/columns.js';
 import type { ManifestFile } from '../report/manifest.js';
 import { listMonthReports } from './read-month-reports.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { syncPath } from './sync-path.js';
-import { TABLE_DESCRIPTIONS, TABLE_FIELDS, type FieldKind, type TableField } from '../report/table-fields.js';
+import type { FieldKind, TableField } from '../report/table-spec.js';
 
 const FRICTIONLESS_TYPES: Record<FieldKind, { type: string }> = {
   text: { type: 'string' },
@@ -25,8 +25,17 @@ const FRICTIONLESS_TYPES: Record<FieldKind, { type: string }> = {
   instant: { type: 'datetime' },
 };
 
-const GUARD_NOTE =
-  "Workspace text (cohort_id, cohort_name, event_name, top_event, metadata_key, currency) that begins with =, +, -, @, a tab, CR or LF carries a leading ' (formula guard).";
+/** Every workspace-text column, in the order the note has always named them: one left out (or one too many) fails typecheck. */
+const GUARDED_COLUMNS = {
+  cohort_id: true,
+  cohort_name: true,
+  event_name: true,
+  top_event: true,
+  metadata_key: true,
+  currency: true,
+} satisfies Record<WorkspaceTextColumn, true>;
+
+const GUARD_NOTE = `Workspace text (${Object.keys(GUARDED_COLUMNS).join(', ')}) that begins with =, +, -, @, a tab, CR or LF carries a leading ' (formula guard).`;
 
 function schemaOf(fields: readonly TableField[]) {
   return {
@@ -45,16 +54,16 @@ function schemaOf(fields: readonly TableField[]) {
 /** The resource of one table file; null for a file that is not a table. */
 function resourceOf(path: string, file: ManifestFile, formulaGuard: boolean) {
   const csvName = file.name.replace(/\.parquet$/, '.csv');
-  const fields = TABLE_FIELDS[csvName];
-  if (fields === undefined) return null;
+  const table = REPORT_TABLES.find((t) => t.file === csvName);
+  if (table === undefined) return null;
   const parquet = file.name !== csvName;
   const common = {
     name: path.toLowerCase(),
     path,
-    description: `${TABLE_DESCRIPTIONS[csvName]} ${file.rows} rows.${!parquet && formulaGuard ? ` ${GUARD_NOTE}` : ''}`,
+    description: `${table.description} ${file.rows} rows.${!parquet && formulaGuard ? ` ${GUARD_NOTE}` : ''}`,
     bytes: file.bytes,
     hash: `sha256:${file.sha256}`,
-    schema: schemaOf(fields),
+    schema: schemaOf(table.fields),
   };
   return parquet
     ? { ...common, profile: 'data-resource', format: 'parquet', mediatype: 'application/vnd.apache.parquet' }

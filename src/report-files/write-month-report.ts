@@ -9,17 +9,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
-import { writeTableFiles, type ReportTable } from './write-table-files.js';
+import { writeTableFiles } from './write-table-files.js';
 import {
-  AMOUNTS_COLUMNS,
-  AMOUNTS_FILE,
-  EVENTS_COLUMNS,
-  EVENTS_FILE,
+  AMOUNTS_TABLE,
+  EVENTS_TABLE,
   MANIFEST_FILE,
-  RETENTION_COLUMNS,
-  RETENTION_FILE,
-  SUMMARY_COLUMNS,
-  SUMMARY_FILE,
+  RETENTION_TABLE,
+  SUMMARY_TABLE,
   type CohortAmountRow,
   type CohortEventRow,
   type CohortRetentionRow,
@@ -32,6 +28,7 @@ import { formatIsoInZone } from '../report/format-iso.js';
 import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTotals, type ReportWarning, type TableFile } from '../report/manifest.js';
 import { assertTimeZone } from '../report/month-window.js';
 import { parseMonth } from '../report/months.js';
+import type { TableSpec } from '../report/table-spec.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { syncPath } from './sync-path.js';
 import type { RowSource } from './write-csv.js';
@@ -50,7 +47,7 @@ export interface WriteMonthReportOptions {
   totals: ReportTotals;
   warnings: ReportWarning[];
   /**
-   * Rows in file order (sortCohorts for the cohorts; summarizeCohort gives each cohort's rows in
+   * Rows in file order (sortCohorts for the cohorts; finishCohort gives each cohort's rows in
    * order). Async iterables are streamed, never collected. Out-of-order rows fail the write.
    */
   rows: {
@@ -69,25 +66,6 @@ export interface MonthReportResult {
   manifest: MonthManifest;
 }
 
-const compareSummary = (a: CohortSummaryRow, b: CohortSummaryRow): number =>
-  compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id);
-
-const compareEvents = (a: CohortEventRow, b: CohortEventRow): number =>
-  compareText(a.cohort_type, b.cohort_type) ||
-  compareText(a.cohort_id, b.cohort_id) ||
-  b.events - a.events ||
-  compareText(a.event_name, b.event_name);
-
-const compareAmounts = (a: CohortAmountRow, b: CohortAmountRow): number =>
-  compareText(a.cohort_type, b.cohort_type) ||
-  compareText(a.cohort_id, b.cohort_id) ||
-  compareText(a.event_name, b.event_name) ||
-  compareText(a.metadata_key, b.metadata_key) ||
-  compareText(a.currency, b.currency);
-
-const compareRetention = (a: CohortRetentionRow, b: CohortRetentionRow): number =>
-  compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id) || compareText(a.signup_month, b.signup_month);
-
 function checkMonth<Row extends { month: string }>(month: string, rows: RowSource<Row>): AsyncIterable<Row> {
   return (async function* () {
     for await (const row of rows) {
@@ -102,14 +80,14 @@ type TableWriter = (dir: string, output: TableWriteOptions) => Promise<TableFile
 /** The month folder's tables, in the order they are written and listed in the manifest. */
 function monthTables(month: string, rows: WriteMonthReportOptions['rows']): TableWriter[] {
   const table =
-    <Row extends { month: string }>(file: string, columns: ReportTable<Row>['columns'], compare: ReportTable<Row>['compare'], source: RowSource<Row>): TableWriter =>
+    <Row extends { month: string }>(spec: TableSpec<Row>, source: RowSource<Row>): TableWriter =>
     (dir, output) =>
-      writeTableFiles(dir, { file, columns, compare, rows: checkMonth(month, source) }, output);
+      writeTableFiles(dir, spec, checkMonth(month, source), output);
   return [
-    table(SUMMARY_FILE, SUMMARY_COLUMNS, compareSummary, rows.summary),
-    table(EVENTS_FILE, EVENTS_COLUMNS, compareEvents, rows.events),
-    table(AMOUNTS_FILE, AMOUNTS_COLUMNS, compareAmounts, rows.amounts),
-    table(RETENTION_FILE, RETENTION_COLUMNS, compareRetention, rows.retention),
+    table(SUMMARY_TABLE, rows.summary),
+    table(EVENTS_TABLE, rows.events),
+    table(AMOUNTS_TABLE, rows.amounts),
+    table(RETENTION_TABLE, rows.retention),
   ];
 }
 

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { ReportInputError } from '../report/errors.js';
-import { MAJOR_AMOUNT_SCALE, type TableField } from '../report/table-fields.js';
+import { MAJOR_AMOUNT_SCALE, type TableField } from '../report/table-spec.js';
 import { syncPath } from './sync-path.js';
 import type { CsvFileStats } from './write-csv.js';
 
@@ -51,7 +51,7 @@ function schemaElement(field: TableField): SchemaElement {
       };
     }
     case 'ratio': {
-      const scale = field.decimals ?? 0;
+      const scale = field.decimals;
       return {
         name,
         repetition_type,
@@ -102,7 +102,7 @@ function convert(field: TableField, cell: Cell, where: string): string | bigint 
     case 'major_amount':
       return unscaled(String(cell), MAJOR_AMOUNT_SCALE, AMOUNT_PRECISION, where);
     case 'ratio':
-      return unscaled(String(cell), field.decimals ?? 0, RATIO_PRECISION, where);
+      return unscaled(String(cell), field.decimals, RATIO_PRECISION, where);
     case 'instant': {
       const ms = Date.parse(String(cell));
       if (!Number.isFinite(ms)) throw new ReportInputError(`${where}: ${JSON.stringify(cell)} is not an instant`);
@@ -115,7 +115,7 @@ function convert(field: TableField, cell: Cell, where: string): string | bigint 
  * Writes a new file at `path` (refusing to overwrite one), fsynced, and returns its rows, bytes and SHA-256.
  *
  * @example
- * await writeParquet(join(tmp, 'cohort_summary.parquet'), tableFieldsOf(SUMMARY_FILE), rows);
+ * await writeParquet(join(tmp, 'cohort_summary.parquet'), SUMMARY_TABLE.fields, rows);
  */
 export async function writeParquet(path: string, fields: readonly TableField[], rows: ReadonlyArray<object>): Promise<CsvFileStats> {
   const columnData = fields.map((field) => ({

@@ -5,8 +5,7 @@
  * folder written before cohort_retention.csv existed has none to give; it is named in the result.
  */
 import { join } from 'node:path';
-import { RETENTION_COLUMNS, RETENTION_FILE, RETENTION_HISTORY_FILE, type CohortRetentionRow } from '../report/columns.js';
-import { compareText } from '../report/compare-text.js';
+import { RETENTION_COLUMNS, RETENTION_FILE, RETENTION_HISTORY_FILE, RETENTION_HISTORY_TABLE, RETENTION_TABLE, type CohortRetentionRow } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import type { TableFile } from '../report/manifest.js';
 import { isMonth } from '../report/months.js';
@@ -25,12 +24,6 @@ export interface RetentionHistoryResult {
   files: TableFile[];
 }
 
-const compareHistory = (a: CohortRetentionRow, b: CohortRetentionRow): number =>
-  compareText(a.cohort_type, b.cohort_type) ||
-  compareText(a.cohort_id, b.cohort_id) ||
-  compareText(a.signup_month, b.signup_month) ||
-  compareText(a.month, b.month);
-
 /**
  * @example
  * await writeRetentionHistory('reports', { formats: ['csv'], formulaGuard: true }); // reports/retention.csv
@@ -45,7 +38,7 @@ export async function writeRetentionHistory(outDir: string, output: TableWriteOp
       continue;
     }
     months.push(report.month);
-    const table = await readReportTable(report, RETENTION_FILE, RETENTION_COLUMNS);
+    const table = await readReportTable(report, RETENTION_TABLE, RETENTION_COLUMNS);
     table.records.forEach((record, i) => {
       if (!isMonth(record.signup_month!)) throw new ReportIntegrityError(table.path, `${table.path} row ${i + 1}: signup_month is not YYYY-MM`);
       rows.push({
@@ -63,7 +56,7 @@ export async function writeRetentionHistory(outDir: string, output: TableWriteOp
       });
     });
   }
-  rows.sort(compareHistory);
-  const files = await writeRootTable(outDir, { file: RETENTION_HISTORY_FILE, columns: RETENTION_COLUMNS, rows, compare: compareHistory }, output);
+  rows.sort(RETENTION_HISTORY_TABLE.compare);
+  const files = await writeRootTable(outDir, RETENTION_HISTORY_TABLE, rows, output);
   return { path: join(outDir, RETENTION_HISTORY_FILE), months, monthsWithout, files };
 }

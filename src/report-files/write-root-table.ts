@@ -7,21 +7,23 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TableFile } from '../report/manifest.js';
+import type { TableSpec } from '../report/table-spec.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
-import { writeTableFiles, type ReportTable } from './write-table-files.js';
+import type { RowSource } from './write-csv.js';
+import { writeTableFiles } from './write-table-files.js';
 
 /**
  * @example
- * await writeRootTable('reports', { file: TRENDS_FILE, columns: TRENDS_COLUMNS, compare, rows }, options);
+ * await writeRootTable('reports', TRENDS_TABLE, rows, options);
  */
-export async function writeRootTable<Row extends object>(outDir: string, table: ReportTable<Row>, options: TableWriteOptions): Promise<TableFile[]> {
+export async function writeRootTable<Row extends object>(outDir: string, table: TableSpec<Row>, rows: RowSource<Row>, options: TableWriteOptions): Promise<TableFile[]> {
   await mkdir(outDir, { recursive: true });
   const finalNames = [table.file, parquetName(table.file)];
   for (const name of finalNames) await removeLeftovers(join(outDir, name));
   const temporary = new Map(finalNames.map((name) => [name, temporarySibling(join(outDir, name), 'tmp')]));
   try {
-    const files = await writeTableFiles(outDir, table, options, (name) => basename(temporary.get(name)!));
+    const files = await writeTableFiles(outDir, table, rows, options, (name) => basename(temporary.get(name)!));
     for (const file of files) await renameIntoPlace(temporary.get(file.name)!, join(outDir, file.name));
     if (!options.formats.includes('parquet')) await rm(join(outDir, parquetName(table.file)), { force: true });
     return files;

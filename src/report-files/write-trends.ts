@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { readReportTable, countCell } from './read-report-table.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
 import { writeRootTable } from './write-root-table.js';
-import { SUMMARY_FILE, TRENDS_COLUMNS, TRENDS_FILE, type TrendRow } from '../report/columns.js';
-import { compareText } from '../report/compare-text.js';
+import { SUMMARY_TABLE, TRENDS_FILE, TRENDS_TABLE } from '../report/columns.js';
 import type { TableFile } from '../report/manifest.js';
 import { listMonthReports } from './read-month-reports.js';
 import { summarizeTrends, type TrendInput } from '../report/summarize-trends.js';
@@ -32,7 +31,7 @@ export async function writeTrends(outDir: string, output: TableWriteOptions = DE
   const reports = await listMonthReports(outDir);
   const inputs: TrendInput[] = [];
   for (const report of reports) {
-    const table = await readReportTable(report, SUMMARY_FILE, NEEDED);
+    const table = await readReportTable(report, SUMMARY_TABLE, NEEDED);
     table.records.forEach((record, i) => {
       inputs.push({
         month: report.month,
@@ -45,17 +44,7 @@ export async function writeTrends(outDir: string, output: TableWriteOptions = DE
       });
     });
   }
-  const files = await writeRootTable<TrendRow>(
-    outDir,
-    {
-      file: TRENDS_FILE,
-      columns: TRENDS_COLUMNS,
-      rows: summarizeTrends(inputs),
-      compare: (a, b) =>
-        compareText(a.cohort_type, b.cohort_type) || compareText(a.cohort_id, b.cohort_id) || compareText(a.month, b.month),
-    },
-    output,
-  );
+  const files = await writeRootTable(outDir, TRENDS_TABLE, summarizeTrends(inputs), output);
   const { rows, bytes, sha256 } = files[0]!;
   return { path: join(outDir, TRENDS_FILE), months: reports.map((r) => r.month), files, rows, bytes, sha256 };
 }

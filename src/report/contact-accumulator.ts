@@ -1,7 +1,6 @@
 /**
  * The per-contact fold: events go in one at a time (pages in any order, repeats allowed), and
- * `finishContact` gives the compact `ContactStats`. The state is plain JSON at every step, so a run
- * can park it in Redis between pages and resume it after `JSON.parse`.
+ * `finishContact` gives the compact `ContactStats`.
  *
  * Only events inside one of the run's windows are looked at; their ids are remembered so a repeated
  * id (overlapping pages) counts once. Raw events are never kept.
@@ -22,29 +21,14 @@ interface ContactMonthAccumulator {
 }
 
 export interface ContactAccumulator {
-  /** Ids of events already counted (those inside a window only), in the order first seen. */
-  seenIds: string[];
+  /** Ids of events already counted (those inside a window only). */
+  seenIds: Set<string>;
   months: Record<string, ContactMonthAccumulator>;
-}
-
-/**
- * A Set over `acc.seenIds` for O(1) lookups, kept beside the plain state rather than in it so the
- * state stays JSON. After a JSON round trip the new object has no entry and the Set is rebuilt once.
- */
-const seenSets = new WeakMap<ContactAccumulator, Set<string>>();
-
-function seenSet(acc: ContactAccumulator): Set<string> {
-  let seen = seenSets.get(acc);
-  if (seen === undefined || seen.size !== acc.seenIds.length) {
-    seen = new Set(acc.seenIds);
-    seenSets.set(acc, seen);
-  }
-  return seen;
 }
 
 /** @example const acc = createContactAccumulator(); */
 export function createContactAccumulator(): ContactAccumulator {
-  return { seenIds: [], months: {} };
+  return { seenIds: new Set(), months: {} };
 }
 
 function windowOf(windows: readonly MonthWindow[], sec: number): MonthWindow | undefined {
@@ -79,10 +63,8 @@ export function foldEvent(acc: ContactAccumulator, event: ContactEvent, windows:
   const sec = event.createdAtSec;
   const w = windowOf(windows.windows, sec);
   if (w === undefined) return false;
-  const seen = seenSet(acc);
-  if (seen.has(event.id)) return false;
-  seen.add(event.id);
-  acc.seenIds.push(event.id);
+  if (acc.seenIds.has(event.id)) return false;
+  acc.seenIds.add(event.id);
 
   let month = acc.months[w.month];
   if (month === undefined) {

@@ -1,6 +1,6 @@
 /**
  * The windows one run needs: every reported month and the month before each (for the lifecycle and
- * `_prev` columns). Plain JSON, built once per run and passed to `foldEvent` and `summarizeCohort`.
+ * `_prev` columns). Plain JSON, built once per run and passed to `foldEvent` and `summarizeCohorts`.
  */
 import { ReportInputError } from './errors.js';
 import { monthWindow, type MonthWindow } from './month-window.js';

@@ -5,7 +5,15 @@
  */
 import type { Cohort } from '../intercom/types.js';
 import type { CohortAccumulator } from './cohort-accumulator.js';
-import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from './columns.js';
+import {
+  AMOUNTS_TABLE,
+  EVENTS_TABLE,
+  RETENTION_TABLE,
+  type CohortAmountRow,
+  type CohortEventRow,
+  type CohortRetentionRow,
+  type CohortSummaryRow,
+} from './columns.js';
 import { compareText } from './compare-text.js';
 import { parseAmountKey } from './contact-stats.js';
 import { ReportInputError } from './errors.js';
@@ -114,7 +122,7 @@ export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: Fi
         last_at: formatIsoUtcSeconds(lastSec),
       };
     })
-    .sort((x, y) => y.events - x.events || compareText(x.event_name, y.event_name));
+    .sort(EVENTS_TABLE.compare);
 
   const amounts: CohortAmountRow[] = Object.keys(acc.amounts)
     .map((key) => {
@@ -131,13 +139,9 @@ export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: Fi
         amount_major: formatAmountMajor(amount, currency),
       };
     })
-    .sort(
-      (x, y) =>
-        compareText(x.event_name, y.event_name) || compareText(x.metadata_key, y.metadata_key) || compareText(x.currency, y.currency),
-    );
+    .sort(AMOUNTS_TABLE.compare);
 
   const retention: CohortRetentionRow[] = Object.keys(acc.signupMonths)
-    .sort(compareText)
     .map((signupMonth) => {
       const [members, active, count] = acc.signupMonths[signupMonth]!;
       return {
@@ -149,7 +153,8 @@ export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: Fi
         active_rate: formatRatio(active, members, 4),
         events: count,
       };
-    });
+    })
+    .sort(RETENTION_TABLE.compare);
 
   return { summary, events, amounts, retention };
 }

@@ -22,36 +22,42 @@ export { readMonetaryAmount, type MonetaryAmount } from './read-monetary-amount.
 export { signupSec } from './signup-sec.js';
 export { addMember, createCohortAccumulator, type CohortAccumulator } from './cohort-accumulator.js';
 export { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
-export { summarizeCohort, type CohortMember, type CohortMonth, type SummarizeCohortOptions } from './summarize-cohort.js';
-export { summarizeCohorts, type ListedMember } from './summarize-cohorts.js';
+export { summarizeCohorts, type CohortMonth, type ListedMember, type SummarizeCohortsOptions } from './summarize-cohorts.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
 export { compareText } from './compare-text.js';
 export { compareCohorts, sortCohorts } from './sort-cohorts.js';
 export { formatRatio } from './format-ratio.js';
 export { currencyDigits, formatAmountMajor } from './format-amount-major.js';
-export { MAJOR_AMOUNT_SCALE, TABLE_DESCRIPTIONS, TABLE_FIELDS, tableFieldsOf, type FieldKind, type TableField } from './table-fields.js';
+export { MAJOR_AMOUNT_SCALE, type FieldKind, type TableField, type TableSpec } from './table-spec.js';
 export { formatIsoInZone, formatIsoUtcSeconds } from './format-iso.js';
 export { guardFormula, unguardFormula } from './guard-formula.js';
 export {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
+  AMOUNTS_TABLE,
   DATA_PACKAGE_FILE,
   EVENTS_COLUMNS,
   EVENTS_FILE,
+  EVENTS_TABLE,
   MANIFEST_FILE,
+  REPORT_TABLES,
   RETENTION_COLUMNS,
   RETENTION_FILE,
   RETENTION_HISTORY_FILE,
+  RETENTION_HISTORY_TABLE,
+  RETENTION_TABLE,
   SUMMARY_COLUMNS,
   SUMMARY_FILE,
+  SUMMARY_TABLE,
   TRENDS_COLUMNS,
   TRENDS_FILE,
-  WORKSPACE_TEXT_COLUMNS,
+  TRENDS_TABLE,
   type CohortAmountRow,
   type CohortEventRow,
   type CohortRetentionRow,
   type CohortSummaryRow,
   type TrendRow,
+  type WorkspaceTextColumn,
 } from './columns.js';
 export {
   MANIFEST_FORMAT,

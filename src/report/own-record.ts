@@ -1,8 +1,8 @@
 /**
- * Safe access to plain-object maps keyed by workspace text (event names, event ids, metadata keys).
+ * Safe access to plain-object maps keyed by workspace text (event names, metadata keys).
  *
- * The accumulators are plain JSON so they can travel through Redis; after `JSON.parse` their records
- * inherit from Object.prototype. Reading `rec['constructor']` would then find a function, and
+ * A contact's stats are plain JSON so they can travel through Redis (contact-stats.ts); after
+ * `JSON.parse` their records inherit from Object.prototype. Reading `rec['constructor']` would then find a function, and
  * assigning `rec['__proto__']` would change the prototype instead of storing a value. These two
  * helpers make a name like `__proto__` or `toString` an ordinary key either way.
  */

@@ -6,14 +6,14 @@
  * summarises in the memory of a thousand-contact one, and a store that keeps contacts apart from
  * cohorts (Redis buckets) is read once, not once per cohort.
  *
- * The caller guarantees what summarizeCohort otherwise checks with a set of seen ids: every contact
- * once, and each of its cohort indexes once.
+ * The caller guarantees every contact once, and each of its cohort indexes once: a contact the API
+ * repeats across pages must be dropped before it gets here.
  */
 import type { Cohort, Member } from '../intercom/types.js';
 import { addMember, createCohortAccumulator } from './cohort-accumulator.js';
 import type { ContactStats } from './contact-stats.js';
-import { finishCohort, type CohortRows } from './finish-cohort.js';
-import type { SummarizeCohortOptions } from './summarize-cohort.js';
+import type { ReportWindows } from './create-report-windows.js';
+import { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
 
 export interface ListedMember {
   member: Member;
@@ -21,6 +21,16 @@ export interface ListedMember {
   stats: ContactStats | null;
   /** Indexes into the `cohorts` given to summarizeCohorts, each once. */
   cohorts: readonly number[];
+}
+
+export interface CohortMonth extends FinishCohortOptions {
+  month: string;
+}
+
+export interface SummarizeCohortsOptions {
+  /** The run's windows; they must include every month and the month before each. */
+  windows: ReportWindows;
+  months: readonly CohortMonth[];
 }
 
 /**
@@ -31,7 +41,7 @@ export interface ListedMember {
 export async function summarizeCohorts(
   cohorts: readonly Cohort[],
   batches: Iterable<readonly ListedMember[]> | AsyncIterable<readonly ListedMember[]>,
-  options: SummarizeCohortOptions,
+  options: SummarizeCohortsOptions,
 ): Promise<CohortRows[][]> {
   const accs = cohorts.map(() => options.months.map(({ month }) => createCohortAccumulator(options.windows, month)));
   for await (const batch of batches) {

@@ -1,6 +1,6 @@
 /**
  * Settles with `work`, or with `onTimeout()` once `timeoutMs` have passed first — the one way this
- * project bounds a wait on something that takes no AbortSignal (a limiter report, closing a queue or an
+ * project bounds a wait on something that takes no AbortSignal (closing a queue, a worker or an
  * agent, a Redis command in a client's offline queue). `onTimeout` may throw, to turn the timeout into
  * an error. `work` is not cancelled: the caller stops waiting for it, and a late rejection is ignored.
  * The timer is cleared as soon as either side settles and never keeps the process alive.

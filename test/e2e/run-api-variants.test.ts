@@ -35,6 +35,7 @@ defineApiVariantTests('run', {
   workspace: () => workspace,
   clockMs,
   month,
+  processes: 1,
   proxy: () => proxy,
   async run(name, variant, transform) {
     const sb = await startBehindProxy(proxy, { workspace, clockMs }, variant, transform);

@@ -157,7 +157,7 @@ describe('the run journal, checked on replay (real CLI)', () => {
     const done = new Set(results.filter((r) => r.t === 'result').map((r) => r.id));
     const pending = listed.find((id) => !done.has(id))!;
     expect(pending).toBeDefined();
-    const wrong = [...killedJournal, JSON.stringify({ t: 'result', id: pending, r: 'o999:{"months":{"2026-01":{"events":1e6}}}' })];
-    await expectRefused(wrong, wrong.length, /month 2026-01 has other fields/);
+    const wrong = [...killedJournal, JSON.stringify({ t: 'result', id: pending, r: 'c999:[["2026-01",5,1,[["a",2,0]]]]' })];
+    await expectRefused(wrong, wrong.length, /month 2026-01: events 5 but its names count 2/);
   }, 30_000);
 });

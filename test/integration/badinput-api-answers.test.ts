@@ -132,7 +132,7 @@ describe.concurrent('an answer that cannot be read without guessing ends the run
       const { sb, subject } = await spoilingSandbox(c);
       const limiter = createMemoryLimiter({ allowancePerWindow: 20_000, windowSeconds: 10, share: 1 });
       const api = createIntercomClient({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, limiter, retry: { maxAttempts: 2 } });
-      const store = createMemoryStore<ContactStats>();
+      const store = createMemoryStore();
       const nowSec = sb.clockMs / 1000;
       const plan = planRun({ from: lastEndedMonth(nowSec, 'UTC'), timeZone: 'UTC', nowSec, allowPartial: false });
       try {

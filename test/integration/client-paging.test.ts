@@ -159,10 +159,13 @@ describe('listEventPages', () => {
     });
     try {
       const contactId = contactWithMostListableEvents();
-      const { events } = await collectEvents(client().listEventPages(contactId));
+      const api = client();
+      expect(api.eventsPageSize).toBeNull();
+      const { events } = await collectEvents(api.listEventPages(contactId));
       expect(events.map((e) => e.id)).toEqual(listableEvents(contactId).map((e) => e.id));
       expect(asked.length).toBeGreaterThan(2);
       expect(new Set(asked)).toEqual(new Set(['150']));
+      expect(api.eventsPageSize).toBe(150);
     } finally {
       sb.setResponseTransform(null);
     }
@@ -171,12 +174,16 @@ describe('listEventPages', () => {
   it('sends the per_page it is given, or none', async () => {
     const contactId = contactWithMostListableEvents();
     const expected = listableEvents(contactId);
-    const fixed = await collectEvents(client({ eventsPerPage: 30 }).listEventPages(contactId));
+    const fixedApi = client({ eventsPerPage: 30 });
+    const fixed = await collectEvents(fixedApi.listEventPages(contactId));
     expect(fixed.events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
     expect(fixed.pages).toBe(Math.ceil(expected.length / 30));
+    expect(fixedApi.eventsPageSize).toBe(30);
     // Without per_page the sandbox's default (50 here, its maximum) applies.
-    const omitted = await collectEvents(client({ eventsPerPage: 'omit' }).listEventPages(contactId));
+    const omittedApi = client({ eventsPerPage: 'omit' });
+    const omitted = await collectEvents(omittedApi.listEventPages(contactId));
     expect(omitted.pages).toBe(Math.ceil(expected.length / EVENTS_PER_PAGE_MAX));
+    expect(omittedApi.eventsPageSize).toBe('omit');
   });
 
   it('stops early with notBeforeSec, with fewer calls than a full walk and no event at or after notBeforeSec lost', async () => {
@@ -247,6 +254,39 @@ describe('next links that name another origin', () => {
       expect([...other.counters.requestsByHost.keys()]).toEqual([new URL(other.url).host]);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('a server that refuses per_page above its maximum with a 400', () => {
+  it('learns the size once per client: concurrent first calls ask each refused size once, then every call uses 50', async () => {
+    const strict = await startSandbox({ contacts: 60, seed: 3, nowSec: NOW_SEC, clock: () => NOW_SEC * 1000, rateLimit: null, eventsPerPageMax: 50, eventsOverMax: '400' });
+    const served: Array<string | null> = [];
+    strict.setResponseTransform((endpoint, body, url) => {
+      if (endpoint === 'events') served.push(url.searchParams.get('per_page'));
+      return body;
+    });
+    const refused: unknown[] = [];
+    const logger = { debug() {}, warn: (obj: object, msg: string) => (msg.includes('per_page refused') ? refused.push((obj as { perPage: unknown }).perPage) : 0) };
+    try {
+      const api = createIntercomClient({ baseUrl: strict.url, token: strict.token, limiter, logger });
+      clients.push(api);
+      const contactIds = strict.workspace.contacts.slice(0, 8).map((c) => c.id);
+      const all = await Promise.all(contactIds.map((id) => collectEvents(api.listEventPages(id))));
+      const cutoffSec = NOW_SEC - 90 * DAY_SEC;
+      for (const [i, id] of contactIds.entries()) {
+        const expected = (strict.workspace.eventsByContact.get(id) ?? []).filter((e) => e.created_at > cutoffSec);
+        expect(all[i]!.events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+      }
+      expect(refused).toEqual([150, 100]);
+      // Every page served was asked for at 50 (the server's next links carry the size on).
+      expect(served.length).toBeGreaterThanOrEqual(contactIds.length);
+      expect(new Set(served)).toEqual(new Set(['50']));
+      expect(api.eventsPageSize).toBe(50);
+      // Each contact's first page asked for 50; the two refused asks came on top.
+      expect(strict.counters.byEndpoint.events).toBe(2 + all.reduce((sum, r) => sum + r.pages, 0));
+    } finally {
+      await strict.close();
     }
   });
 });

@@ -45,6 +45,7 @@ beforeAll(async () => {
   // A worker asks at start which workspace it serves (GET /me): the same workspace answers behind the proxy.
   const atStart = await startBehindProxy(proxy, { workspace, clockMs, token: TOKEN }, {});
   try {
+    // Two, as `processes` below says.
     workers = await Promise.all([1, 2].map(() => spawnWorker(env, 4)));
   } finally {
     await atStart.close();
@@ -60,6 +61,7 @@ defineApiVariantTests('workers', {
   workspace: () => workspace,
   clockMs,
   month,
+  processes: 2,
   proxy: () => proxy,
   async run(name, variant, transform) {
     const sb = await startBehindProxy(proxy, { workspace, clockMs, token: TOKEN }, variant, transform);

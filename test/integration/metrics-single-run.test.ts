@@ -43,7 +43,7 @@ beforeAll(async () => {
   const plan = planRun({ from: lastCompleteMonth(Date.now(), 'UTC'), timeZone: 'UTC', nowSec, allowPartial: false });
   await collectRun({
     api,
-    store: createMemoryStore<ContactStats>({}),
+    store: createMemoryStore({}),
     plan,
     filter: { segments: true, tags: true, include: [], exclude: [] },
     perPage: 50,

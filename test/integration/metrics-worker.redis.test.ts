@@ -14,7 +14,6 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
 import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
-import { readRunRequestStats } from '../../jobs/run-request-stats.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import type { MonthManifest } from '../../src/report/manifest.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
@@ -133,7 +132,7 @@ describe('worker --metrics-port', () => {
 
     // The run's own counters, summed in Redis by another path, and its manifest agree.
     const runId = (await queue.getJob(outcome.jobId))!.data.run.runId as string;
-    const requestStats = await readRunRequestStats(redis, prefix, runId);
+    const requestStats = (await createRedisStore({ redis, prefix, runId }).progress()).requests;
     expect(samples.get('cohort_reports_intercom_retries_total')).toBe(requestStats.retries);
     // The run's own counters leave out the worker's GET /me at start, which belongs to no run.
     expect(requestStats.apiCalls).toBe(c.requests - c.byEndpoint.me);

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createScriptRunner } from '../../src/rate-limit/create-script-runner.js';
+import { createScriptRunner } from '../../src/shared/create-script-runner.js';
 import { reportScript, takeScript } from '../../src/rate-limit/lua-scripts.js';
 import { MAX_PAUSE_MS } from '../../src/rate-limit/max-pause.js';
 import { rateLimitKeys } from '../../src/rate-limit/rate-limit-keys.js';

@@ -30,6 +30,8 @@ export interface VariantRunner {
   workspace(): SandboxWorkspace;
   clockMs: number;
   month: string;
+  /** Processes fetching events (each learns the events page size on its own). */
+  processes: number;
   /** The proxy every request goes through: its host is the one origin requests may address. */
   proxy(): E2eProxy;
   /** Runs the month on a fresh sandbox with `variant` (and `transform`), into its own folder `name`. */
@@ -104,7 +106,7 @@ export function defineApiVariantTests(label: string, runner: VariantRunner): voi
     it.each(PAGE_SIZE_REGIMES.map((r) => [r.name, r] as const))('%s: the reference CSVs, with exactly the minimum events calls', (_name, regime) =>
       withRun(`regime-${regime.variant.eventsPerPageMax}-${regime.variant.eventsOverMax ?? 'clamp'}`, regime.variant, async (r) => {
         await expectReference(r);
-        expectMinimumEventsCalls(r.sb.sandbox.counters, runner.workspace(), regime.variant, { clockMs: runner.clockMs, month: runner.month });
+        expectMinimumEventsCalls(r.sb.sandbox.counters, runner.workspace(), regime.variant, { clockMs: runner.clockMs, month: runner.month, processes: runner.processes });
         expect(await manifestSource(r)).toMatchObject({ events_per_page: regimeOutcome(regime.variant).sentPerPage });
       }));
   });

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
-import { claimContacts } from '../../jobs/claim-contacts.js';
 import type { Member, MemberPage } from '../../src/intercom/types.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
 import type { RunPlan } from '../../src/pipeline/plan-run.js';
@@ -40,9 +39,9 @@ function* runSteps(ws: SandboxWorkspace, plan: RunPlan) {
       });
       const next = i + SEARCH_PER_PAGE_MAX < ids.length ? `p${n + 1}` : null;
       const page: MemberPage = { members, totalCount: ids.length, nextCursor: next };
-      const jobs: Array<{ jobId: string; results: Array<[string, ContactResult<ContactStats>]> }> = [];
+      const jobs: Array<{ jobId: string; results: Array<[string, ContactResult]> }> = [];
       for (let j = 0; j < members.length; j += CONTACTS_PER_JOB) {
-        const results: Array<[string, ContactResult<ContactStats>]> = [];
+        const results: Array<[string, ContactResult]> = [];
         for (const m of members.slice(j, j + CONTACTS_PER_JOB)) {
           if (done.has(m.id)) continue;
           done.add(m.id);
@@ -66,7 +65,7 @@ function cohortsOf(ws: SandboxWorkspace) {
   ];
 }
 
-async function record(store: RunStore<ContactStats>, ws: SandboxWorkspace, plan: RunPlan, claim: (jobId: string, ids: string[]) => Promise<unknown>): Promise<number> {
+async function record(store: RunStore, ws: SandboxWorkspace, plan: RunPlan, claim: (jobId: string, ids: string[]) => Promise<unknown>): Promise<number> {
   await store.saveCohorts(cohortsOf(ws));
   let listed = 0;
   for (const step of runSteps(ws, plan)) {
@@ -89,14 +88,14 @@ export interface RedisStoreCost {
   releasedBytesPerContact: number | null;
 }
 
-export async function measureRedisStoreCost(ws: SandboxWorkspace, plan: RunPlan, release?: (store: RunStore<ContactStats>) => Promise<void>): Promise<RedisStoreCost> {
+export async function measureRedisStoreCost(ws: SandboxWorkspace, plan: RunPlan, release?: (store: RunStore) => Promise<void>): Promise<RedisStoreCost> {
   const server = await startRedisServer();
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
   try {
     const prefix = 'bench-scale';
     const baseline = (await memoryInfo(redis)).used;
-    const store = createRedisStore<ContactStats>({ redis, prefix, runId: plan.runId });
-    const listed = await record(store, ws, plan, (jobId, ids) => claimContacts(redis, { prefix, runId: plan.runId, scope: '1.1', ownerJobId: jobId, contactIds: ids }));
+    const store = createRedisStore({ redis, prefix, runId: plan.runId });
+    const listed = await record(store, ws, plan, (jobId, ids) => store.claimContacts('1.1', jobId, ids));
     const used = (await memoryInfo(redis)).used;
     const families: Record<string, number> = {};
     let cursor = '0';
@@ -140,7 +139,7 @@ export async function measureMemoryStoreCost(ws: SandboxWorkspace, plan: RunPlan
     const steps = [...runSteps(ws, plan)];
     gc();
     const before = process.memoryUsage().heapUsed;
-    const store = createMemoryStore<ContactStats>({ journalPath });
+    const store = createMemoryStore({ journalPath });
     await store.saveCohorts(cohortsOf(ws));
     let listed = 0;
     for (const step of steps) {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import type { Config } from '../../src/config.js';
 import { createIntercomClient } from '../../src/intercom/index.js';
 import { collectRun } from '../../src/pipeline/collect-run.js';
+import { countRequests } from '../../src/pipeline/count-requests.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
 import type { RunPlan } from '../../src/pipeline/plan-run.js';
 import { writeRunReports } from '../../src/pipeline/write-run-reports.js';
@@ -21,7 +22,8 @@ export async function runReference(options: { config: Readonly<Config>; token: s
   const { config } = options;
   const limiter = createMemoryLimiter(config.rateLimit);
   const api = createIntercomClient({ baseUrl: config.intercom.baseUrl, token: options.token, limiter, perPage: config.intercom.perPage });
-  const store = createMemoryStore<ContactStats>();
+  const store = createMemoryStore();
+  countRequests(api, store);
   try {
     await collectRun({ api, store, plan: options.plan, filter: config.cohorts, perPage: config.intercom.perPage, concurrency: 4, log: pino({ level: 'silent' }) });
     await writeRunReports({
@@ -29,7 +31,6 @@ export async function runReference(options: { config: Readonly<Config>; token: s
       plan: options.plan,
       outDir: options.outDir,
       source: { baseUrl: config.intercom.baseUrl, apiVersion: config.intercom.apiVersion },
-      requests: { apiCalls: api.stats.calls, responses429: api.stats.responses429, retries: api.stats.retries },
       generatedAt: new Date(),
       workspace: await api.identifyWorkspace(),
     });

@@ -1,7 +1,7 @@
 /**
- * Drives src/report the way the month pipeline will: each contact's events folded page by page
- * (pages overlap, so ids repeat; the accumulator goes through JSON between pages, as it would
- * through Redis), then each cohort summarized from its member list (repeats included).
+ * Drives src/report the way the month pipeline does: each contact's events folded page by page
+ * (pages overlap, so ids repeat), its stats passed through JSON (as through Redis), then each
+ * cohort summarized from its member list (repeats included).
  */
 import type { Cohort, ContactEvent, Member } from '../../src/intercom/types.js';
 import {
@@ -10,16 +10,15 @@ import {
   finishContact,
   foldEvent,
   sortCohorts,
-  summarizeCohort,
   type CohortAmountRow,
   type CohortEventRow,
   type CohortRetentionRow,
   type CohortSummaryRow,
-  type ContactAccumulator,
   type ContactStats,
   type ReportWindows,
 } from '../../src/report/index.js';
 import type { RawContact, RawData, RawEvent } from './report-reference.js';
+import { summarizeCohort } from './summarize-cohort.js';
 
 export interface MonthRows {
   summary: CohortSummaryRow[];
@@ -40,14 +39,13 @@ export function toCohort(c: RawData['cohorts'][number]): Cohort {
   return { type: c.type, id: c.id, name: c.name, memberCountReported: c.reported, personType: null };
 }
 
-/** Folds one contact's events in overlapping pages of `pageSize`, through JSON between pages. */
+/** Folds one contact's events in overlapping pages of `pageSize`. */
 export function foldContact(events: RawEvent[], windows: ReportWindows, pageSize = 7): ContactStats {
-  let acc: ContactAccumulator = createContactAccumulator();
+  const acc = createContactAccumulator();
   for (let start = 0; start < events.length; start += pageSize) {
     // Each page starts with the last event of the page before: an overlap the dedupe must absorb.
     const page = events.slice(Math.max(0, start - 1), start + pageSize);
     for (const e of page) foldEvent(acc, toEvent(e), windows);
-    acc = JSON.parse(JSON.stringify(acc)) as ContactAccumulator;
   }
   // The stats travel through JSON too (Redis between stages in the distributed run).
   return JSON.parse(JSON.stringify(finishContact(acc))) as ContactStats;

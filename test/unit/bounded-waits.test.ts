@@ -12,8 +12,8 @@ import { classifyJobError } from '../../jobs/map-job-error.js';
 import { SCHEDULED_RUN_OPTIONS } from '../../jobs/upsert-schedule.js';
 import { formatPause, formatRunStatus, type RunStatus } from '../../src/cli/status-command.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { RateLimitedError } from '../../src/intercom/errors.js';
-import { DEFAULT_RETRY_POLICY, planRetryWait } from '../../src/intercom/plan-retry-wait.js';
+import { RateLimitedError, ServerError } from '../../src/intercom/errors.js';
+import { DEFAULT_RETRY_POLICY, NO_FAILURES, planRetryWait } from '../../src/intercom/plan-retry-wait.js';
 import { RateLimitSettingsError, RateLimitWaitTimeoutError } from '../../src/rate-limit/errors.js';
 import { capPauseMs, MAX_PAUSE_MS } from '../../src/rate-limit/max-pause.js';
 import { pauseUntilMs, planReport } from '../../src/rate-limit/plan-report.js';
@@ -46,35 +46,38 @@ describe('the one maximum', () => {
 });
 
 describe("the client's own wait before the next attempt", () => {
+  const limited = new RateLimitedError('429', { endpoint: 'events', status: 429 });
+  const unavailable = new ServerError('503', { endpoint: 'events', status: 503 });
+
   it('waits at most 60 s on a 429 whose Retry-After is a year, jitter included, and then tries again', () => {
-    const plan = planRetryWait({ failures: 1, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: almostOne, policy: DEFAULT_RETRY_POLICY });
-    expect(plan).toEqual({ kind: 'wait', waitMs: 60_000 });
+    const plan = planRetryWait({ error: limited, counts: NO_FAILURES, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: almostOne, policy: DEFAULT_RETRY_POLICY });
+    expect(plan.waitMs).toBe(60_000);
   });
 
   it('waits at most the backoff ceiling (30 s) on a 429 whose X-RateLimit-Reset is a year away', () => {
     const feedback = refused({ resetAtSec: NOW_MS / 1000 + YEAR_SEC });
-    const plan = planRetryWait({ failures: 1, feedback, nowMs: NOW_MS, random: () => 0, policy: DEFAULT_RETRY_POLICY });
-    expect(plan).toEqual({ kind: 'wait', waitMs: 30_000 });
+    const plan = planRetryWait({ error: limited, counts: NO_FAILURES, feedback, nowMs: NOW_MS, random: () => 0, policy: DEFAULT_RETRY_POLICY });
+    expect(plan.waitMs).toBe(30_000);
   });
 
   it('bounds a Retry-After on a 503 the same way', () => {
     const feedback: RateLimitFeedback = { status: 503, limit: null, remaining: null, resetAtSec: null, retryAfterSec: YEAR_SEC };
-    const plan = planRetryWait({ failures: 1, feedback, nowMs: NOW_MS, random: () => 0, policy: DEFAULT_RETRY_POLICY });
-    expect(plan).toEqual({ kind: 'wait', waitMs: 60_000 });
+    const plan = planRetryWait({ error: unavailable, counts: NO_FAILURES, feedback, nowMs: NOW_MS, random: () => 0, policy: DEFAULT_RETRY_POLICY });
+    expect(plan.waitMs).toBe(60_000);
   });
 
   it('never waits past the maximum even when a policy allows more', () => {
-    const policy = { ...DEFAULT_RETRY_POLICY, maxServerWaitMs: 10 * 60_000, maxDelayMs: 10 * 60_000 };
-    const server = planRetryWait({ failures: 1, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: () => 0, policy });
-    const backoff = planRetryWait({ failures: 20, feedback: null, nowMs: NOW_MS, random: almostOne, policy });
-    expect(server).toEqual({ kind: 'wait', waitMs: 60_000 });
-    expect(backoff).toEqual({ kind: 'wait', waitMs: 60_000 });
+    const policy = { ...DEFAULT_RETRY_POLICY, maxServerWaitMs: 10 * 60_000, maxDelayMs: 10 * 60_000, maxAttempts: 21 };
+    const server = planRetryWait({ error: limited, counts: NO_FAILURES, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: () => 0, policy });
+    const backoff = planRetryWait({ error: unavailable, counts: { failures: 19, waits429: 0 }, feedback: null, nowMs: NOW_MS, random: almostOne, policy });
+    expect(server.waitMs).toBe(60_000);
+    expect(backoff.waitMs).toBe(60_000);
   });
 
   it('waits the configured lower bound (as the tests configure it)', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, maxServerWaitMs: 1_500 };
-    const plan = planRetryWait({ failures: 1, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: () => 0, policy });
-    expect(plan).toEqual({ kind: 'wait', waitMs: 1_500 });
+    const plan = planRetryWait({ error: limited, counts: NO_FAILURES, feedback: refused({ retryAfterSec: YEAR_SEC }), nowMs: NOW_MS, random: () => 0, policy });
+    expect(plan.waitMs).toBe(1_500);
   });
 });
 

@@ -1,43 +1,41 @@
 /**
- * Waits outside the HTTP exchange are bounded too: a limiter that never grants a token, and the
- * backoff sleep, both give up when told to. No request leaves the process in these tests (the base URL
- * is a closed loopback port, so a request that did would fail loudly with ECONNREFUSED).
+ * Waits outside the HTTP exchange are bounded too: the wait for a token by the limiter's one limit
+ * (the client adds none), and it and the backoff sleep give up when the caller says so. No request
+ * leaves the process in these tests (the base URL is a closed loopback port, so a request that did
+ * would fail loudly with ECONNREFUSED).
  */
 import { describe, expect, it } from 'vitest';
 import { createIntercomClient } from '../../src/intercom/create-intercom-client.js';
-import { TimeoutError } from '../../src/intercom/errors.js';
+import { RateLimitWaitTimeoutError } from '../../src/rate-limit/errors.js';
+import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import { sleep } from '../../src/shared/sleep.js';
 import type { RateLimiter } from '../../src/rate-limit/rate-limiter.js';
 
 /** A limiter that never grants and ignores the abort signal: the worst a limiter can do. */
-function stuckLimiter() {
-  const seen = { takes: 0 };
-  const limiter: RateLimiter = {
-    take: () => {
-      seen.takes += 1;
-      return new Promise<void>(() => {});
-    },
-    report: async () => {},
-    close: async () => {},
-  };
-  return { limiter, seen };
+function stuckLimiter(): RateLimiter {
+  return { take: () => new Promise<void>(() => {}), report: async () => {}, close: async () => {} };
 }
 
 describe('bounded waits', () => {
-  it('fails with TimeoutError (rate-limit) when no token comes within timeouts.rateLimitMs, sending nothing', async () => {
-    const { limiter, seen } = stuckLimiter();
-    const api = createIntercomClient({ baseUrl: 'http://127.0.0.1:9', token: 't', limiter, timeouts: { rateLimitMs: 50 } });
+  it('fails with the limiter’s RateLimitWaitTimeoutError when no token comes within its maxWaitMs, sending nothing and retrying nothing', async () => {
+    const limiter = createMemoryLimiter({ allowancePerWindow: 200, windowSeconds: 10, share: 0.9 }, { maxWaitMs: 50 });
+    await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: null, retryAfterSec: 5 });
+    let takes = 0;
+    const counted: RateLimiter = { ...limiter, take: (signal) => ((takes += 1), limiter.take(signal)) };
+    const api = createIntercomClient({ baseUrl: 'http://127.0.0.1:9', token: 't', limiter: counted });
+    const startedMs = Date.now();
     const err = await api.listSegments().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(err).toMatchObject({ phase: 'rate-limit', endpoint: 'segments', status: null });
-    expect(seen.takes).toBe(1);
+    expect(err).toBeInstanceOf(RateLimitWaitTimeoutError);
+    expect(err).toMatchObject({ code: 'RATE_LIMIT_WAIT_TIMEOUT', maxWaitMs: 50 });
+    expect(Date.now() - startedMs).toBeLessThan(1_000);
+    expect(takes).toBe(1);
     expect(api.stats.calls).toBe(0);
     await api.close();
+    await limiter.close();
   });
 
   it('rejects with the caller’s reason when the caller aborts while waiting for a token', async () => {
-    const { limiter } = stuckLimiter();
-    const api = createIntercomClient({ baseUrl: 'http://127.0.0.1:9', token: 't', limiter });
+    const api = createIntercomClient({ baseUrl: 'http://127.0.0.1:9', token: 't', limiter: stuckLimiter() });
     const controller = new AbortController();
     const pending = api.listTags(controller.signal);
     controller.abort(new Error('shutting down'));

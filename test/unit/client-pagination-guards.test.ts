@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientLogger, Transport, TransportRequest } from '../../src/intercom/create-transport.js';
 import { BadRequestError, PaginationLoopError, UnexpectedBodyError } from '../../src/intercom/errors.js';
-import { createEventsPageSizeMemory, EVENTS_PAGE_SIZES } from '../../src/intercom/events-page-size.js';
+import { createEventsPageSizeLearner, EVENTS_PAGE_SIZES, type EventsPageSize } from '../../src/intercom/events-page-size.js';
 import { listEventPages, type ListEventPagesOptions } from '../../src/intercom/list-event-pages.js';
 import { listMemberPages } from '../../src/intercom/list-member-pages.js';
 import { listSegments } from '../../src/intercom/list-segments.js';
@@ -36,9 +36,14 @@ function scriptedTransport(bodies: unknown[]) {
 const warnings: string[] = [];
 const logger: ClientLogger = { debug() {}, warn: (_obj, msg) => warnings.push(msg) };
 
-/** Options of a pager run as the client runs it, with page sizes omitted unless a test asks for them. */
+/** Options of a pager run as the client runs it, with per_page omitted unless a test asks for sizes. */
 function eventOptions(extra: Partial<ListEventPagesOptions> = {}): ListEventPagesOptions {
-  return { pageSizes: ['omit'], pageSizeMemory: createEventsPageSizeMemory(), logger, sleep: async () => {}, ...extra };
+  return { pageSize: learner(['omit']), logger, ...extra };
+}
+
+/** A client's page size, learnt from `sizes` as the client learns it. */
+function learner(sizes: readonly EventsPageSize[] = EVENTS_PAGE_SIZES) {
+  return createEventsPageSizeLearner(sizes, logger);
 }
 
 function perPageRefused(): BadRequestError {
@@ -148,34 +153,52 @@ describe('listEventPages guards', () => {
 describe('events page size', () => {
   it('asks for 150 first, steps down on a 400 naming per_page, and keeps the size that worked', async () => {
     warnings.length = 0;
-    const memory = createEventsPageSizeMemory();
+    const pageSize = learner();
     const { transport, requests } = scriptedTransport([perPageRefused(), perPageRefused(), eventPage([50], null), eventPage([40], null)]);
-    const options = eventOptions({ pageSizes: EVENTS_PAGE_SIZES, pageSizeMemory: memory });
+    const options = eventOptions({ pageSize });
+    expect(pageSize.size).toBeNull();
     await drain(listEventPages(transport, BASE, 'c', options));
     await drain(listEventPages(transport, BASE, 'd', options));
     expect(requests.map((r) => new URL(r.url).searchParams.get('per_page'))).toEqual(['150', '100', '50', '50']);
-    expect(await memory.settled()).toBe(50);
+    expect(pageSize.size).toBe(50);
     expect(warnings.filter((w) => w.includes('per_page refused'))).toHaveLength(2);
   });
 
   it('omits per_page after 50 is refused too, and fails when even that is refused', async () => {
-    const { transport, requests } = scriptedTransport([perPageRefused(), perPageRefused(), perPageRefused(), perPageRefused()]);
-    const memory = createEventsPageSizeMemory();
-    await expect(drain(listEventPages(transport, BASE, 'c', eventOptions({ pageSizes: EVENTS_PAGE_SIZES, pageSizeMemory: memory })))).rejects.toBeInstanceOf(BadRequestError);
+    const { transport, requests } = scriptedTransport([perPageRefused(), perPageRefused(), perPageRefused(), perPageRefused(), eventPage([50], null)]);
+    const pageSize = learner();
+    await expect(drain(listEventPages(transport, BASE, 'c', eventOptions({ pageSize })))).rejects.toBeInstanceOf(BadRequestError);
     expect(requests.map((r) => new URL(r.url).searchParams.get('per_page'))).toEqual(['150', '100', '50', null]);
-    expect(await memory.settled()).toBeNull();
-    expect(await memory.claimTrial(1_000)).toBe(true);
+    expect(pageSize.size).toBeNull();
+    // Nothing was learnt, so the next call tries again from the top.
+    await drain(listEventPages(transport, BASE, 'd', eventOptions({ pageSize })));
+    expect(new URL(requests[4]!.url).searchParams.get('per_page')).toBe('150');
+    expect(pageSize.size).toBe(150);
+  });
+
+  it('learns again from the next smaller size when the learnt one is refused later', async () => {
+    warnings.length = 0;
+    const pageSize = learner();
+    const { transport, requests } = scriptedTransport([eventPage([50], null), perPageRefused(), perPageRefused(), eventPage([40], null), eventPage([30], null)]);
+    await drain(listEventPages(transport, BASE, 'c', eventOptions({ pageSize })));
+    expect(pageSize.size).toBe(150);
+    // The API now refuses 150 (and 100): the run steps down rather than failing every contact.
+    await drain(listEventPages(transport, BASE, 'd', eventOptions({ pageSize })));
+    await drain(listEventPages(transport, BASE, 'e', eventOptions({ pageSize })));
+    expect(requests.map((r) => new URL(r.url).searchParams.get('per_page'))).toEqual(['150', '150', '100', '50', '50']);
+    expect(pageSize.size).toBe(50);
+    expect(warnings.filter((w) => w.includes('per_page refused'))).toHaveLength(2);
   });
 
   it('does not step down on another 400', async () => {
     const other = new BadRequestError('Intercom events answered HTTP 400 (parameter_invalid: type must be user)', { endpoint: 'events', status: 400, intercomField: 'type' });
     const { transport, requests } = scriptedTransport([other]);
-    await expect(drain(listEventPages(transport, BASE, 'c', eventOptions({ pageSizes: EVENTS_PAGE_SIZES })))).rejects.toBe(other);
+    await expect(drain(listEventPages(transport, BASE, 'c', eventOptions({ pageSize: learner() })))).rejects.toBe(other);
     expect(requests).toHaveLength(1);
   });
 
   it('lets one caller try sizes while the others wait, so a refused size is asked once', async () => {
-    const memory = createEventsPageSizeMemory();
+    const pageSize = learner();
     let refusals = 0;
     const urls: string[] = [];
     const transport: Transport = {
@@ -193,12 +216,36 @@ describe('events page size', () => {
       stats: { calls: 0, responses429: 0, retries: 0, callsByEndpoint: {} },
       close: async () => {},
     };
-    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-    const options = eventOptions({ pageSizes: EVENTS_PAGE_SIZES, pageSizeMemory: memory, sleep });
+    const options = eventOptions({ pageSize });
     await Promise.all(Array.from({ length: 8 }, (_, i) => drain(listEventPages(transport, BASE, `c${i}`, options))));
     expect(refusals).toBe(1);
     expect(urls).toHaveLength(9);
     expect(urls.slice(1).every((u) => u.includes('per_page=100'))).toBe(true);
+    expect(pageSize.size).toBe(100);
+  });
+
+  it('lets a waiting caller give up on its abort without stopping the try', async () => {
+    const pageSize = learner();
+    let answer!: () => void;
+    const transport: Transport = {
+      async send<T>(req: TransportRequest<T>): Promise<T> {
+        await new Promise<void>((r) => (answer = r));
+        const parsed = req.parse(eventPage([1], null));
+        if (!parsed.ok) throw new Error(parsed.problem);
+        return parsed.value;
+      },
+      stats: { calls: 0, responses429: 0, retries: 0, callsByEndpoint: {} },
+      close: async () => {},
+    };
+    const trying = drain(listEventPages(transport, BASE, 'c1', eventOptions({ pageSize })));
+    const controller = new AbortController();
+    const waiting = drain(listEventPages(transport, BASE, 'c2', eventOptions({ pageSize, signal: controller.signal })));
+    await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    answer();
+    await trying;
+    expect(pageSize.size).toBe(150);
   });
 });
 

@@ -5,9 +5,7 @@ import { RunPlanError } from '../../src/pipeline/errors.js';
 import { eventsJobId, pageJobId, runJobId, sweepJobId } from '../../jobs/job-types.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { classifyJobError } from '../../jobs/map-job-error.js';
-import { checkProcessors, PROCESSORS } from '../../jobs/start-worker.js';
 import { childJob } from '../../jobs/child-job.js';
-import { ProcessorMismatchError } from '../../jobs/errors.js';
 
 describe('lastCompleteMonth', () => {
   it('is the month before the current one in the given zone', () => {
@@ -54,15 +52,6 @@ describe('classifyJobError', () => {
     expect(classifyJobError(new ServerError('502', { endpoint: 'events', status: 502 })).kind).toBe('transient');
     expect(classifyJobError(new Error('boom')).kind).toBe('transient');
     expect(classifyJobError(new UnrecoverableError('x')).kind).toBe('bullmq');
-  });
-});
-
-describe('checkProcessors', () => {
-  it('accepts the worker processors and refuses a set missing a job name', () => {
-    expect(() => checkProcessors(PROCESSORS)).not.toThrow();
-    const { 'fetch-contacts': _omitted, ...rest } = PROCESSORS;
-    expect(() => checkProcessors(rest)).toThrow(/missing \[fetch-contacts\]/);
-    expect(() => checkProcessors(rest)).toThrow(ProcessorMismatchError);
   });
 });
 

@@ -1,9 +1,12 @@
 /**
- * The `run` journal is state on disk, read back without trust: every line is checked by shape and by
- * what came before it on replay, and a bad one is a JournalInvalidError naming the file, the line and
- * the fix, with the file left as it was. A torn last line (a crash mid-append) is still cut off. The
+ * The memory store's journal (what only `run` has; the RunStore contract both stores pass is
+ * test/integration/pipeline-run-store.redis.test.ts). A rerun replays it and holds what the first
+ * attempt recorded. It is state on disk, read back without trust: every line is checked by shape and
+ * by what came before it on replay, and a bad one is a JournalInvalidError naming the file, the line
+ * and the fix, with the file left as it was. A torn last line (a crash mid-append) is cut off. The
  * request counters carried by the journal say when an attempt died counting (a lower bound).
  */
+import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cohort, MemberPage } from '../../src/intercom/types.js';
 import { createMemoryStore, type MemoryStore } from '../../src/pipeline/memory-store.js';
 import { JournalInvalidError } from '../../src/pipeline/journal-records.js';
+import type { ClientCounts, RunRequests } from '../../src/pipeline/run-store.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 
 const COHORTS: Cohort[] = [{ type: 'segment', id: 's1', name: 'Paying', memberCountReported: 2, personType: 'user' }];
@@ -27,9 +31,9 @@ const STATS: ContactStats = { months: { '2026-11': { events: 2, activeDays: 1, n
 
 let dir: string;
 let path: string;
-const open: Array<MemoryStore<ContactStats>> = [];
-function openStore(): MemoryStore<ContactStats> {
-  const store = createMemoryStore<ContactStats>({ journalPath: path });
+const open: MemoryStore[] = [];
+function openStore(): MemoryStore {
+  const store = createMemoryStore({ journalPath: path });
   open.push(store);
   return store;
 }
@@ -37,12 +41,20 @@ function openStore(): MemoryStore<ContactStats> {
 /** A journal as a run writes it: cohorts, one page listing c1 and c2, c1's result; then closed. */
 async function writeJournal(): Promise<string[]> {
   const store = openStore();
-  store.countRequests(() => ({ apiCalls: 3, responses429: 0, retries: 0 }));
+  store.countRequests(counts({ apiCalls: 3 }));
   await store.saveCohorts(COHORTS);
   await store.savePage('segment:s1', null, PAGE);
   await store.saveContactResult('c1', { kind: 'ok', stats: STATS, eventsFetched: 2 });
   store.close();
   return (await readFile(path, 'utf8')).trimEnd().split('\n');
+}
+
+/** A client's counters, fixed. */
+function counts(c: Partial<ClientCounts>): () => ClientCounts {
+  return () => ({ apiCalls: 0, responses429: 0, retries: 0, eventsPageSize: null, ...c });
+}
+async function requests(store: MemoryStore): Promise<RunRequests> {
+  return (await store.progress()).requests;
 }
 
 /** The error replaying the journal gives (it must give one). */
@@ -83,8 +95,71 @@ describe('the run journal, checked on replay', () => {
   it('replays what the run wrote', async () => {
     await writeJournal();
     const store = openStore();
-    expect(await store.progress()).toEqual({ cohorts: 1, cohortsDone: 1, contacts: 2, contactsDone: 1, contactsMissing: 0 });
-    expect(store.requests()).toEqual({ apiCalls: 3, responses429: 0, retries: 0, lowerBound: false });
+    expect(await store.progress()).toEqual({
+      cohorts: 1,
+      cohortsDone: 1,
+      contacts: 2,
+      contactsDone: 1,
+      contactsMissing: 0,
+      requests: { apiCalls: 3, responses429: 0, retries: 0, lowerBound: false, eventsPerPage: null },
+    });
+    expect(await store.cohortProgress('segment:s1')).toEqual({ cursor: null, pages: 1, done: true, totalCount: 2 });
+    const listed = [];
+    for await (const batch of store.listedContacts()) listed.push(...batch);
+    expect(listed.sort((a, b) => (a.member.id < b.member.id ? -1 : 1))).toEqual([
+      { member: PAGE.members[0], cohortKeys: ['segment:s1'], result: { kind: 'ok', stats: STATS, eventsFetched: 2 } },
+      { member: PAGE.members[1], cohortKeys: ['segment:s1'], result: null },
+    ]);
+  });
+
+  it('creates no journal file until something is recorded', async () => {
+    const store = openStore();
+    expect(await store.loadCohorts()).toBeNull();
+    store.close();
+    expect(existsSync(join(dir, '.work'))).toBe(false);
+    await openStore().saveCohorts(COHORTS);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('replays a resumed cohort from its stored cursor', async () => {
+    const first = openStore();
+    await first.saveCohorts(COHORTS);
+    await first.savePage('segment:s1', null, { ...PAGE, members: PAGE.members.slice(0, 1), nextCursor: 'cur-1' });
+    first.close();
+    const second = openStore();
+    expect(await second.cohortProgress('segment:s1')).toEqual({ cursor: 'cur-1', pages: 1, done: false, totalCount: 2 });
+    expect(await second.savePage('segment:s1', null, { ...PAGE, nextCursor: 'cur-1' })).toEqual([]);
+    expect(await second.savePage('segment:s1', 'cur-1', { ...PAGE, members: PAGE.members.slice(1) })).toEqual(['c2']);
+  });
+
+  it('records after a torn last line start on a line of their own, which the next replay reads', async () => {
+    await writeJournal();
+    // A crash in the middle of writing a record.
+    await appendFile(path, '{"t":"result","id":"c2","r":"c1:[[');
+    const second = openStore();
+    await second.saveContactResult('c2', { kind: 'missing' });
+    second.close();
+    const text = await readFile(path, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    for (const line of text.trimEnd().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(await openStore().progress()).toMatchObject({ contacts: 2, contactsDone: 2, contactsMissing: 1 });
+  });
+
+  it('keeps the events page size the client learnt, so a resumed run that fetches no events still reports it', async () => {
+    const first = openStore();
+    first.countRequests(counts({ apiCalls: 2, eventsPageSize: 100 }));
+    await first.saveCohorts(COHORTS);
+    await first.flushRequests();
+    first.close();
+    expect((await requests(openStore())).eventsPerPage).toBe(100);
+  });
+
+  it('clear() removes the journal and its emptied folder', async () => {
+    await writeJournal();
+    const store = openStore();
+    await store.clear();
+    expect(existsSync(join(dir, '.work'))).toBe(false);
+    expect(await openStore().loadCohorts()).toBeNull();
   });
 
   it('refuses a line of the wrong shape in the middle of the file, naming the file, the line and the fix', async () => {
@@ -110,62 +185,74 @@ describe('the run journal, checked on replay', () => {
     const lines = await writeJournal();
     const result = (r: string): string => JSON.stringify({ t: 'result', id: 'c2', r });
     const cases: Array<[string, RegExp]> = [
-      [result('o3:{"months":{"2026-11":{"events":"many"}}}'), /month 2026-11 has other fields/],
-      [result('o3:{"months":{"2026-11":{"events":-2,"activeDays":1,"names":{"a":[-2,1,1]},"amounts":{}}}}'), /events is not a whole number/],
-      [result('o9:{"months":{"2026-11":{"events":5,"activeDays":1,"names":{"a":[2,1,1]},"amounts":{}}}}'), /events 5 but its names count 2/],
-      [result('o1:{"months":{"2026-11":{"events":2,"activeDays":1,"names":{"a":[2,1,1]},"amounts":{}}}}'), /count 2 events but only 1 were fetched/],
+      [result('c3:[["2026-11",-2,1,[["a",-2,0]]]]'), /events is not a whole number/],
+      [result('c9:[["2026-11",5,1,[["a",2,0]]]]'), /events 5 but its names count 2/],
+      [result('c1:[["2026-11",2,1,[["a",2,0]]]]'), /count 2 events but only 1 were fetched/],
+      [result('c3:[["2026-11",2,3,[["a",2,0]]]]'), /active days not between 1 and min\(events, 31\)/],
       [result('c2:[["2026-11",2,1,[["a","two",0]]]]'), /a packed name of 2026-11/],
-      [result('x'), /not m, c…: or o…:/],
+      [result('c2:{"months":{}}'), /packed stats are not a list of months/],
+      // JSON stats (`o…`) were an encoding for stats other than ContactStats, which no run writes.
+      [result('o3:{"months":{}}'), /not m or c…:/],
+      [result('x'), /not m or c…:/],
       [result('c-1:[]'), /events fetched is not a whole number/],
     ];
     for (const [line, problem] of cases) await expectRefused([...lines.slice(0, 3), line], 4, problem);
   });
 
-  it('refuses duplicate and contradicting records: a second result, a second cohort list, a page off its cursor, a second page size', async () => {
+  it('refuses duplicate and contradicting records: a second result, a second cohort list, a page off its cursor', async () => {
     const lines = await writeJournal();
     const again = JSON.stringify({ t: 'result', id: 'c1', r: 'm' });
     await expectRefused([...lines.slice(0, 3), again], 4, /a second result for contact "c1"/);
     await expectRefused([lines[0]!, lines[0]!, ...lines.slice(1)], 2, /a second cohort list/);
     await expectRefused([lines[0]!, lines[1]!, lines[1]!], 3, /does not follow its recorded cursor/);
-    const size = (n: number): string => JSON.stringify({ t: 'events-page-size', size: n });
-    await expectRefused([...lines, size(150), size(100)], lines.length + 2, /a second events page size/);
     await expectRefused([lines[1]!, lines[0]!], 1, /a page before the cohort list/);
   });
 
-  it('refuses request counters that are negative or not whole numbers', async () => {
+  it('refuses request counters that are negative or not whole numbers, and a page size that is not one', async () => {
     const lines = await writeJournal();
     for (const delta of [{ apiCalls: -5, responses429: 0, retries: 0 }, { apiCalls: 1.5, responses429: 0, retries: 0 }, { apiCalls: 1, responses429: 0 }]) {
       await expectRefused([...lines, JSON.stringify({ t: 'requests', delta })], lines.length + 1, /a "requests" record of the wrong shape/);
     }
+    const delta = { apiCalls: 1, responses429: 0, retries: 0 };
+    for (const size of [0, 1.5, 'all']) {
+      await expectRefused([...lines, JSON.stringify({ t: 'requests', delta, size })], lines.length + 1, /a "requests" record of the wrong shape/);
+    }
+  });
+
+  it('refuses records no run writes (the spellings of an unreleased version among them)', async () => {
+    const lines = await writeJournal();
+    await expectRefused([...lines, JSON.stringify({ t: 'events-page-size', size: 150 })], lines.length + 1, /a "events-page-size" record of the wrong shape/);
+    const oldPage = JSON.stringify({ t: 'page', key: 'segment:s1', from: null, page: PAGE });
+    await expectRefused([lines[0]!, oldPage], 2, /a "page" record of the wrong shape/);
   });
 
   it('counts every request across attempts, and says so when an attempt died before counting its last ones', async () => {
     await writeJournal();
     // A second attempt that ends (close): its requests are journaled with an end mark.
     const second = openStore();
-    second.countRequests(() => ({ apiCalls: 4, responses429: 1, retries: 1 }));
-    expect(second.requests()).toEqual({ apiCalls: 7, responses429: 1, retries: 1, lowerBound: false });
+    second.countRequests(counts({ apiCalls: 4, responses429: 1, retries: 1 }));
+    expect(await requests(second)).toEqual({ apiCalls: 7, responses429: 1, retries: 1, lowerBound: false, eventsPerPage: null });
     second.close();
-    expect(openStore().requests()).toEqual({ apiCalls: 7, responses429: 1, retries: 1, lowerBound: false });
+    expect(await requests(openStore())).toEqual({ apiCalls: 7, responses429: 1, retries: 1, lowerBound: false, eventsPerPage: null });
     open.pop();
 
     // A third attempt killed after one record: what it counted is kept, and the rest flagged.
     const third = openStore();
     let calls = 2;
-    third.countRequests(() => ({ apiCalls: calls, responses429: 0, retries: 0 }));
+    third.countRequests(() => ({ apiCalls: calls, responses429: 0, retries: 0, eventsPageSize: null }));
     await third.saveContactResult('c2', { kind: 'missing' });
     calls = 5; // in flight when killed: never journaled
     open.pop(); // not closed: as after SIGKILL
     const fourth = openStore();
-    expect(fourth.requests()).toEqual({ apiCalls: 9, responses429: 1, retries: 1, lowerBound: true });
+    expect(await requests(fourth)).toEqual({ apiCalls: 9, responses429: 1, retries: 1, lowerBound: true, eventsPerPage: null });
   });
 
   it('keeps the lower-bound mark over later attempts', async () => {
     await writeJournal();
     await appendFile(path, `${JSON.stringify({ t: 'requests', delta: { apiCalls: 1, responses429: 0, retries: 0 } })}\n`);
     const resumed = openStore();
-    expect(resumed.requests().lowerBound).toBe(true);
+    expect((await requests(resumed)).lowerBound).toBe(true);
     resumed.close();
-    expect(openStore().requests().lowerBound).toBe(true);
+    expect((await requests(openStore())).lowerBound).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ const activeIn = (month: string, events: number): ContactStats => ({
 
 describe('summarizeRun', () => {
   it('counts members per cohort, each contact once for the run, its events once, and the vanished', async () => {
-    const store = createMemoryStore<ContactStats>();
+    const store = createMemoryStore();
     await store.saveCohorts([tag, segment]);
     // The segment lists c1 twice (across pages): it is one member.
     await store.savePage(cohortKeyOf(segment), null, { members: [member('c1'), member('c2')], totalCount: 3, nextCursor: 'p2' });
@@ -42,7 +42,7 @@ describe('summarizeRun', () => {
   });
 
   it('refuses a run whose collection is not complete, naming what is missing', async () => {
-    const store = createMemoryStore<ContactStats>();
+    const store = createMemoryStore();
     await expect(summarizeRun(store, plan)).rejects.toThrow(new RunNotCollectedError('summarizeRun: the run has no cohorts recorded'));
     await store.saveCohorts([segment]);
     await expect(summarizeRun(store, plan)).rejects.toThrow('cohort segment:s1 has not been paged to the end; collect it first');

@@ -100,6 +100,48 @@ describe('createMemoryLimiter', () => {
     await expect(limiter.take()).rejects.toBeInstanceOf(RateLimitWaitTimeoutError);
   });
 
+  it('gives up a reserved token with RateLimitWaitTimeoutError when a pause pushes it past maxWaitMs', async () => {
+    const limiter = createMemoryLimiter(settings, { now: () => Date.now(), random: () => 0, maxWaitMs: 2_000 });
+    const burst = takeAll(limiter, 18);
+    await burst.done;
+    const reserved = limiter.take().catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(10);
+    await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: null, retryAfterSec: 5 });
+    const err = await reserved;
+    expect(err).toBeInstanceOf(RateLimitWaitTimeoutError);
+    expect(Date.now() - START_MS).toBe(10);
+    expect((err as RateLimitWaitTimeoutError).neededMs).toBeGreaterThan(5_000);
+  });
+
+  it('keeps a reserved token that a pause moves on within maxWaitMs', async () => {
+    const limiter = createMemoryLimiter(settings, { now: () => Date.now(), random: () => 0 });
+    await takeAll(limiter, 18).done;
+    let grantedAtMs = 0;
+    const reserved = limiter.take().then(() => (grantedAtMs = Date.now()));
+    await vi.advanceTimersByTimeAsync(10);
+    await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: null, retryAfterSec: 5 });
+    await vi.advanceTimersByTimeAsync(6_000);
+    await reserved;
+    // Due ~44 ms after the start, moved on by the 5 s pause.
+    expect(grantedAtMs - START_MS).toBeGreaterThan(5_000);
+    expect(grantedAtMs - START_MS).toBeLessThan(5_100);
+  });
+
+  it('never sleeps past maxWaitMs: the resume jitter is cut at the deadline', async () => {
+    const limiter = createMemoryLimiter(settings, { now: () => Date.now(), random: () => 0.999, maxWaitMs: 1_000 });
+    await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: null, retryAfterSec: null });
+    // A 429 without a time pauses one window (10 s): too long, refused at once.
+    await expect(limiter.take()).rejects.toBeInstanceOf(RateLimitWaitTimeoutError);
+    const shortPause = createMemoryLimiter(settings, { now: () => Date.now(), random: () => 0.999, maxWaitMs: 1_000 });
+    await shortPause.report({ status: 200, limit: 200, remaining: 0, resetAtSec: START_MS / 1000 + 0.9, retryAfterSec: null });
+    let grantedAtMs = 0;
+    const taken = shortPause.take().then(() => (grantedAtMs = Date.now()));
+    await vi.advanceTimersByTimeAsync(2_000);
+    await taken;
+    // Paused 900 ms; a resume jitter of up to 1 s would wake it at 1899 ms, the deadline at 1000.
+    expect(grantedAtMs - START_MS).toBe(1_000);
+  });
+
   it('rejects with RateLimitAbortedError when the signal aborts during the wait', async () => {
     const limiter = createMemoryLimiter(settings, { now: () => Date.now() });
     await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: START_MS / 1000 + 5, retryAfterSec: null });

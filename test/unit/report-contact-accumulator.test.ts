@@ -9,7 +9,6 @@ import {
   foldEvent,
   readMonetaryAmount,
   signupSec,
-  type ContactAccumulator,
 } from '../../src/report/index.js';
 import type { ContactEvent } from '../../src/intercom/types.js';
 import { monthStartByIntl } from '../support/report-edge-data.js';
@@ -38,22 +37,20 @@ describe('foldEvent / finishContact', () => {
     expect(Object.keys(stats.months).sort()).toEqual(['2026-09', '2026-10']);
   });
 
-  it('counts an event id once even when pages repeat it, also after a JSON round trip', () => {
-    let acc: ContactAccumulator = createContactAccumulator();
-    foldEvent(acc, event('x', octStart + 10), windows);
-    foldEvent(acc, event('x', octStart + 10), windows);
-    acc = JSON.parse(JSON.stringify(acc)) as ContactAccumulator;
+  it('counts an event id once even when pages repeat it', () => {
+    const acc = createContactAccumulator();
+    expect(foldEvent(acc, event('x', octStart + 10), windows)).toBe(true);
+    expect(foldEvent(acc, event('x', octStart + 10), windows)).toBe(false);
     expect(foldEvent(acc, event('x', octStart + 10), windows)).toBe(false);
     expect(finishContact(acc).months['2026-10']!.events).toBe(1);
   });
 
   it('treats __proto__ and constructor as ordinary event ids, names and metadata keys', () => {
-    let acc: ContactAccumulator = createContactAccumulator();
+    const acc = createContactAccumulator();
     const meta: Record<string, unknown> = {};
     Object.defineProperty(meta, '__proto__', { value: { amount: 5, currency: 'EUR' }, enumerable: true });
     foldEvent(acc, event('__proto__', octStart + 1, '__proto__', meta), windows);
     foldEvent(acc, event('constructor', octStart + 2, 'constructor'), windows);
-    acc = JSON.parse(JSON.stringify(acc)) as ContactAccumulator;
     expect(foldEvent(acc, event('__proto__', octStart + 1, '__proto__'), windows)).toBe(false);
     expect(foldEvent(acc, event('toString', octStart + 3, 'constructor'), windows)).toBe(true);
     const stats = JSON.parse(JSON.stringify(finishContact(acc))) as ReturnType<typeof finishContact>;
@@ -62,20 +59,6 @@ describe('foldEvent / finishContact', () => {
     expect(Object.keys(oct.names).sort()).toEqual(['__proto__', 'constructor']);
     expect(Object.getOwnPropertyDescriptor(oct.names, '__proto__')?.value).toEqual([1, octStart + 1, octStart + 1]);
     expect(oct.amounts[amountKey('__proto__', '__proto__', 'eur')]).toEqual([5, 1]);
-  });
-
-  it('folds the same state whether or not it passes through JSON between pages', () => {
-    const events = Array.from({ length: 300 }, (_, i) =>
-      event(`e${i % 250}`, sepStart + ((i * 7_919) % (novStart - sepStart)), `n${i % 13}`, i % 5 === 0 ? { p: { amount: i, currency: 'USD' } } : {}),
-    );
-    const straight = createContactAccumulator();
-    for (const e of events) foldEvent(straight, e, windows);
-    let paged: ContactAccumulator = createContactAccumulator();
-    for (let i = 0; i < events.length; i += 40) {
-      for (const e of events.slice(i, i + 40)) foldEvent(paged, e, windows);
-      paged = JSON.parse(JSON.stringify(paged)) as ContactAccumulator;
-    }
-    expect(JSON.parse(JSON.stringify(finishContact(paged)))).toEqual(JSON.parse(JSON.stringify(finishContact(straight))));
   });
 
   it('counts the 25-hour day of the DST change as one active day', () => {

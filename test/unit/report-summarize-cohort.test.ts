@@ -9,10 +9,9 @@ import {
   createReportWindows,
   finishContact,
   foldEvent,
-  summarizeCohort,
-  type CohortMember,
   type CohortSummaryRow,
 } from '../../src/report/index.js';
+import { summarizeCohort, type CohortMember } from '../support/summarize-cohort.js';
 import { computeMonths, foldContact, toCells, toCohort, toMember } from '../support/report-drive.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { referenceMonth, type RawData } from '../support/report-reference.js';

@@ -138,7 +138,7 @@ export default async function scale(ctx: BenchContext): Promise<BenchRow[]> {
 
     if (contacts === 100_000) {
       const plan = planRun({ from: month, timeZone: 'UTC', nowSec, allowPartial: false });
-      const redisCost = await measureRedisStoreCost(workspace, plan, (store) => (store as RedisStore<unknown>).release('{}'));
+      const redisCost = await measureRedisStoreCost(workspace, plan, (store) => (store as RedisStore).release('{}'));
       const memoryCost = await measureMemoryStoreCost(workspace, plan);
       rows.push({
         scenario: 'scale-store',

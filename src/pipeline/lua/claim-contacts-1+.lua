@@ -1,13 +1,14 @@
 --[[
-  Decides which of a fetch-contacts job's contacts the job fetches (../../../jobs/claim-contacts.ts):
-  those without a result whose claim this job takes or already holds. A claim is `<scope>|<owner>`;
+  Decides which of a fetch-contacts job's contacts the job fetches (RedisStore.claimContacts;
+  ../redis-store.ts): those without a result whose claim this job takes or already holds. One key,
+  then the buckets of the ids. A claim is `<scope>|<owner>`;
   one of an earlier scope (an earlier round, or a run job since replaced) belongs to a job that no
-  longer runs, so it is taken over. save-result.lua deletes a contact's claim with its result, so
+  longer runs, so it is taken over. save-result-3.lua deletes a contact's claim with its result, so
   the claims hash holds only the contacts being fetched.
 
   Input:
     KEYS[1] claims: hash { contact id -> `<scope>|<owner job id>` }
-    KEYS[2..] the contact buckets of the ids (each given once; see save-page.lua)
+    KEYS[2..] the contact buckets of the ids (each given once; see save-page-3+.lua)
 
     ARGV[1] scope (run job incarnation and round)
     ARGV[2] the asking job's id
@@ -24,9 +25,8 @@ for i = 4, #ARGV, 2 do
   local record = redis.call('HGET', KEYS[tonumber(ARGV[i + 1])], id)
   local done = false
   if record then
-    local first = string.find(record, '|', 1, true)
-    local second = string.find(record, '|', first + 1, true)
-    done = second < #record
+    local _, _, result = split_record(record)
+    done = result ~= ''
   end
   if not done then
     local claim = redis.call('HGET', KEYS[1], id)

@@ -1,5 +1,6 @@
 --[[
-  Records one member page of a cohort atomically (RunStore.savePage; ../redis-store.ts). Each member
+  Records one member page of a cohort atomically (RunStore.savePage; ../redis-store.ts). Three keys,
+  then the buckets of the page's members. Each member
   is one field of its bucket hash, holding the record of ../contact-record.ts:
   `<cohort indexes>|<member>|<result>`; this script writes the first two parts and never the result.
   A contact's member part ends with its registration number (the `contacts` counter before it was
@@ -46,16 +47,14 @@ for i = 6, #ARGV, 3 do
     redis.call('HSET', bucket, id, index .. '|' .. member(i) .. '|')
     fresh[#fresh + 1] = id
   else
-    local bar = string.find(record, '|', 1, true)
-    local cohorts = string.sub(record, 1, bar - 1)
+    local cohorts, part, result = split_record(record)
     if not string.find(',' .. cohorts .. ',', ',' .. index .. ',', 1, true) then
-      local rest = string.sub(record, bar)
-      -- A contact with a result but never listed (see save-result.lua) gets its member part now.
+      -- A contact with a result but never listed (see save-result-3.lua) gets its member part now.
       if cohorts == '' then
-        redis.call('HSET', bucket, id, index .. '|' .. member(i) .. string.sub(rest, string.find(rest, '|', 2, true)))
+        redis.call('HSET', bucket, id, index .. '|' .. member(i) .. '|' .. result)
         fresh[#fresh + 1] = id
       else
-        redis.call('HSET', bucket, id, cohorts .. ',' .. index .. rest)
+        redis.call('HSET', bucket, id, cohorts .. ',' .. index .. '|' .. part .. '|' .. result)
       end
     end
   end

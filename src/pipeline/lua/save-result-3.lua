@@ -1,7 +1,7 @@
 --[[
   Records one contact's result atomically (RunStore.saveContactResult; ../redis-store.ts): the result
   part of its record (../contact-record.ts), the counters, and the end of its claim (the claim only
-  guards a contact without a result: see claim-contacts.lua).
+  guards a contact without a result: see claim-contacts-1+.lua).
 
   Input:
     KEYS[1] the contact's bucket: hash { contact id -> `<cohort indexes>|<member>|<result>` }
@@ -19,10 +19,9 @@ local record = redis.call('HGET', KEYS[1], id)
 local head = '||'
 local previous = ''
 if record then
-  local first = string.find(record, '|', 1, true)
-  local second = string.find(record, '|', first + 1, true)
-  head = string.sub(record, 1, second)
-  previous = string.sub(record, second + 1)
+  local cohorts, member
+  cohorts, member, previous = split_record(record)
+  head = cohorts .. '|' .. member .. '|'
 end
 if previous == '' then redis.call('HINCRBY', KEYS[2], 'done', 1) end
 if previous == 'm' then redis.call('HINCRBY', KEYS[2], 'missing', -1) end
