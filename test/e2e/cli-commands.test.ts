@@ -45,32 +45,55 @@ const GLOBAL = ['--log-format', '--log-level', '--no-color', '--quiet', '--versi
 
 const shortFiles = (files: string[]): string => [...files.filter((f) => !f.startsWith('charts/')), 'charts/*.vl.json'].join(', ');
 
+/** Helps and refusals of unknown commands and options: one process each, all started at once. */
+const HELP_RUNS = {
+  version: ['--version'],
+  V: ['-V'],
+  ...Object.fromEntries(Object.keys(OPTIONS).map((command) => [command, [command, '--help']])),
+  viaHelp: ['help', 'enqueue'],
+  overview: ['--help'],
+  command: ['stauts'],
+  option: ['run', '--sandbox-sed', '3'],
+} satisfies Record<string, string[]>;
+let help: Record<string, CliResult>;
+
 describe('help and version', () => {
-  it('--version and -V print the package version', async () => {
-    for (const flag of ['--version', '-V']) {
-      const r = await runCli([flag], {});
+  beforeAll(async () => {
+    const entries = Object.entries(HELP_RUNS);
+    const results = await Promise.all(entries.map(([, args]) => runCli(args, {})));
+    help = Object.fromEntries(entries.map(([name], i) => [name, results[i]!]));
+  });
+
+  it('--version and -V print the package version', () => {
+    for (const r of [help.version!, help.V!]) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim()).toBe(pkg.version);
     }
   });
 
-  it.each(Object.keys(OPTIONS))('%s --help lists its own options, the global ones and an example', async (command) => {
-    const r = await runCli([command, '--help'], {});
+  it.each(Object.keys(OPTIONS))('%s --help lists its own options, the global ones and an example', (command) => {
+    const r = help[command]!;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^Usage: cohort-reports ${command} `));
     for (const option of [...OPTIONS[command]!, ...GLOBAL]) expect(r.stdout, `${command}: ${option}`).toMatch(new RegExp(`^\\s+(-\\w, )?${option}\\b`, 'm'));
     expect(r.stdout).toMatch(new RegExp(`Examples:\\n  cohort-reports ${command}`));
   });
 
-  it('`help <command>` is the command\'s help; the overview lists every command', async () => {
-    const [viaHelp, viaFlag, overview] = await Promise.all([runCli(['help', 'enqueue'], {}), runCli(['enqueue', '--help'], {}), runCli(['--help'], {})]);
-    expect(viaHelp.code).toBe(0);
-    expect(viaHelp.stdout).toBe(viaFlag.stdout);
-    for (const command of Object.keys(OPTIONS)) expect(overview.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  it("neither enqueue's nor schedule's help offers --out any more; the worker's does", () => {
+    // enqueue --out and schedule --out are refused: test/e2e/cli-refuse-out.test.ts.
+    expect(help.enqueue!.stdout).not.toMatch(/--out\b/);
+    expect(help.schedule!.stdout).not.toMatch(/--out\b/);
+    expect(help.worker!.stdout).toMatch(/^\s+--out <dir>/m);
   });
 
-  it('suggests the command or option meant, on one line, exit 2', async () => {
-    const [command, option] = await Promise.all([runCli(['stauts'], {}), runCli(['run', '--sandbox-sed', '3'], {})]);
+  it('`help <command>` is the command\'s help; the overview lists every command', () => {
+    expect(help.viaHelp!.code).toBe(0);
+    expect(help.viaHelp!.stdout).toBe(help.enqueue!.stdout);
+    for (const command of Object.keys(OPTIONS)) expect(help.overview!.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('suggests the command or option meant, on one line, exit 2', () => {
+    const [command, option] = [help.command!, help.option!];
     for (const r of [command, option]) {
       expect(r.code).toBe(2);
       expect(humanLines(r.stderr)).toHaveLength(1);
@@ -107,12 +130,17 @@ describe('check', () => {
   });
 });
 
+type Listed = Array<{ type: string; id: string; name: string; count: number | null }>;
+let listing: Promise<CliResult> | undefined;
+/** `cohorts --json` of the sandbox, run once for the cases that need the list. */
+const cohortsJson = (): Promise<CliResult> => (listing ??= runCli(['cohorts', '--json'], sb.env));
+
 describe('cohorts', () => {
   it('lists what a run would report, after --select and --exclude', async () => {
     const ws = sb.sandbox.workspace;
-    const all = await runCli(['cohorts', '--json'], sb.env);
+    const all = await cohortsJson();
     expect(all.code, all.stderr).toBe(0);
-    const listed = JSON.parse(all.stdout) as Array<{ type: string; id: string; name: string; count: number | null }>;
+    const listed = JSON.parse(all.stdout) as Listed;
     expect(listed.map((c) => `${c.type}:${c.id}`).sort()).toEqual([...ws.segments.map((s) => `segment:${s.id}`), ...ws.tags.map((t) => `tag:${t.id}`)].sort());
     const first = listed[0]!;
     const pattern = `${first.name.slice(0, 3)}*`;
@@ -165,7 +193,7 @@ describe('run --json', () => {
 
 describe('run --select, --quiet and a sandbox journal', () => {
   it('--select reports only the matching cohorts; --quiet prints no log line', async () => {
-    const listed = JSON.parse((await runCli(['cohorts', '--json'], sb.env)).stdout) as Array<{ name: string }>;
+    const listed = JSON.parse((await cohortsJson()).stdout) as Listed;
     const prefix = listed[0]!.name.slice(0, 3);
     const expected = listed.filter((c) => c.name.toLowerCase().startsWith(prefix.toLowerCase())).length;
     const out = join(tmp, 'selected');
@@ -179,7 +207,8 @@ describe('run --select, --quiet and a sandbox journal', () => {
 
   it('run --sandbox keeps a journal: Ctrl-C promises a resume, and the rerun finishes from it', async () => {
     const out = join(tmp, 'sandbox-journal');
-    const args = ['run', '--sandbox', '--month', 'last', '--sandbox-contacts', '300', '--sandbox-rate-limit', '200', '--out', out];
+    // Paced (~7 s for the whole month) so that Ctrl-C comes while the run is under way.
+    const args = ['run', '--sandbox', '--month', 'last', '--sandbox-contacts', '100', '--sandbox-rate-limit', '200', '--out', out];
     const first = spawnCli(args, {});
     await waitUntil('the journal has results', async () => (await listFiles(out)).some((f) => f.startsWith('.work/')) && (await readFile(join(out, (await listFiles(out)).find((f) => f.startsWith('.work/'))!), 'utf8')).includes('"t":"result"'), { timeoutMs: 30_000 });
     first.child.kill('SIGINT');
@@ -232,7 +261,8 @@ describe('failures end in one line, with the documented exit code, in bounded ti
     process.stdout.write(`failure timings:\n${timings.join('\n')}\n`);
   });
 
-  it.each(['status with Redis down', 'enqueue with Redis down', 'worker with Redis down', 'sandbox --port 99999', 'run --out /proc/nope'])('%s', async (name) => {
+  // All at once: most of each is waiting for the refused connection.
+  it.concurrent.for(['status with Redis down', 'enqueue with Redis down', 'worker with Redis down', 'sandbox --port 99999', 'run --out /proc/nope'])('%s', async (name, { expect }) => {
     const c = cases().find((x) => x.name === name)!;
     const started = Date.now();
     const r: CliResult = await runCli(c.args, c.env ?? {}, { timeoutMs: c.withinMs + 5_000 });

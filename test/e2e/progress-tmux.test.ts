@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../support/e2e-cli.js';
+import { cliNodeArgs, PROJECT_ROOT } from '../support/e2e-cli.js';
 
 const run = promisify(execFile);
 const COLUMNS = 60;
@@ -34,7 +34,7 @@ describe('the progress line in a 60-column terminal', () => {
     // Paced by a small sandbox allowance so the run lasts a few seconds of redraws.
     const command = [
       `cd ${PROJECT_ROOT}`,
-      `env -i PATH="$PATH" HOME="$HOME" TERM=xterm node --import tsx src/cli/main.ts run --sandbox --month last --sandbox-contacts 300 --sandbox-rate-limit 300 --out ${out} --no-color`,
+      `env -i PATH="$PATH" HOME="$HOME" TERM=xterm node ${cliNodeArgs().join(' ')} run --sandbox --month last --sandbox-contacts 100 --sandbox-rate-limit 300 --out ${out} --no-color`,
       'echo "EXIT=$?"',
       'sleep 60',
     ].join('; ');

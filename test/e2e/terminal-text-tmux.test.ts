@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace } from '../support/badinput-workspace.js';
-import { PROJECT_ROOT } from '../support/e2e-cli.js';
+import { cliNodeArgs, PROJECT_ROOT } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   const refusing = await startRefusingApi();
   hostileApi = refusing.server;
   const month = lastEndedMonth(nowSec, 'UTC');
-  const cli = 'node --import tsx src/cli/main.ts';
+  const cli = `node ${cliNodeArgs().join(' ')}`;
   const sandboxEnv = `INTERCOM_BASE_URL=${sb.env.INTERCOM_BASE_URL} INTERCOM_TOKEN=${sb.env.INTERCOM_TOKEN} RATE_LIMIT_ALLOWANCE=${sb.env.RATE_LIMIT_ALLOWANCE}`;
   const refusingEnv = `INTERCOM_BASE_URL=${refusing.url} INTERCOM_TOKEN=tok_text_123456`;
   const script = [

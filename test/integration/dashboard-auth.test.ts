@@ -2,30 +2,15 @@
  * The dashboard's access rules: the basic-auth check itself, when authentication is required, and the
  * CLI refusing to bind beyond loopback without credentials (before it touches Redis).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkBasicAuth, DashboardError, resolveDashboardAuth } from '../../src/dashboard/index.js';
+import { runCli } from '../support/e2e-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const basic = (userPass: string): string => `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
 const expected = { user: 'ops', password: 'pa:ss wörd' };
 
-async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
-
 /** No DASHBOARD_* and a Redis URL nothing answers on: the refusal must come before any connection. */
-const bareEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: 'redis://127.0.0.1:1' });
+const bareEnv = { REDIS_URL: 'redis://127.0.0.1:1' };
 
 describe('checkBasicAuth', () => {
   it('accepts exactly the configured user and password, a password with ":" and non-ASCII included', () => {
@@ -86,7 +71,7 @@ describe('resolveDashboardAuth', () => {
 
 describe('cohort-reports dashboard', () => {
   it('exits 2 with a one-line reason when bound to 0.0.0.0 without DASHBOARD_USER/DASHBOARD_PASSWORD', async () => {
-    const { code, stdout, stderr } = await runCli(['dashboard', '--host', '0.0.0.0'], bareEnv());
+    const { code, stdout, stderr } = await runCli(['dashboard', '--host', '0.0.0.0'], bareEnv);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^cohort-reports: .*refusing to listen on 0\.0\.0\.0 without authentication: set DASHBOARD_USER and DASHBOARD_PASSWORD.*\n$/);
@@ -94,7 +79,7 @@ describe('cohort-reports dashboard', () => {
 
   it('exits 2 with a one-line reason on a --public-host that is not a host name', async () => {
     const values = ['https://queues.example.com', 'evil.example/x', 'user@queues.example.com', 'queues.example.com:99999'];
-    const results = await Promise.all(values.map((value) => runCli(['dashboard', '--public-host', 'ok.example', '--public-host', value], bareEnv())));
+    const results = await Promise.all(values.map((value) => runCli(['dashboard', '--public-host', 'ok.example', '--public-host', value], bareEnv)));
     for (const [i, { code, stdout, stderr }] of results.entries()) {
       const value = values[i]!;
       expect(code, value).toBe(2);
@@ -104,8 +89,8 @@ describe('cohort-reports dashboard', () => {
   });
 
   it('exits 2 on a port out of range and on an unknown flag', async () => {
-    expect((await runCli(['dashboard', '--port', '70000'], bareEnv())).code).toBe(2);
-    const unknown = await runCli(['dashboard', '--bind', '0.0.0.0'], bareEnv());
+    expect((await runCli(['dashboard', '--port', '70000'], bareEnv)).code).toBe(2);
+    const unknown = await runCli(['dashboard', '--bind', '0.0.0.0'], bareEnv);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--bind');
   });

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +20,11 @@ import { createLogger } from '../../src/logger.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { cliNodeArgs, PROJECT_ROOT } from '../support/e2e-cli.js';
 import { waitForJobState } from '../support/jobs-workers.js';
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { killChild, tearDown } from '../support/teardown.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const USER = 'ops';
 const PASSWORD = 'correct horse: battery';
@@ -56,6 +55,24 @@ beforeAll(async () => {
     requireToken: false,
   });
 
+  // The token is in the dashboard's environment on purpose: it must still appear nowhere. It starts
+  // while the run below goes on: the board reads the queue per request, not at start.
+  child = spawn(process.execPath, [...cliNodeArgs(), 'dashboard', '--port', '0'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      REDIS_URL: redisUrl(),
+      COHORT_REPORTS_PREFIX: prefix,
+      INTERCOM_TOKEN: sandbox.token,
+      DASHBOARD_USER: USER,
+      DASHBOARD_PASSWORD: PASSWORD,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+
   // A real run, so the board has every kind of job with real data, progress and results.
   const worker = await startWorker({ config, token: sandbox.token, concurrency: 4, log: createLogger({ level: 'silent' }) });
   try {
@@ -72,22 +89,6 @@ beforeAll(async () => {
     await worker.drain(5_000);
   }
 
-  // The token is in the dashboard's environment on purpose: it must still appear nowhere.
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dashboard', '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      REDIS_URL: redisUrl(),
-      COHORT_REPORTS_PREFIX: prefix,
-      INTERCOM_TOKEN: sandbox.token,
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   const deadline = Date.now() + 20_000;
   let match: RegExpExecArray | null = null;
   while (!(match = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output))) {

@@ -22,6 +22,7 @@ import { waitForJobState, workerEnvironment } from '../support/jobs-workers.js';
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { parseExposition, sumOf } from '../support/metrics-exposition.js';
 import { killChild, tearDown } from '../support/teardown.js';
+import { cliNodeArgs } from '../support/e2e-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'metrics-worker-'));
   queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
   const env = workerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, outDir: tmp, allowance: 20_000 });
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', '4', '--metrics-port', '0'], {
+  child = spawn(process.execPath, [...cliNodeArgs(), 'worker', '--concurrency', '4', '--metrics-port', '0'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

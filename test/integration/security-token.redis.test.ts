@@ -24,7 +24,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
 import { dumpKeys, scanKeys } from '../support/badinput-redis-dump.js';
 import { cloneWire } from '../support/badinput-workspace.js';
-import { PROJECT_ROOT, listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
+import { cliNodeArgs, PROJECT_ROOT, listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { killAllWorkers, spawnWorker, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { monthBefore } from '../support/report-reference.js';
@@ -63,7 +63,7 @@ function spoilEvents(): void {
 }
 
 async function startMetricsWorker(env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', '3', '--metrics-port', '0'], {
+  const child = spawn(process.execPath, [...cliNodeArgs(), 'worker', '--concurrency', '3', '--metrics-port', '0'], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

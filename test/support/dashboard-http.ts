@@ -4,10 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { cliNodeArgs, PROJECT_ROOT } from './e2e-cli.js';
 import { redisUrl } from './redis.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface DashboardProcess {
   child: ChildProcess;
@@ -20,8 +18,8 @@ export interface DashboardProcess {
 
 /** Starts the dashboard on a free loopback port over the queue under `prefix`; resolves once it listens. */
 export async function spawnDashboard(prefix: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DashboardProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dashboard', '--port', '0', '--log-format', 'json', ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...cliNodeArgs(), 'dashboard', '--port', '0', '--log-format', 'json', ...args], {
+    cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

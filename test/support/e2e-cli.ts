@@ -1,12 +1,13 @@
 /**
- * Runs the real command line (`node --import tsx src/cli/main.ts …`) as a child process, with an
- * environment built from nothing but what the test passes (plus PATH/HOME), so a developer's own
- * INTERCOM_TOKEN or REPORT_TIMEZONE never leaks into a test.
+ * Runs the real command line (src/cli/main.ts, transpiled as tsx does it: see compiled-cli.ts) as a
+ * child process in the project folder, with an environment built from nothing but what the test
+ * passes (plus PATH/HOME), so a developer's own INTERCOM_TOKEN or REPORT_TIMEZONE never leaks into a test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledCliEntry } from './compiled-cli.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -28,9 +29,14 @@ function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
+/** node's arguments that start the CLI, before the command's own. */
+export function cliNodeArgs(): string[] {
+  return ['--enable-source-maps', compiledCliEntry(PROJECT_ROOT)];
+}
+
 /** Starts the CLI; it is SIGKILLed if it has not exited after `timeoutMs` (default 30 s), and `done` rejects. */
 export function spawnCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...baseEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { killWorker, type WorkerProcess } from './jobs-workers.js';
+import { cliNodeArgs } from './e2e-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const started = new Set<WorkerProcess>();
@@ -18,7 +19,7 @@ export interface FaultWorkerOptions {
 
 /** Starts `cohort-reports worker --config FILE` and resolves once it logs that it is ready. */
 export async function spawnFaultWorker(env: NodeJS.ProcessEnv, options: FaultWorkerOptions): Promise<WorkerProcess> {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', String(options.concurrency), '--config', options.configPath];
+  const args = [...cliNodeArgs(), 'worker', '--concurrency', String(options.concurrency), '--config', options.configPath];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));

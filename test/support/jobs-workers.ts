@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Queue } from 'bullmq';
+import { cliNodeArgs } from './e2e-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,7 +44,7 @@ export function workerEnvironment(env: WorkerEnv): NodeJS.ProcessEnv {
 
 /** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
 export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 45_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--concurrency', String(concurrency)], {
+  const child = spawn(process.execPath, [...cliNodeArgs(), 'worker', '--concurrency', String(concurrency)], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

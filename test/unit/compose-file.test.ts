@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_OVERRIDES, loadConfig } from '../../src/config.js';
+import { cliNodeArgs } from '../support/e2e-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -57,7 +58,7 @@ const defaults = loadConfig({ env: {}, requireToken: false }).config;
 
 async function cliAccepts(args: string[]): Promise<{ code: number | null; stderr: string }> {
   // --help after the service's own arguments: the CLI parses every flag strictly, then prints help.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--help'], {
+  const child = spawn(process.execPath, [...cliNodeArgs(), ...args, '--help'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'ignore', 'pipe'],
