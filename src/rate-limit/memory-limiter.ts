@@ -13,7 +13,7 @@ export interface MemoryLimiterOptions {
   now?: () => number;
   /** Source of jitter in [0, 1) (default Math.random). */
   random?: () => number;
-  /** Longest a take() waits for a token, then RateLimitWaitTimeoutError (default DEFAULT_MAX_WAIT_MS, 60 s). */
+  /** Longest a take() waits for a token, then RateLimitWaitTimeoutError (default DEFAULT_MAX_WAIT_MS, 120 s). */
   maxWaitMs?: number;
   /** See DEFAULT_LATENCY_MARGIN_MS (default 100 ms). */
   latencyMarginMs?: number;

@@ -31,7 +31,7 @@ export interface RedisLimiterOptions {
   settings: RateLimitSettings;
   /** Jitter source in [0, 1) (default Math.random). */
   random?: () => number;
-  /** Longest a take() waits for a token, then RateLimitWaitTimeoutError (default DEFAULT_MAX_WAIT_MS, 60 s). */
+  /** Longest a take() waits for a token, then RateLimitWaitTimeoutError (default DEFAULT_MAX_WAIT_MS, 120 s). */
   maxWaitMs?: number;
   /**
    * Longest Redis may take to answer one script call (one attempt of a take(), or a report()), retries

@@ -1,11 +1,14 @@
 import { RateLimitAbortedError, RateLimitWaitTimeoutError } from './errors.js';
 import type { SleeperSet, TakeDeadline } from './create-sleeper-set.js';
+import { MAX_PAUSE_MS } from './max-pause.js';
 
 /**
  * The one limit on waiting for a token: a take() that gets none within it fails with
- * RateLimitWaitTimeoutError. As long as the longest pause (MAX_PAUSE_MS), so a pause is waited out.
+ * RateLimitWaitTimeoutError. Twice the longest pause (MAX_PAUSE_MS): a token reserved just before a
+ * pause of the longest length is shifted by all of it, and a take queued behind such a pause waits
+ * it out and then its turn; only pauses back to back give up.
  */
-export const DEFAULT_MAX_WAIT_MS = 60_000;
+export const DEFAULT_MAX_WAIT_MS = 2 * MAX_PAUSE_MS;
 
 /** One attempt at the bucket, as {@link planTake} or lua/take-3.lua answers it. */
 export interface GrantAttempt {

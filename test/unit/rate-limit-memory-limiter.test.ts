@@ -5,6 +5,7 @@ import {
   RateLimitSettingsError,
   RateLimitWaitTimeoutError,
 } from '../../src/rate-limit/errors.js';
+import { MAX_PAUSE_MS } from '../../src/rate-limit/max-pause.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { RateLimiter } from '../../src/rate-limit/rate-limiter.js';
 
@@ -125,6 +126,21 @@ describe('createMemoryLimiter', () => {
     // Due ~44 ms after the start, moved on by the 5 s pause.
     expect(grantedAtMs - START_MS).toBeGreaterThan(5_000);
     expect(grantedAtMs - START_MS).toBeLessThan(5_100);
+  });
+
+  it('by default waits out a pause of the longest length (Retry-After capped at MAX_PAUSE_MS), for a reserved token and a new take alike', async () => {
+    const limiter = createMemoryLimiter(settings, { now: () => Date.now(), random: () => 0.999 });
+    await takeAll(limiter, 18).done;
+    const granted: number[] = [];
+    const reserved = limiter.take().then(() => granted.push(Date.now() - START_MS));
+    await vi.advanceTimersByTimeAsync(10);
+    // A server asking for a day: the pause is capped at MAX_PAUSE_MS and then waited out.
+    await limiter.report({ status: 429, limit: 200, remaining: 0, resetAtSec: null, retryAfterSec: 86_400 });
+    const queued = limiter.take().then(() => granted.push(Date.now() - START_MS));
+    await vi.advanceTimersByTimeAsync(2 * MAX_PAUSE_MS);
+    await Promise.all([reserved, queued]);
+    expect(granted).toHaveLength(2);
+    for (const ms of granted) expect(ms).toBeGreaterThanOrEqual(MAX_PAUSE_MS);
   });
 
   it('never sleeps past maxWaitMs: the resume jitter is cut at the deadline', async () => {
