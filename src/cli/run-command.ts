@@ -38,13 +38,18 @@ export const SANDBOX_OUT_DIR = './sandbox-reports';
 /** How often the request counters are journaled between records (a crash loses only requests in flight). */
 const REQUESTS_JOURNAL_MS = 2_000;
 
+/** Raised whenever a journal record or contact record changes what it holds. */
+const JOURNAL_FORMAT = 2;
+
 /**
  * The journal belongs to one run of one workspace with one cohort selection: a rerun with other
  * settings must start afresh rather than resume someone else's progress. A sandbox workspace is the
  * same for the same size, seed and day, whatever port it is served on.
  */
 function journalKey(config: Readonly<Config>, workspace: string): string {
-  const shaping = { workspace, cohorts: config.cohorts, perPage: config.intercom.perPage };
+  // `records`: the journal's record format; a journal of another format is never resumed (its members
+  // would lack what this version's figures read, such as unsubscribed_from_emails).
+  const shaping = { workspace, cohorts: config.cohorts, perPage: config.intercom.perPage, records: JOURNAL_FORMAT };
   return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
 }
 

@@ -4,6 +4,7 @@ import { createTransport, type ClientLogger, type TransportTimeouts } from './cr
 import { IntercomOptionsError } from './errors.js';
 import { createEventsPageSizeLearner, eventsPageSizesFor, type EventsPageSizeLearner, type EventsPerPageSetting } from './events-page-size.js';
 import { identifyWorkspace } from './identify-workspace.js';
+import { listConversationPages } from './list-conversation-pages.js';
 import { listEventPages } from './list-event-pages.js';
 import { MAX_SEARCH_PER_PAGE, listMemberPages } from './list-member-pages.js';
 import { listSegments } from './list-segments.js';
@@ -11,6 +12,7 @@ import { listTags } from './list-tags.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 import { resolveBaseUrl } from './resolve-base-url.js';
 import { sleep as defaultSleep } from '../shared/sleep.js';
+import type { ConversationWindow } from './conversation-types.js';
 import type { IntercomApi } from './types.js';
 
 export interface IntercomClientOptions {
@@ -75,7 +77,8 @@ function checkToken(token: string): void {
 }
 
 /**
- * The Intercom client the pipeline uses: segments, tags, members by cohort, events by contact, over
+ * The Intercom client the pipeline uses: segments, tags, members by cohort, events by contact, a
+ * month's conversations, over
  * one keep-alive undici Agent, paced by the given limiter, with bounded retries.
  *
  * Retried (see `isRetryable`): 408, 429, 5xx, timeouts, transient connection failures, and a body
@@ -150,6 +153,15 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
         ...(eventOptions.signal ? { signal: eventOptions.signal } : {}),
         pageSize: eventsPageSize,
         logger,
+      });
+    },
+    listConversationPages(window: ConversationWindow, pageOptions: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal } = {}) {
+      const pageSize = pageOptions.perPage ?? perPage;
+      checkPositiveInteger('perPage', pageSize, MAX_SEARCH_PER_PAGE);
+      return listConversationPages(transport, baseUrl, window, {
+        startingAfter: pageOptions.startingAfter ?? null,
+        perPage: pageSize,
+        signal: pageOptions.signal,
       });
     },
     get eventsPageSize() {

@@ -5,4 +5,6 @@ export { resolveBaseUrl } from './resolve-base-url.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 export * from './errors.js';
 export type * from './types.js';
+export type * from './conversation-types.js';
+export { CONVERSATION_WINDOW_PADDING_SEC } from './list-conversation-pages.js';
 export { EVENTS_PAGE_SIZES, type EventsPageSize, type EventsPerPageSetting } from './events-page-size.js';

@@ -1,6 +1,7 @@
 import type { Transport } from './create-transport.js';
 import { createProgressGuard } from './create-progress-guard.js';
-import { PaginationLoopError, UnexpectedBodyError } from './errors.js';
+import { checkLastSearchPage } from './check-last-search-page.js';
+import { PaginationLoopError } from './errors.js';
 import type { Cohort, Member, MemberPage } from './types.js';
 import { parseContactList } from './wire-schemas.js';
 
@@ -44,12 +45,13 @@ export async function* listMemberPages(
       subject,
     });
     const nextCursor = page.pages?.next?.starting_after || null;
-    if (nextCursor === null) checkLastPage(page, cohort, options.perPage);
+    if (nextCursor === null) checkLastSearchPage(page, page.data.length, options.perPage, { endpoint: 'contacts.search', subject: `${cohort.type} ${cohort.id}`, item: 'contact' });
     const members: Member[] = page.data.map((contact) => ({
       id: contact.id,
       role: contact.role,
       createdAtSec: contact.created_at,
       signedUpAtSec: contact.signed_up_at ? contact.signed_up_at : null,
+      unsubscribedFromEmails: contact.unsubscribed_from_emails,
     }));
     yield { members, totalCount: page.total_count ?? null, nextCursor };
     if (nextCursor === null) return;
@@ -65,18 +67,3 @@ export async function* listMemberPages(
   }
 }
 
-type ContactListPage = Extract<ReturnType<typeof parseContactList>, { ok: true }>['value'];
-
-function checkLastPage(page: ContactListPage, cohort: Pick<Cohort, 'type' | 'id'>, perPage: number): void {
-  const number = page.pages?.page;
-  const total = page.pages?.total_pages;
-  const said = typeof number === 'number' && typeof total === 'number';
-  if (said ? number >= total : page.data.length < perPage) return;
-  const why = said
-    ? `pages.page ${number} is before pages.total_pages ${total}`
-    : `it is a full page (${page.data.length} contacts for per_page ${perPage})`;
-  throw new UnexpectedBodyError(
-    `Intercom contacts.search (${cohort.type} ${cohort.id}) answered a page without pages.next.starting_after, but ${why}: the list cannot be followed to its end`,
-    { endpoint: 'contacts.search', status: 200, reason: 'wrong-shape' },
-  );
-}

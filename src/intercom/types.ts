@@ -4,6 +4,7 @@
  * project sees, with ids always strings and timestamps always Unix seconds.
  */
 
+import type { ConversationPage, ConversationWindow } from './conversation-types.js';
 import type { EventsPageSize } from './events-page-size.js';
 
 // ---- wire (what the API sends) ----
@@ -119,6 +120,8 @@ export interface Member {
   createdAtSec: number;
   /** null when the API gave null or 0. */
   signedUpAtSec: number | null;
+  /** `unsubscribed_from_emails` as the member search listed it (false when absent). */
+  unsubscribedFromEmails: boolean;
 }
 
 export interface MemberPage {
@@ -172,6 +175,11 @@ export interface IntercomApi {
    * newest-first order. The first page asks for the client's events page size (see `eventsPageSize`).
    */
   listEventPages(contactId: string, options?: { notBeforeSec?: number; signal?: AbortSignal }): AsyncGenerator<ContactEvent[]>;
+  /** Pages of the conversations created in `window` (W(M), half-open), each once by id (see list-conversation-pages.ts). */
+  listConversationPages(
+    window: ConversationWindow,
+    options?: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal },
+  ): AsyncGenerator<ConversationPage>;
   /**
    * The GET /events `per_page` this client learnt on its first successful events call (150, stepping
    * down on a 400 naming per_page; or the configured size), and null before that call.

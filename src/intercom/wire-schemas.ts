@@ -12,74 +12,19 @@
  *   floor(ms / 1000); from 10^14 up (microseconds? nanoseconds?) the unit cannot be told, and it is
  *   refused. A fraction of a second is floored: a second lies in a month exactly when its floor does.
  *   Negative, strings, null (where a time is required) are refused.
+ * - A contact's `unsubscribed_from_emails`: true or false as sent; absent is false, since the
+ *   cohort_summary column counts contacts listed with `unsubscribed_from_emails: true` and the 2.14
+ *   contact schema requires no field (Intercom itself always sends the boolean). Any other value
+ *   (null, "true", 1) is refused: whether it means true cannot be told.
  * - Event metadata is not checked here: any value passes, and the pager keeps it only when it is a
  *   plain object (anything else holds no metadata value, so no amount). Copying it through a zod
  *   record would also drop an own `__proto__` key.
  */
 import { z } from 'zod';
 
-export type BodyParse<T> = { ok: true; value: T } | { ok: false; problem: string };
-export type BodyParser<T> = (json: unknown) => BodyParse<T>;
+import { describeType, id, optionalUnixSeconds, parserOf, searchPages, unixSeconds, type BodyParser } from './wire-values.js';
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const shown = issues.slice(0, 3).map((issue) => {
-    const path = issue.path
-      .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-      .join('');
-    return `${path || '(body)'}: ${issue.message}`;
-  });
-  const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
-  return shown.join('; ') + more;
-}
-
-function parserOf<T>(schema: z.ZodType<T>): BodyParser<T> {
-  return (json) => {
-    const result = schema.safeParse(json);
-    return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssues(result.error.issues) };
-  };
-}
-
-/** Values from here up are milliseconds (see the header). */
-export const MILLISECONDS_FROM = 1e11;
-/** Values from here up are in no unit that can be told. */
-export const UNREADABLE_TIME_FROM = 1e14;
-
-const id = z.unknown().transform((value, ctx): string => {
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (typeof value === 'bigint' && value >= 0n) return value.toString();
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  ctx.addIssue({ code: 'custom', message: `expected a non-empty string or a non-negative integer id, received ${describeType(value)}` });
-  return z.NEVER;
-});
-
-function readUnixSeconds(value: unknown, ctx: z.core.$RefinementCtx, optional: boolean): number | null {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < UNREADABLE_TIME_FROM) {
-    return Math.floor(value >= MILLISECONDS_FROM ? value / 1000 : value);
-  }
-  if (optional && (value === null || value === undefined)) return null;
-  const why =
-    typeof value === 'number' || typeof value === 'bigint'
-      ? value < 0
-        ? 'a negative time'
-        : 'a number too large to be Unix seconds or milliseconds'
-      : describeType(value);
-  ctx.addIssue({ code: 'custom', message: `expected Unix seconds, received ${why}` });
-  return z.NEVER;
-}
-
-const unixSeconds = z.unknown().transform((value, ctx): number => readUnixSeconds(value, ctx, false)!);
-const optionalUnixSeconds = z.unknown().transform((value, ctx): number | null => readUnixSeconds(value, ctx, true));
-
-function describeType(value: unknown): string {
-  if (value === undefined) return 'nothing (missing)';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' && !Number.isInteger(value)) return 'a fraction';
-  if (typeof value === 'number' && value < 0) return 'a negative number';
-  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
+export { MILLISECONDS_FROM, UNREADABLE_TIME_FROM, type BodyParse, type BodyParser } from './wire-values.js';
 
 const segment = z.object({
   id,
@@ -129,11 +74,18 @@ export const parseTagList: BodyParser<ListPage<z.infer<typeof tag>>> = (json) =>
   return { ok: true, value: { items: 'tags' in parsed.value ? parsed.value.tags : parsed.value.data, pages: parsed.value.pages } };
 };
 
+const unsubscribed = z.unknown().transform((value, ctx): boolean => {
+  if (typeof value === 'boolean') return value;
+  ctx.addIssue({ code: 'custom', message: `expected true or false, received ${describeType(value)}` });
+  return z.NEVER;
+});
+
 const contact = z.object({
   id,
   role: z.enum(['user', 'lead']),
   created_at: unixSeconds,
   signed_up_at: optionalUnixSeconds.optional(),
+  unsubscribed_from_emails: unsubscribed.default(false),
 });
 
 export const parseContactList = parserOf(
@@ -141,13 +93,7 @@ export const parseContactList = parserOf(
     type: z.literal('list'),
     data: z.array(contact),
     total_count: z.number().int().nonnegative().nullish(),
-    pages: z
-      .object({
-        page: z.number().int().nullish(),
-        total_pages: z.number().int().nullish(),
-        next: z.object({ starting_after: z.string().nullish() }).nullish(),
-      })
-      .nullish(),
+    pages: searchPages,
   }),
 );
 

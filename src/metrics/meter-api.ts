@@ -40,6 +40,7 @@ export function meterApi(api: IntercomApi, metrics: CohortMetrics): IntercomApi 
       }
       metrics.contactsFetched.inc();
     },
+    listConversationPages: (window, options) => api.listConversationPages(window, options),
     get stats() {
       return api.stats;
     },

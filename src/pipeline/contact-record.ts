@@ -3,8 +3,9 @@
  * value): `<cohorts>|<member>|<result>`.
  * - cohorts: the indexes (decimal, comma-separated) of the cohorts whose pages listed the contact,
  *   numbered in the order the run first recorded a page of each;
- * - member: role (`u` user, `l` lead), created_at, `,`, signed_up_at (empty for null; else its
- *   distance from created_at, or `~` and the second itself when either is not a safe integer);
+ * - member: role (`u` user, `l` lead; upper-case, `U` or `L`, when the contact was unsubscribed from
+ *   e-mails), created_at, `,`, signed_up_at (empty for null; else its distance from created_at, or
+ *   `~` and the second itself when either is not a safe integer);
  *   then, in Redis, `,` and the contact's registration number (0, 1, … in the order contacts were
  *   first listed, for resuming in that order); empty for a contact that has a result but was never
  *   listed;
@@ -50,7 +51,8 @@ export function encodeMember(m: Member): string {
   const created = m.createdAtSec;
   const signedUp = m.signedUpAtSec;
   const after = signedUp === null ? '' : Number.isSafeInteger(created) && Number.isSafeInteger(signedUp) ? String(signedUp - created) : `~${signedUp}`;
-  return `${m.role === 'lead' ? 'l' : 'u'}${created},${after}`;
+  const role = m.role === 'lead' ? 'l' : 'u';
+  return `${m.unsubscribedFromEmails ? role.toUpperCase() : role}${created},${after}`;
 }
 
 export function decodeMember(id: string, text: string): Member {
@@ -59,7 +61,8 @@ export function decodeMember(id: string, text: string): Member {
   const seqComma = text.indexOf(',', comma + 1);
   const after = text.slice(comma + 1, seqComma === -1 ? undefined : seqComma);
   const signedUpAtSec = after === '' ? null : after[0] === '~' ? Number(after.slice(1)) : createdAtSec + Number(after);
-  return { id, role: text[0] === 'l' ? 'lead' : 'user', createdAtSec, signedUpAtSec };
+  const role = text[0]!;
+  return { id, role: role === 'l' || role === 'L' ? 'lead' : 'user', createdAtSec, signedUpAtSec, unsubscribedFromEmails: role === 'U' || role === 'L' };
 }
 
 /** The registration number a member part ends with (Redis records only). */

@@ -56,8 +56,8 @@ const cohortSchema = z.object({
   personType: z.enum(['user', 'contact']).nullable(),
 });
 
-/** A member part (./contact-record.ts encodeMember): role, created_at, `,`, empty or the signup. */
-const MEMBER_PART = /^[ul]-?\d+(?:\.\d+)?(?:e[+-]?\d+)?,(?:~?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)?$/;
+/** A member part (./contact-record.ts encodeMember): role (upper-case when unsubscribed), created_at, `,`, empty or the signup. */
+const MEMBER_PART = /^[ulUL]-?\d+(?:\.\d+)?(?:e[+-]?\d+)?,(?:~?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)?$/;
 
 const RECORD_SCHEMA = z.union([
   z.strictObject({ t: z.literal('cohorts'), cohorts: z.array(cohortSchema) }),

@@ -41,6 +41,8 @@ export interface CohortAccumulator {
   lifecycleDormant: number;
   eventsPrev: number;
   activeMembersPrev: number;
+  /** Members listed with `unsubscribed_from_emails: true` (their state at the run, not in M). */
+  unsubscribedMembers: number;
   /** events_M(u) → number of active members with exactly that many events. */
   eventsHistogram: Record<string, number>;
   names: Record<string, CohortNameStats>;
@@ -76,6 +78,7 @@ export function createCohortAccumulator(windows: ReportWindows, month: string): 
     lifecycleDormant: 0,
     eventsPrev: 0,
     activeMembersPrev: 0,
+    unsubscribedMembers: 0,
     eventsHistogram: createRecord<number>(),
     names: createRecord<CohortNameStats>(),
     amounts: createRecord<AmountStats>(),
@@ -105,6 +108,7 @@ export function addMember(acc: CohortAccumulator, member: Member, stats: Contact
 
   acc.members += 1;
   if (isNew) acc.newMembers += 1;
+  if (member.unsubscribedFromEmails) acc.unsubscribedMembers += 1;
   // A member who signed up after M is in no retention row; one inside W(M) needs no zone lookup.
   let signupRow: SignupMonthStats | undefined;
   if (signup < acc.endSec) {

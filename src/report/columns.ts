@@ -50,6 +50,7 @@ export const SUMMARY_TABLE = defineTable({
     orEmpty(count('lifecycle_dormant', 'members', 'Members active in M-1 but not in M (a positive count); empty past the 90-day window.')),
     orEmpty(count('events_prev', 'events', "Members' events in M-1; empty past the 90-day window.")),
     orEmpty(count('active_members_prev', 'members', 'Members active in M-1; empty past the 90-day window.')),
+    count('unsubscribed_members', 'members', 'Members whose contact, as the member search listed it, was unsubscribed from e-mails (at the run, not in M).'),
   ],
   order: ['cohort_type', 'cohort_id'],
 });

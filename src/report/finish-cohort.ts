@@ -107,6 +107,7 @@ export function finishCohort(acc: CohortAccumulator, cohort: Cohort, options: Fi
     lifecycle_dormant: lifecycleKnown ? acc.lifecycleDormant : null,
     events_prev: lifecycleKnown ? acc.eventsPrev : null,
     active_members_prev: lifecycleKnown ? acc.activeMembersPrev : null,
+    unsubscribed_members: acc.unsubscribedMembers,
   };
 
   const events: CohortEventRow[] = names

@@ -2,7 +2,7 @@
 import type { SandboxCounters, SandboxEndpoint, SandboxFaultKind } from './types.js';
 
 const FAULT_KINDS: readonly SandboxFaultKind[] = ['serverError', 'slow', 'drop', 'nonJson', 'burst429', 'retryAfter429', 'vanish'];
-const ENDPOINTS: readonly SandboxEndpoint[] = ['me', 'segments', 'tags', 'contacts.search', 'events', 'other'];
+const ENDPOINTS: readonly SandboxEndpoint[] = ['me', 'segments', 'tags', 'contacts.search', 'events', 'conversations.search', 'other'];
 
 export function createCounters(): SandboxCounters {
   return {
@@ -40,5 +40,6 @@ export function endpointOf(method: string, pathname: string): SandboxEndpoint {
   if (method === 'GET' && pathname === '/tags') return 'tags';
   if (method === 'POST' && pathname === '/contacts/search') return 'contacts.search';
   if (method === 'GET' && pathname === '/events') return 'events';
+  if (method === 'POST' && pathname === '/conversations/search') return 'conversations.search';
   return 'other';
 }

@@ -1,11 +1,12 @@
 /**
- * Dispatches an authenticated, admitted request to its handler. Only the five read endpoints exist;
+ * Dispatches an authenticated, admitted request to its handler. Only the six read endpoints exist;
  * any other method or path is 404 `not_found`, as an unknown route is in Intercom.
  */
 import type { FaultPicker } from './create-fault-picker.js';
 import type { WorkspaceIndex } from './create-workspace-index.js';
 import { errorList } from './error-list.js';
 import { handleContactsSearch } from './handle-contacts-search.js';
+import type { ConversationSearch } from './handle-conversations-search.js';
 import { handleEvents } from './handle-events.js';
 import { handleMe } from './handle-me.js';
 import { handleSegments } from './handle-segments.js';
@@ -30,6 +31,7 @@ export interface RouteContext {
   eventsOverMax: 'clamp' | '400';
   segmentsPerPage: number | null;
   app: { idCode: string; name: string };
+  conversations: ConversationSearch;
 }
 
 export function routeRequest(ctx: RouteContext): SandboxResponse {
@@ -61,6 +63,9 @@ export function routeRequest(ctx: RouteContext): SandboxResponse {
         perPageMax: ctx.eventsPerPageMax,
         overMax: ctx.eventsOverMax,
       });
+    case 'conversations.search':
+      if (ctx.body.kind === 'malformed') return errorList(400, ctx.requestId, 'bad_request', 'The request body is not valid JSON');
+      return ctx.conversations.handle(ctx.body.kind === 'json' ? ctx.body.value : {}, ctx.requestId);
     default:
       return errorList(404, ctx.requestId, 'not_found', 'Resource Not Found');
   }

@@ -24,6 +24,7 @@ import { errorList } from './error-list.js';
 import { SandboxError } from './errors.js';
 import type { SandboxResponseTransform } from './types.js';
 import { generateWorkspace } from './generate-workspace.js';
+import { createConversationSearch } from './handle-conversations-search.js';
 import { routeRequest, type ParsedBody } from './route-request.js';
 import type { Sandbox, SandboxOptions, SandboxRateLimit, SandboxResponse } from './types.js';
 
@@ -136,6 +137,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let tokenBytes = Buffer.from(token, 'utf8');
   let transform: SandboxResponseTransform | null = null;
   const index = createWorkspaceIndex(workspace);
+  // 'UTC': the zone GET /me reports (handle-me.ts), whose calendar days the 'calendar-day' rule uses.
+  const conversations = createConversationSearch(workspace, options.conversations ?? {}, 'UTC');
   const counters = createCounters();
   let limit = limitFrom(options.rateLimit);
   let faults: FaultPicker = createFaultPicker(options.faults ?? {});
@@ -232,6 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           eventsOverMax,
           segmentsPerPage,
           app,
+          conversations,
         })
       : errorList(406, requestId, 'not_acceptable', 'The Accept header must admit application/json');
 

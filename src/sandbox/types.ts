@@ -3,6 +3,7 @@
  * independently of the client. The server serves exactly this data (events older than 90 days exist
  * here but are not listable through the API, as in Intercom).
  */
+import type { ConversationVariant } from './handle-conversations-search.js';
 import type { WireContact, WireEvent, WireSegment, WireTag } from '../intercom/types.js';
 
 export interface SandboxWorkspace {
@@ -61,6 +62,8 @@ export interface SandboxFaults {
 export type SandboxFaultKind = 'serverError' | 'slow' | 'drop' | 'nonJson' | 'burst429' | 'retryAfter429' | 'vanish';
 
 export interface SandboxOptions {
+  /** How POST /conversations/search answers (its date rule, a token without the permission). */
+  conversations?: ConversationVariant;
   /** Served as given; else generated from contacts/seed/nowSec. */
   workspace?: SandboxWorkspace;
   /** Defaults 500, 1 and the clock's current second. */
@@ -98,7 +101,7 @@ export interface SandboxOptions {
   nextOrigin?: string;
 }
 
-export type SandboxEndpoint = 'me' | 'segments' | 'tags' | 'contacts.search' | 'events' | 'other';
+export type SandboxEndpoint = 'me' | 'segments' | 'tags' | 'contacts.search' | 'events' | 'conversations.search' | 'other';
 
 export interface SandboxCounters {
   /** Every request received, authenticated or not. */

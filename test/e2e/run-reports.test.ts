@@ -214,9 +214,14 @@ describe('months at the edge of the 90-day event window', () => {
     expect((await readManifest(outDir, month)).warnings.map((w) => w.name)).toEqual(['previous_month_beyond_retention']);
     const [header, ...rows] = (await readFile(join(outDir, month, 'cohort_summary.csv'), 'utf8')).trimEnd().split('\n').map((l) => l.split(','));
     const blank = ['lifecycle_new', 'lifecycle_returning', 'lifecycle_resurrecting', 'lifecycle_dormant', 'events_prev', 'active_members_prev'];
-    // Every row ends with these columns, so splitting on commas is safe for them even when names hold quotes.
-    for (const row of rows) expect(row.slice(-blank.length)).toEqual(blank.map(() => ''));
-    expect(header!.slice(-blank.length)).toEqual(blank);
+    // Every row ends with these columns and unsubscribed_members (a count, never empty: the contacts'
+    // state at the run needs no events), so splitting on commas is safe for them even when names hold quotes.
+    for (const row of rows) {
+      expect(row.slice(-blank.length - 1, -1)).toEqual(blank.map(() => ''));
+      expect(row.at(-1)).toMatch(/^\d+$/);
+    }
+    expect(header!.slice(-blank.length - 1)).toEqual([...blank, 'unsubscribed_members']);
+    expect(rows.some((row) => Number(row.at(-1)) > 0)).toBe(true);
   });
 
   it('reports a month that starts beyond the window with --allow-partial: what is still listable, flagged in the manifest', async () => {

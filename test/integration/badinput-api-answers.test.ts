@@ -62,6 +62,7 @@ const CASES: RejectCase[] = [
   { name: 'pages.next as a string', endpoint: 'contacts.search', when: fullPageWithNext, spoil: (b) => ((b.pages as Record<string, unknown>).next = 'WzE3MDAwMDAwMDAsImMxIl0='), problem: /pages\.next: Invalid input: expected object, received string/ },
   { name: 'a contact created_at as a string', endpoint: 'contacts.search', when: (b) => (b.data?.length ?? 0) > 0, spoil: (b) => (firstContact(b).created_at = '2026-01-01'), problem: /data\[0\]\.created_at: expected Unix seconds, received a string/ },
   { name: 'a contact signed_up_at in microseconds', endpoint: 'contacts.search', when: (b) => (b.data?.length ?? 0) > 0, spoil: (b) => (firstContact(b).signed_up_at = 1_790_000_000_000_000), problem: /data\[0\]\.signed_up_at: expected Unix seconds, received a number too large to be Unix seconds or milliseconds/ },
+  { name: 'a contact unsubscribed_from_emails as a string', endpoint: 'contacts.search', when: (b) => (b.data?.length ?? 0) > 0, spoil: (b) => (firstContact(b).unsubscribed_from_emails = 'true'), problem: /data\[0\]\.unsubscribed_from_emails: expected true or false, received a string/ },
   { name: 'total_count as a string', endpoint: 'contacts.search', spoil: (b) => (b.total_count = '12'), problem: /total_count: Invalid input: expected number, received string/ },
   { name: 'an event without id', endpoint: 'events', when: hasEvents, spoil: (b) => delete firstEvent(b).id, problem: /events\[0\]\.id: expected a non-empty string or a non-negative integer id, received nothing \(missing\)/ , cli: true },
   { name: 'an event id that is negative', endpoint: 'events', when: hasEvents, spoil: (b) => (firstEvent(b).id = -4), problem: /events\[0\]\.id: .* received a negative number/ },
@@ -213,6 +214,8 @@ describe('answers that are odd but unambiguous are accepted, and the figures sta
       expect(summary).toContain(`,segment,seg-huge,"Everyone, in one page",${odd.facts.hugeSegmentMembers},`);
       expect(summary).toContain(`,segment,seg-repeat,Listed with a repeat,${odd.facts.distinctMembersOfRepeat},`);
       expect(summary).toMatch(/,tag,7,Odd ones,\d+,,/);
+      expect(odd.facts.hugeSegmentUnsubscribed).toBeGreaterThan(0);
+      expect(summary.split('\n').find((line) => line.includes(',segment,seg-huge,'))).toMatch(new RegExp(`,${odd.facts.hugeSegmentUnsubscribed}$`));
       expect(sb.sandbox.counters.searchCallsByCursor.get('segment_id:seg-huge:')).toBe(1);
       expect([...sb.sandbox.counters.searchCallsByCursor.keys()].filter((k) => k.startsWith('segment_id:seg-huge:'))).toHaveLength(1);
       expect(odd.facts.moneyRows).toBeGreaterThan(5);

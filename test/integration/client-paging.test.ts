@@ -99,25 +99,29 @@ describe('listMemberPages', () => {
     expect(api.stats.callsByEndpoint['contacts.search']).toBe(expectedSearches);
   });
 
-  it('normalises members: role, created_at, and signed_up_at null when the API gives null or 0', async () => {
+  it('normalises members: role, created_at, signed_up_at null when the API gives null or 0, unsubscribed_from_emails', async () => {
     const api = client();
     const byId = new Map(sb.workspace.contacts.map((c) => [c.id, c]));
     let zeroOrNull = 0;
+    let unsubscribed = 0;
     for (const segment of await api.listSegments()) {
       for await (const page of api.listMemberPages(segment)) {
         for (const member of page.members) {
           const contact = byId.get(member.id)!;
           if (!contact.signed_up_at) zeroOrNull += 1;
+          if (member.unsubscribedFromEmails) unsubscribed += 1;
           expect(member).toEqual({
             id: contact.id,
             role: contact.role,
             createdAtSec: contact.created_at,
             signedUpAtSec: contact.signed_up_at === 0 || contact.signed_up_at === null ? null : contact.signed_up_at,
+            unsubscribedFromEmails: contact.unsubscribed_from_emails,
           });
         }
       }
     }
     expect(zeroOrNull).toBeGreaterThan(0);
+    expect(unsubscribed).toBeGreaterThan(0);
   });
 
   it('resumes from a cursor it yielded and ends with a null cursor', async () => {

@@ -20,10 +20,10 @@ const RUN_ID = '2026-10_2026-10_UTC';
 const OCT_5 = 1_791_158_400;
 
 function member(id: string): Member {
-  // Leads and users, signed up or not, so every member field makes the trip.
+  // Leads and users, signed up or not, unsubscribed or not, so every member field makes the trip.
   return id.endsWith('1')
-    ? { id, role: 'lead', createdAtSec: 1_700_000_000 + id.length, signedUpAtSec: 1_700_000_100 }
-    : { id, role: 'user', createdAtSec: 1_700_000_000, signedUpAtSec: null };
+    ? { id, role: 'lead', createdAtSec: 1_700_000_000 + id.length, signedUpAtSec: 1_700_000_100, unsubscribedFromEmails: true }
+    : { id, role: 'user', createdAtSec: 1_700_000_000, signedUpAtSec: null, unsubscribedFromEmails: false };
 }
 function page(ids: string[], nextCursor: string | null, totalCount: number | null = 3): MemberPage {
   return { members: ids.map(member), totalCount, nextCursor };

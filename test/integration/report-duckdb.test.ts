@@ -28,6 +28,7 @@ const INTENDED: Record<string, Record<string, string>> = {
     distinct_event_names: I, top_event: V, active_days_1: I, active_days_2_3: I, active_days_4_7: I,
     active_days_8_14: I, active_days_15_plus: I, lifecycle_new: I, lifecycle_returning: I,
     lifecycle_resurrecting: I, lifecycle_dormant: I, events_prev: I, active_members_prev: I,
+    unsubscribed_members: I,
   },
   [EVENTS_FILE]: {
     month: V, cohort_type: V, cohort_id: V, cohort_name: V, event_name: V, events: I, members: I,

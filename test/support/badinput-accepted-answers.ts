@@ -8,6 +8,8 @@
  * - a contact listed again on the next page (the second time as a string), an event repeated on a
  *   later page (once as a number, once as a string): each counts once;
  * - one contact whose created_at, signed_up_at and event times are in milliseconds (+999 ms);
+ * - contacts unsubscribed from e-mails, and contacts served without `unsubscribed_from_emails` at all
+ *   (the digit ids), which are not unsubscribed;
  * - events in the future (next week, the year 2100): in no finished month, so counted nowhere;
  * - tag searches without total_count (members_reported empty);
  * - a segment of 230 contacts in one page although per_page is 50 (pages says 1 of 1);
@@ -96,7 +98,7 @@ export interface AcceptedAnswers {
   expectedWarnings: string[];
   month: string;
   /** Facts the test asserts beside the files, so a vacuous workspace cannot pass. */
-  facts: { hugeSegmentMembers: number; distinctMembersOfRepeat: number; moneyRows: number };
+  facts: { hugeSegmentMembers: number; hugeSegmentUnsubscribed: number; distinctMembersOfRepeat: number; moneyRows: number };
 }
 
 function msLiteral(sec: number): ReturnType<typeof literal> {
@@ -123,7 +125,7 @@ export function acceptedAnswers(options: { clockMs: number; nowSec: number; time
   for (let i = 0; i < 220; i += 1) {
     const id = `c${String(i).padStart(4, '0')}`;
     ordinary.push(id);
-    contacts.push({ id, createdAtSec: prevStart - 86_400 * (i + 1), signedUpAtSec: i % 3 === 0 ? 0 : null });
+    contacts.push({ id, createdAtSec: prevStart - 86_400 * (i + 1), signedUpAtSec: i % 3 === 0 ? 0 : null, unsubscribed: i % 6 === 1 });
     const n = i % 4;
     addEvents(
       id,
@@ -203,7 +205,10 @@ export function acceptedAnswers(options: { clockMs: number; nowSec: number; time
       }
       if (search.query.field === 'tag_id') delete page.total_count;
       for (const contact of page.data) {
-        if (/^\d+$/.test(contact.id as string)) contact.id = literal(contact.id as string);
+        if (/^\d+$/.test(contact.id as string)) {
+          contact.id = literal(contact.id as string);
+          delete contact.unsubscribed_from_emails;
+        }
         if (contact.id === MS_CONTACT) {
           contact.created_at = msLiteral(contact.created_at as number);
           contact.signed_up_at = msLiteral(contact.signed_up_at as number);
@@ -256,6 +261,7 @@ export function acceptedAnswers(options: { clockMs: number; nowSec: number; time
     month,
     facts: {
       hugeSegmentMembers: ordinary.length + specials.length,
+      hugeSegmentUnsubscribed: contacts.filter((c) => c.unsubscribed === true).length,
       distinctMembersOfRepeat: new Set(cohorts[1]!.memberIds).size,
       moneyRows: amounts.length - 1,
     },

@@ -12,6 +12,8 @@ export interface HandContact {
   role?: 'user' | 'lead';
   createdAtSec: number;
   signedUpAtSec?: number | null;
+  /** Stored as `unsubscribed_from_emails` when given; without it the sandbox serves false. */
+  unsubscribed?: boolean;
 }
 
 export interface HandEvent {
@@ -48,6 +50,7 @@ export function buildWorkspace(input: {
     updated_at: c.createdAtSec,
     signed_up_at: c.signedUpAtSec ?? null,
     last_seen_at: null,
+    ...(c.unsubscribed === undefined ? {} : { unsubscribed_from_emails: c.unsubscribed }),
   }));
   const segments: WireSegment[] = [];
   const tags: WireTag[] = [];

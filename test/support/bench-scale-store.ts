@@ -35,7 +35,7 @@ function* runSteps(ws: SandboxWorkspace, plan: RunPlan) {
     for (let i = 0, n = 0; i < ids.length || (i === 0 && n === 0); i += SEARCH_PER_PAGE_MAX, n += 1) {
       const members: Member[] = ids.slice(i, i + SEARCH_PER_PAGE_MAX).map((id) => {
         const c = byId.get(id)!;
-        return { id, role: c.role, createdAtSec: c.created_at, signedUpAtSec: c.signed_up_at || null };
+        return { id, role: c.role, createdAtSec: c.created_at, signedUpAtSec: c.signed_up_at || null, unsubscribedFromEmails: c.unsubscribed_from_emails === true };
       });
       const next = i + SEARCH_PER_PAGE_MAX < ids.length ? `p${n + 1}` : null;
       const page: MemberPage = { members, totalCount: ids.length, nextCursor: next };

@@ -63,7 +63,11 @@ export function listedContactIds(ws: SandboxWorkspace): Set<string> {
 /** The workspace as the reference's raw data, keeping only the events the API lists at `clockMs`. */
 export function listableRawData(ws: SandboxWorkspace, clockMs: number, options: { vanished?: ReadonlySet<string> } = {}): RawData {
   const contacts: RawData['contacts'] = new Map(
-    ws.contacts.map((c) => [c.id, { id: c.id, role: c.role, created_at: c.created_at, signed_up_at: c.signed_up_at }]),
+    ws.contacts.map((c) => [
+      c.id,
+      // The sandbox serves a contact stored without the field as not unsubscribed.
+      { id: c.id, role: c.role, created_at: c.created_at, signed_up_at: c.signed_up_at, unsubscribed_from_emails: c.unsubscribed_from_emails === true },
+    ]),
   );
   const cohorts: RawData['cohorts'] = [
     ...ws.segments.map((s) => ({

@@ -28,7 +28,7 @@ export interface MonthRows {
 }
 
 export function toMember(c: RawContact): Member {
-  return { id: c.id, role: c.role, createdAtSec: c.created_at, signedUpAtSec: c.signed_up_at };
+  return { id: c.id, role: c.role, createdAtSec: c.created_at, signedUpAtSec: c.signed_up_at, unsubscribedFromEmails: c.unsubscribed_from_emails };
 }
 
 export function toEvent(e: RawEvent): ContactEvent {

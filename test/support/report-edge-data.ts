@@ -55,6 +55,14 @@ export const EDGE_NAMES = [
   'zebra',
 ];
 
+/**
+ * Contacts listed as unsubscribed from e-mails: active and idle ones, a lead, members of several
+ * cohorts, and one ladder step (so the ladder tags from 3 up count one), every 10th of the tie segment.
+ */
+function isUnsubscribed(id: string): boolean {
+  return ['u-boundary', 'u-idle', 'u-dormant', 'l-idle', 'u-ladder-3'].includes(id) || /^u-tie-\d\d0$/.test(id);
+}
+
 /** The edge data set around `month` in `timeZone`. */
 export function edgeRawData(month: string, timeZone: string): RawData {
   const start = monthStartByIntl(month, timeZone);
@@ -72,7 +80,7 @@ export function edgeRawData(month: string, timeZone: string): RawData {
     metadata,
   });
   const contact = (id: string, role: 'user' | 'lead', createdAt: number, signedUp: number | null, list: RawEvent[]): void => {
-    contacts.push({ id, role, created_at: createdAt, signed_up_at: signedUp });
+    contacts.push({ id, role, created_at: createdAt, signed_up_at: signedUp, unsubscribed_from_emails: isUnsubscribed(id) });
     events.set(id, list);
   };
 

@@ -10,6 +10,8 @@ export interface RawContact {
   role: 'user' | 'lead';
   created_at: number;
   signed_up_at: number | null;
+  /** As the member search listed the contact. */
+  unsubscribed_from_emails: boolean;
 }
 
 export interface RawEvent {
@@ -48,7 +50,7 @@ export const REF_SUMMARY_HEADER = [
   'active_rate', 'events', 'events_per_active', 'median_events_per_active', 'p90_events_per_active', 'avg_active_days',
   'distinct_event_names', 'top_event', 'active_days_1', 'active_days_2_3', 'active_days_4_7', 'active_days_8_14',
   'active_days_15_plus', 'lifecycle_new', 'lifecycle_returning', 'lifecycle_resurrecting', 'lifecycle_dormant',
-  'events_prev', 'active_members_prev',
+  'events_prev', 'active_members_prev', 'unsubscribed_members',
 ];
 export const REF_EVENTS_HEADER = [
   'month', 'cohort_type', 'cohort_id', 'cohort_name', 'event_name', 'events', 'members', 'member_share', 'first_at', 'last_at',
@@ -255,6 +257,7 @@ export function referenceMonth(
       prevCell(lifecycle.dormant),
       prevCell(perMember.reduce((s, m) => s + m.inPrev.length, 0)),
       prevCell(perMember.filter(activePrev).length),
+      String(perMember.filter((m) => m.contact.unsubscribed_from_emails).length),
     ]);
     for (const [name, agg] of ranked) {
       eventsTable.push([

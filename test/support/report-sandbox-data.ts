@@ -6,7 +6,11 @@ import type { RawData } from './report-reference.js';
 export function sandboxRawData(options: { contacts: number; seed: number; nowSec: number }): RawData {
   const ws = generateWorkspace(options);
   const contacts: RawData['contacts'] = new Map(
-    ws.contacts.map((c) => [c.id, { id: c.id, role: c.role, created_at: c.created_at, signed_up_at: c.signed_up_at }]),
+    ws.contacts.map((c) => [
+      c.id,
+      // Typed unknown (an extra field of WireContact); generateWorkspace always sets the boolean.
+      { id: c.id, role: c.role, created_at: c.created_at, signed_up_at: c.signed_up_at, unsubscribed_from_emails: c.unsubscribed_from_emails === true },
+    ]),
   );
   const withRepeats = (ids: string[]): string[] => [...ids, ...ids.filter((_, i) => i % 7 === 3)];
   const cohorts: RawData['cohorts'] = [

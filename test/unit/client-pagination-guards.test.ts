@@ -4,6 +4,7 @@
  * with given JSON bodies, run through the real body parsers.
  */
 import { describe, expect, it } from 'vitest';
+import { scriptedTransport } from '../support/scripted-transport.js';
 import type { ClientLogger, Transport, TransportRequest } from '../../src/intercom/create-transport.js';
 import { BadRequestError, PaginationLoopError, UnexpectedBodyError } from '../../src/intercom/errors.js';
 import { createEventsPageSizeLearner, EVENTS_PAGE_SIZES, type EventsPageSize } from '../../src/intercom/events-page-size.js';
@@ -14,24 +15,6 @@ import { listTags } from '../../src/intercom/list-tags.js';
 
 const BASE = 'https://api.intercom.io';
 
-/** Answers each request with the next body; an Error in the script is thrown instead. */
-function scriptedTransport(bodies: unknown[]) {
-  const requests: Array<{ url: string; body: unknown }> = [];
-  const transport: Transport = {
-    async send<T>(req: TransportRequest<T>): Promise<T> {
-      requests.push({ url: req.url, body: req.body });
-      const body = bodies[requests.length - 1];
-      if (body instanceof Error) throw body;
-      if (body === undefined) throw new Error(`no scripted answer for request ${requests.length}`);
-      const parsed = req.parse(body);
-      if (!parsed.ok) throw new Error(parsed.problem);
-      return parsed.value;
-    },
-    stats: { calls: 0, responses429: 0, retries: 0, callsByEndpoint: {} },
-    close: async () => {},
-  };
-  return { transport, requests };
-}
 
 const warnings: string[] = [];
 const logger: ClientLogger = { debug() {}, warn: (_obj, msg) => warnings.push(msg) };

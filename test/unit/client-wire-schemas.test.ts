@@ -23,6 +23,20 @@ describe('wire schemas', () => {
     expect(parseTagList([]).ok).toBe(false);
   });
 
+  it('reads a contact\'s unsubscribed_from_emails: a boolean as sent, absent as false, anything else refused by name', () => {
+    const list = (extra: Record<string, unknown>) => parseContactList({ type: 'list', data: [{ id: 'c1', role: 'user', created_at: 5, ...extra }] });
+    const flag = (extra: Record<string, unknown>) => {
+      const parsed = list(extra);
+      return parsed.ok ? parsed.value.data[0]!.unsubscribed_from_emails : parsed.problem;
+    };
+    expect(flag({ unsubscribed_from_emails: true })).toBe(true);
+    expect(flag({ unsubscribed_from_emails: false })).toBe(false);
+    expect(flag({})).toBe(false);
+    expect(flag({ unsubscribed_from_emails: null })).toBe('data[0].unsubscribed_from_emails: expected true or false, received null');
+    expect(flag({ unsubscribed_from_emails: 'true' })).toBe('data[0].unsubscribed_from_emails: expected true or false, received a string');
+    expect(flag({ unsubscribed_from_emails: 1 })).toBe('data[0].unsubscribed_from_emails: expected true or false, received a number');
+  });
+
   it('accepts events without metadata and a null pages object', () => {
     const parsed = parseEventList({ type: 'event.list', events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null });
     expect(parsed).toEqual({ ok: true, value: { events: [{ id: 'e1', event_name: 'x', created_at: 5 }], pages: null } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMember, decodeResult, encodeMember, encodeResult, inCohort, joinRecord, memberSeq, splitRecord } from '../../src/pipeline/contact-record.js';
+import type { Member } from '../../src/intercom/types.js';
 import type { ContactResult } from '../../src/pipeline/run-store.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 import { createRecord, setOwn } from '../../src/report/own-record.js';
@@ -32,17 +33,21 @@ describe('contact records', () => {
     expect(decodeResult('')).toBeNull();
   });
 
-  it('give back members, nulls and odd seconds included, and ignore a registration number', () => {
-    const members = [
-      { id: 'a', role: 'lead' as const, createdAtSec: 1_700_000_000, signedUpAtSec: null },
-      { id: 'b', role: 'user' as const, createdAtSec: 1_700_000_000, signedUpAtSec: 1_699_000_000 },
-      { id: 'c', role: 'user' as const, createdAtSec: 1.5, signedUpAtSec: 2.25 },
+  it('give back members, nulls, odd seconds and unsubscribed ones included, and ignore a registration number', () => {
+    const members: Member[] = [
+      { id: 'a', role: 'lead', createdAtSec: 1_700_000_000, signedUpAtSec: null, unsubscribedFromEmails: false },
+      { id: 'b', role: 'user', createdAtSec: 1_700_000_000, signedUpAtSec: 1_699_000_000, unsubscribedFromEmails: false },
+      { id: 'c', role: 'user', createdAtSec: 1.5, signedUpAtSec: 2.25, unsubscribedFromEmails: false },
+      { id: 'd', role: 'user', createdAtSec: 1_700_000_000, signedUpAtSec: 1_700_000_060, unsubscribedFromEmails: true },
+      { id: 'e', role: 'lead', createdAtSec: 1_700_000_000, signedUpAtSec: null, unsubscribedFromEmails: true },
     ];
     for (const m of members) {
-      expect(decodeMember(m.id, encodeMember(m))).toEqual(m);
-      expect(decodeMember(m.id, `${encodeMember(m)},42`)).toEqual(m);
+      expect(decodeMember(m.id, encodeMember(m))).toStrictEqual(m);
+      expect(decodeMember(m.id, `${encodeMember(m)},42`)).toStrictEqual(m);
+      expect(memberSeq(`${encodeMember(m)},42`)).toBe(42);
     }
-    expect(memberSeq(`${encodeMember(members[0]!)},42`)).toBe(42);
+    // The flag costs no room: the role letter, upper-cased.
+    expect(members.map(encodeMember)).toEqual(['l1700000000,', 'u1700000000,-1000000', 'u1.5,~2.25', 'U1700000000,60', 'L1700000000,']);
   });
 
   it('split and join with any text in the result, and tell cohort indexes apart', () => {

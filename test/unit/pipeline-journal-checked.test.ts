@@ -20,8 +20,8 @@ import type { ContactStats } from '../../src/report/contact-stats.js';
 const COHORTS: Cohort[] = [{ type: 'segment', id: 's1', name: 'Paying', memberCountReported: 2, personType: 'user' }];
 const PAGE: MemberPage = {
   members: [
-    { id: 'c1', role: 'user', createdAtSec: 1_790_000_000, signedUpAtSec: null },
-    { id: 'c2', role: 'lead', createdAtSec: 1_790_000_000, signedUpAtSec: 1_790_000_100 },
+    { id: 'c1', role: 'user', createdAtSec: 1_790_000_000, signedUpAtSec: null, unsubscribedFromEmails: false },
+    { id: 'c2', role: 'lead', createdAtSec: 1_790_000_000, signedUpAtSec: 1_790_000_100, unsubscribedFromEmails: true },
   ],
   totalCount: 2,
   nextCursor: null,
@@ -165,6 +165,10 @@ describe('the run journal, checked on replay', () => {
   it('refuses a line of the wrong shape in the middle of the file, naming the file, the line and the fix', async () => {
     const lines = await writeJournal();
     await expectRefused([lines[0]!, '{"t":"page","key":5,"members":"c1"}', ...lines.slice(1)], 2, /a "page" record of the wrong shape/);
+    // A member part with a role letter encodeMember never writes.
+    const page = JSON.parse(lines[1]!) as { members: string[] };
+    const badRole = JSON.stringify({ ...page, members: [page.members[0], `x${page.members[1]!.slice(1)}`] });
+    await expectRefused([lines[0]!, badRole, ...lines.slice(2)], 2, /a "page" record of the wrong shape \(members\)/);
   });
 
   it('refuses a complete line that is not JSON, where a torn last line is cut off and replay goes on', async () => {

@@ -10,7 +10,7 @@ import type { ContactStats } from '../../src/report/contact-stats.js';
 const plan = planRun({ from: '2026-09', to: '2026-10', timeZone: 'UTC', nowSec: Date.parse('2026-11-02T00:00:00Z') / 1000, allowPartial: false });
 const segment: Cohort = { type: 'segment', id: 's1', name: 'All', memberCountReported: 3, personType: null };
 const tag: Cohort = { type: 'tag', id: 't1', name: 'VIP', memberCountReported: null, personType: null };
-const member = (id: string): Member => ({ id, role: 'user', createdAtSec: Date.parse('2026-01-01T00:00:00Z') / 1000, signedUpAtSec: null });
+const member = (id: string): Member => ({ id, role: 'user', createdAtSec: Date.parse('2026-01-01T00:00:00Z') / 1000, signedUpAtSec: null, unsubscribedFromEmails: false });
 const activeIn = (month: string, events: number): ContactStats => ({
   months: { [month]: { events, activeDays: 1, names: { 'signed-in': [events, Date.parse(`${month}-05T00:00:00Z`) / 1000, Date.parse(`${month}-05T00:00:00Z`) / 1000] }, amounts: {} } },
 });

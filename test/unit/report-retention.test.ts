@@ -18,7 +18,7 @@ function edgeSignups(timeZone: string): RawData {
   let n = 0;
   const add = (createdAt: number, signedUpAt: number | null, eventTimes: number[]): void => {
     const id = `c${String(n++).padStart(3, '0')}`;
-    contacts.set(id, { id, role: n % 3 === 0 ? 'lead' : 'user', created_at: createdAt, signed_up_at: signedUpAt });
+    contacts.set(id, { id, role: n % 3 === 0 ? 'lead' : 'user', created_at: createdAt, signed_up_at: signedUpAt, unsubscribed_from_emails: n % 4 === 0 });
     events.set(id, eventTimes.map((t, i) => ({ id: `${id}-e${i}`, event_name: 'signed-in', created_at: t })));
   };
   for (const month of ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05']) {

@@ -111,7 +111,7 @@ describe('cohort accumulators', () => {
       const acc = createCohortAccumulator(windows, month);
       const start = windows.windows[1]!.startSec;
       for (let i = 0; i < 1_000; i += 1) {
-        addMember(acc, { id: `m${i}`, role: 'user', createdAtSec: 0, signedUpAtSec: null }, {
+        addMember(acc, { id: `m${i}`, role: 'user', createdAtSec: 0, signedUpAtSec: null, unsubscribedFromEmails: false }, {
           months: { [month]: { events: eventsPerMember, activeDays: 3, names: { 'signed-in': [eventsPerMember, start, start + 10] }, amounts: {} } },
         });
       }
@@ -138,7 +138,7 @@ describe('summarizeCohort, one behaviour at a time', () => {
     serial += 1;
     const acc = createContactAccumulator();
     events.forEach(([name, day], i) => foldEvent(acc, { id: `e${serial}.${i}`, name, createdAtSec: octoberDay(day), metadata: {} }, windows));
-    return { member: { id: `c${serial}`, role, createdAtSec: longAgo, signedUpAtSec: null }, stats: finishContact(acc) };
+    return { member: { id: `c${serial}`, role, createdAtSec: longAgo, signedUpAtSec: null, unsubscribedFromEmails: false }, stats: finishContact(acc) };
   };
   const summaryOf = async (members: CohortMember[]): Promise<CohortSummaryRow> => {
     const cohort = { type: 'segment' as const, id: 's', name: 'S', memberCountReported: members.length, personType: null };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Cohort } from '../../src/intercom/types.js';
 import {
   AMOUNTS_COLUMNS,
   EVENTS_COLUMNS,
@@ -52,6 +53,32 @@ describe('summarizeCohorts: every cohort in one pass over the contacts', () => {
       for (const c of [...contacts].reverse()) yield [c];
     })(), { windows, months: [{ month }] });
     expect(backward).toEqual(forward);
+  });
+
+  it('counts unsubscribed_members per cohort: each listed member once, unsubscribed or not, active or not, in every month', async () => {
+    const months = ['2026-09', '2026-10'];
+    const twoMonths = createReportWindows(months, timeZone);
+    const three = sortCohorts<Cohort>([
+      { type: 'segment', id: 'a', name: 'A', memberCountReported: null, personType: null },
+      { type: 'segment', id: 'b', name: 'B', memberCountReported: null, personType: null },
+      { type: 'tag', id: 'c', name: 'C (empty)', memberCountReported: null, personType: null },
+    ]);
+    const member = (id: string, unsubscribedFromEmails: boolean, cohortIndexes: number[], active: boolean): ListedMember => ({
+      member: { id, role: id.startsWith('l') ? 'lead' : 'user', createdAtSec: 1_600_000_000, signedUpAtSec: null, unsubscribedFromEmails },
+      stats: active ? foldContact([{ id: `${id}-e`, event_name: 'x', created_at: twoMonths.windows.at(-1)!.startSec + 60 }], twoMonths) : null,
+      cohorts: cohortIndexes,
+    });
+    const rows = await summarizeCohorts(
+      three,
+      [[member('u1', true, [0, 1], true), member('u2', false, [0, 1], true), member('l3', true, [0], false)], [member('u4', true, [1], false), member('u5', false, [0], false)]],
+      { windows: twoMonths, months: months.map((m) => ({ month: m })) },
+    );
+    // a: u1, u2, l3, u5 (u1 and l3 unsubscribed); b: u1, u2, u4 (u1 and u4); c: none. The state at the run, so the same in each month.
+    expect(rows.map((perMonth) => perMonth.map((r) => [r.summary.members, r.summary.unsubscribed_members]))).toEqual([
+      [[4, 2], [4, 2]],
+      [[3, 2], [3, 2]],
+      [[0, 0], [0, 0]],
+    ]);
   });
 
   it('refuses a contact listed in a cohort it was not given', async () => {

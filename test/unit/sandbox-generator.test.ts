@@ -39,6 +39,14 @@ describe('generateWorkspace', () => {
     expect(users.some((c) => c.signed_up_at === 0)).toBe(true);
   });
 
+  it('marks about 10% of contacts, users and leads alike, unsubscribed from e-mails (a boolean on every contact)', () => {
+    for (const c of ws.contacts) expect(typeof c.unsubscribed_from_emails).toBe('boolean');
+    const unsubscribed = ws.contacts.filter((c) => c.unsubscribed_from_emails === true);
+    expect(unsubscribed.length / ws.contacts.length).toBeGreaterThan(0.05);
+    expect(unsubscribed.length / ws.contacts.length).toBeLessThan(0.15);
+    expect(new Set(unsubscribed.map((c) => c.role))).toEqual(new Set(['user', 'lead']));
+  });
+
   it('spreads created_at over about two years, some within the last 100 days, none in the future', () => {
     const ages = ws.contacts.map((c) => NOW_SEC - c.created_at);
     expect(Math.min(...ages)).toBeGreaterThanOrEqual(0);

@@ -102,7 +102,7 @@ async function runChild(contacts: number): Promise<ChildResult> {
 
     const addStart = cpuSeconds();
     batch.forEach((b, i) => {
-      const member = { id: b.id, role: 'user' as const, createdAtSec: b.createdAtSec, signedUpAtSec: b.signedUpAtSec };
+      const member = { id: b.id, role: 'user' as const, createdAtSec: b.createdAtSec, signedUpAtSec: b.signedUpAtSec, unsubscribedFromEmails: false };
       for (const cohort of b.cohorts) {
         addMember(accs[cohort]!, member, stats[i]!);
         members += 1;
