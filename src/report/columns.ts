@@ -9,6 +9,7 @@ export const SUMMARY_FILE = 'cohort_summary.csv';
 export const EVENTS_FILE = 'cohort_events.csv';
 export const AMOUNTS_FILE = 'cohort_amounts.csv';
 export const RETENTION_FILE = 'cohort_retention.csv';
+export const CONVERSATIONS_FILE = 'cohort_conversations.csv';
 export const MANIFEST_FILE = 'manifest.json';
 export const TRENDS_FILE = 'trends.csv';
 /** Beside trends.csv: every month's cohort_retention.csv rows, the long form of the cohort triangle. */
@@ -109,6 +110,30 @@ export const RETENTION_TABLE = defineTable({
   order: ['cohort_type', 'cohort_id', 'signup_month'],
 });
 
+/** One cohort of cohort_conversations.csv: the conversations its members opened in M. */
+export const CONVERSATIONS_TABLE = defineTable({
+  file: CONVERSATIONS_FILE,
+  description: 'One row per cohort: the conversations its members opened in M, their replies, ratings and reopens.',
+  fields: [
+    ...COHORT_FIELDS,
+    count('members', 'members', 'Distinct members the API listed for the cohort during the run.'),
+    count('conversations_opened', 'conversations', 'Conversations created in M that members opened (author type user, lead or contact), each once by id.'),
+    count('members_opened', 'members', 'Members who opened at least one conversation in M.'),
+    count('opened_1', 'members', 'Members who opened exactly 1 conversation in M.'),
+    count('opened_2_3', 'members', 'Members who opened 2–3 conversations in M.'),
+    count('opened_4_plus', 'members', 'Members who opened 4 or more conversations in M.'),
+    orEmpty(ratio('opened_per_100_members', 2, 'conversations per 100 members', 'conversations_opened × 100 / members; empty when members is 0.')),
+    count('replied', 'conversations', 'Of those conversations, the ones with a first admin reply (first_admin_reply_at is a number).'),
+    orEmpty(ratio('reply_rate', 4, 'fraction (0–1)', 'replied / conversations_opened; empty when none was opened.')),
+    orEmpty(ratio('median_reply_seconds', 2, 'seconds', 'Median time_to_admin_reply of those conversations (non-negative integers only); empty if none.')),
+    orEmpty(count('p90_reply_seconds', 'seconds', 'Nearest-rank 90th percentile of the same reply times; empty if none.')),
+    count('rated', 'conversations', 'Of those conversations, the ones with a conversation rating from 1 to 5.'),
+    orEmpty(ratio('avg_rating', 2, 'rating (1–5)', 'Mean rating of the rated ones; empty if none.')),
+    count('reopened', 'conversations', 'Of those conversations, the ones reopened at least once (count_reopens >= 1).'),
+  ],
+  order: ['cohort_type', 'cohort_id'],
+});
+
 /** retention.csv: the rows of every month's cohort_retention.csv, the same fields, each cohort's signup months together. */
 export const RETENTION_HISTORY_TABLE = defineTable({
   file: RETENTION_HISTORY_FILE,
@@ -156,10 +181,12 @@ export type CohortSummaryRow = RowOf<typeof SUMMARY_TABLE.fields>;
 export type CohortEventRow = RowOf<typeof EVENTS_TABLE.fields>;
 export type CohortAmountRow = RowOf<typeof AMOUNTS_TABLE.fields>;
 export type CohortRetentionRow = RowOf<typeof RETENTION_TABLE.fields>;
+export type CohortConversationRow = RowOf<typeof CONVERSATIONS_TABLE.fields>;
 export type TrendRow = RowOf<typeof TRENDS_TABLE.fields>;
 
 export const SUMMARY_COLUMNS = SUMMARY_TABLE.columns;
 export const EVENTS_COLUMNS = EVENTS_TABLE.columns;
 export const AMOUNTS_COLUMNS = AMOUNTS_TABLE.columns;
 export const RETENTION_COLUMNS = RETENTION_TABLE.columns;
+export const CONVERSATIONS_COLUMNS = CONVERSATIONS_TABLE.columns;
 export const TRENDS_COLUMNS = TRENDS_TABLE.columns;

@@ -22,6 +22,19 @@ export { readMonetaryAmount, type MonetaryAmount } from './read-monetary-amount.
 export { signupSec } from './signup-sec.js';
 export { addMember, createCohortAccumulator, type CohortAccumulator } from './cohort-accumulator.js';
 export { finishCohort, type CohortRows, type FinishCohortOptions } from './finish-cohort.js';
+export {
+  createContactConversations,
+  foldConversation,
+  openedBy,
+  type ContactConversations,
+  type ConversationFacts,
+} from './contact-conversations.js';
+export {
+  addConversationMember,
+  createConversationAccumulator,
+  finishConversations,
+  type ConversationAccumulator,
+} from './conversation-accumulator.js';
 export { summarizeCohorts, type CohortMonth, type ListedMember, type SummarizeCohortsOptions } from './summarize-cohorts.js';
 export { summarizeTrends, type TrendInput } from './summarize-trends.js';
 export { compareText } from './compare-text.js';
@@ -35,6 +48,9 @@ export {
   AMOUNTS_COLUMNS,
   AMOUNTS_FILE,
   AMOUNTS_TABLE,
+  CONVERSATIONS_COLUMNS,
+  CONVERSATIONS_FILE,
+  CONVERSATIONS_TABLE,
   DATA_PACKAGE_FILE,
   EVENTS_COLUMNS,
   EVENTS_FILE,
@@ -53,6 +69,7 @@ export {
   TRENDS_FILE,
   TRENDS_TABLE,
   type CohortAmountRow,
+  type CohortConversationRow,
   type CohortEventRow,
   type CohortRetentionRow,
   type CohortSummaryRow,

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReportInputError, formatIsoUtcSeconds, formatRatio } from '../../src/report/index.js';
 import { refRound } from '../support/report-reference.js';
-
-/** A small deterministic PRNG (xorshift32), so the sweep is the same on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { xorshift as rng } from '../support/xorshift.js';
 
 describe('formatRatio', () => {
   it('rounds 201/200 to 1.01 where toFixed gives 1.00', () => {

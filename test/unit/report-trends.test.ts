@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TRENDS_COLUMNS, summarizeTrends, type TrendInput } from '../../src/report/index.js';
 import { toCells } from '../support/report-drive.js';
 import { REF_SUMMARY_HEADER, referenceTrends } from '../support/report-reference.js';
-
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { xorshift } from '../support/xorshift.js';
 
 /** Summary tables (only the columns trends read matter) for cohorts over months, with gaps and zeros. */
 function randomMonths(seed: number): Array<{ month: string; summary: string[][] }> {
