@@ -16,20 +16,23 @@ export interface ApiLease {
 }
 
 export interface ApiPool {
-  /** `run`: the run's key in the process (its id and incarnation). */
-  lease(run: string): ApiLease;
+  /**
+   * The client of run `key` (its id and incarnation), opened with `open` when no job of the run holds
+   * one; its requests are counted by the run's `store`.
+   */
+  lease(key: string, open: () => IntercomApi, store: RunStore): ApiLease;
   close(): Promise<void>;
 }
 
-export function createApiPool(options: { createApi: (run: string) => IntercomApi; storeFor: (run: string) => RunStore }): ApiPool {
+export function createApiPool(): ApiPool {
   const entries = new Map<string, { api: IntercomApi; users: number }>();
   return {
-    lease(run) {
-      let entry = entries.get(run);
+    lease(key, open, store) {
+      let entry = entries.get(key);
       if (entry === undefined) {
-        entry = { api: options.createApi(run), users: 0 };
-        countRequests(entry.api, options.storeFor(run));
-        entries.set(run, entry);
+        entry = { api: open(), users: 0 };
+        countRequests(entry.api, store);
+        entries.set(key, entry);
       }
       entry.users += 1;
       const held = entry;
@@ -40,11 +43,11 @@ export function createApiPool(options: { createApi: (run: string) => IntercomApi
           if (released) return;
           released = true;
           held.users -= 1;
-          if (held.users === 0 && entries.get(run) === held) {
-            entries.delete(run);
+          if (held.users === 0 && entries.get(key) === held) {
+            entries.delete(key);
             await held.api.close();
           }
-          await options.storeFor(run).flushRequests();
+          await store.flushRequests();
         },
       };
     },

@@ -94,23 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   // events page size, learnt by the run's first client here and kept by the next ones (a client is
   // closed when the run's jobs leave it idle).
   const runs = new Map<string, { store: RedisStore; eventsPageSize: EventsPageSizeLearner }>();
-  const runOf = (key: string) => {
-    let run = runs.get(key);
-    if (run === undefined) {
-      const runId = key.slice(0, key.lastIndexOf('@'));
-      run = { store: createRedisStore({ redis, prefix, runId }), eventsPageSize: eventsPageSizeLearner(config, log) };
-      runs.set(key, run);
-      if (runs.size > RUNS_KEPT) runs.delete(runs.keys().next().value!);
-    }
-    return run;
-  };
-  const apis = createApiPool({
-    createApi: (key) => {
-      const api = createApi(runOf(key).eventsPageSize);
-      return metrics ? meterApi(api, metrics) : api;
-    },
-    storeFor: (key) => runOf(key).store,
-  });
+  const apis = createApiPool();
   const queue = new Queue(QUEUE_NAME, { connection: bullConnection, prefix: bullPrefix(prefix) });
   // A pause left by an older version (a server's year-long Retry-After) ends within the bound.
   await capQueuePause(queue, redis, config.rateLimit.maxPauseMs);
@@ -122,7 +106,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     log,
     runFor(runId, incarnation) {
       const key = `${runId}@${incarnation}`;
-      return { store: runOf(key).store, lease: () => apis.lease(key) };
+      let run = runs.get(key);
+      if (run === undefined) {
+        run = { store: createRedisStore({ redis, prefix, runId }), eventsPageSize: eventsPageSizeLearner(config, log) };
+        runs.set(key, run);
+        if (runs.size > RUNS_KEPT) runs.delete(runs.keys().next().value!);
+      }
+      const { store, eventsPageSize } = run;
+      const open = (): IntercomApi => (metrics ? meterApi(createApi(eventsPageSize), metrics) : createApi(eventsPageSize));
+      return { store, lease: () => apis.lease(key, open, store) };
     },
     clearRun: (runId) => createRedisStore({ redis, prefix, runId }).clear(),
     planFor(run: PlannedRun) {

@@ -12,7 +12,6 @@ import { listTags } from './list-tags.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './plan-retry-wait.js';
 import { resolveBaseUrl } from './resolve-base-url.js';
 import { sleep as defaultSleep } from '../shared/sleep.js';
-import type { ConversationWindow } from './conversation-types.js';
 import type { IntercomApi } from './types.js';
 
 export interface IntercomClientOptions {
@@ -134,19 +133,18 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
     maxBodyBytes,
   });
 
+  /** A search's paging (members, conversations): the page size asked for, else the client's, checked. */
+  const searchPaging = (asked: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal }) => {
+    const pageSize = asked.perPage ?? perPage;
+    checkPositiveInteger('perPage', pageSize, MAX_SEARCH_PER_PAGE);
+    return { startingAfter: asked.startingAfter ?? null, perPage: pageSize, signal: asked.signal };
+  };
+
   return {
     identifyWorkspace: (signal) => identifyWorkspace(transport, baseUrl, signal),
     listSegments: (signal) => listSegments(transport, baseUrl, signal),
     listTags: (signal) => listTags(transport, baseUrl, signal),
-    listMemberPages(cohort, pageOptions = {}) {
-      const pageSize = pageOptions.perPage ?? perPage;
-      checkPositiveInteger('perPage', pageSize, MAX_SEARCH_PER_PAGE);
-      return listMemberPages(transport, baseUrl, cohort, {
-        startingAfter: pageOptions.startingAfter ?? null,
-        perPage: pageSize,
-        signal: pageOptions.signal,
-      });
-    },
+    listMemberPages: (cohort, pageOptions = {}) => listMemberPages(transport, baseUrl, cohort, searchPaging(pageOptions)),
     listEventPages(contactId, eventOptions = {}) {
       return listEventPages(transport, baseUrl, contactId, {
         ...(eventOptions.notBeforeSec !== undefined ? { notBeforeSec: eventOptions.notBeforeSec } : {}),
@@ -155,15 +153,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
         logger,
       });
     },
-    listConversationPages(window: ConversationWindow, pageOptions: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal } = {}) {
-      const pageSize = pageOptions.perPage ?? perPage;
-      checkPositiveInteger('perPage', pageSize, MAX_SEARCH_PER_PAGE);
-      return listConversationPages(transport, baseUrl, window, {
-        startingAfter: pageOptions.startingAfter ?? null,
-        perPage: pageSize,
-        signal: pageOptions.signal,
-      });
-    },
+    listConversationPages: (window, pageOptions = {}) => listConversationPages(transport, baseUrl, window, searchPaging(pageOptions)),
     get eventsPageSize() {
       return eventsPageSize.size;
     },

@@ -45,20 +45,17 @@ export function createRequestCounter(): RequestCounter {
     if (now.eventsPageSize !== null) size = now.eventsPageSize;
     return now;
   }
-  function peek(): RequestCounts {
-    const now = current();
-    return now === null ? carried : addCounts(carried, growth(now, counted));
-  }
+  const grown = (now: ClientCounts | null): RequestCounts => (now === null ? carried : addCounts(carried, growth(now, counted)));
   return {
     attach(next) {
-      carried = peek();
+      carried = grown(current());
       read = next;
       counted = ZERO;
     },
-    peek,
+    peek: () => grown(current()),
     take() {
-      const delta = peek();
       const now = current();
+      const delta = grown(now);
       if (now !== null) counted = { apiCalls: now.apiCalls, responses429: now.responses429, retries: now.retries };
       carried = ZERO;
       return isZero(delta) ? null : delta;

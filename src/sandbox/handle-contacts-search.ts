@@ -11,11 +11,11 @@ import { errorList } from './error-list.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
 import { toWireContact } from './to-wire-contact.js';
 import type { SandboxCounters, SandboxResponse } from './types.js';
+import { isObject, readSearchPagination } from './read-search-pagination.js';
 
 export const SEARCH_PER_PAGE_DEFAULT = 50;
 export const SEARCH_PER_PAGE_MAX = 150;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function handleContactsSearch(
   index: WorkspaceIndex,
@@ -47,18 +47,9 @@ export function handleContactsSearch(
   }
   const value = String(rawValue);
 
-  const pagination = body.pagination ?? null;
-  if (pagination !== null && !isObject(pagination)) return invalid('pagination must be an object', 'pagination');
-  const perPageRaw = pagination?.per_page ?? null;
-  let perPage = SEARCH_PER_PAGE_DEFAULT;
-  if (perPageRaw !== null) {
-    if (typeof perPageRaw !== 'number' || !Number.isInteger(perPageRaw) || perPageRaw < 1 || perPageRaw > SEARCH_PER_PAGE_MAX) {
-      return invalid(`per_page must be an integer from 1 to ${SEARCH_PER_PAGE_MAX}`, 'pagination.per_page');
-    }
-    perPage = perPageRaw;
-  }
-  const startingAfter = pagination?.starting_after ?? null;
-  if (startingAfter !== null && typeof startingAfter !== 'string') return invalid('starting_after must be a string', 'pagination.starting_after');
+  const paging = readSearchPagination(body, { perPageDefault: SEARCH_PER_PAGE_DEFAULT, perPageMax: SEARCH_PER_PAGE_MAX });
+  if (!paging.ok) return invalid(paging.message, paging.field);
+  const { perPage, startingAfter } = paging;
 
   incrementKey(counters.searchCallsByCursor, `${field}:${value}:${startingAfter ?? ''}`);
 

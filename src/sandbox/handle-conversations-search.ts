@@ -23,6 +23,7 @@ import { SandboxError } from './errors.js';
 import { generateConversations, type WireConversation } from './generate-conversations.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
 import type { SandboxResponse, SandboxWorkspace } from './types.js';
+import { isObject, readSearchPagination } from './read-search-pagination.js';
 
 export const CONVERSATIONS_PER_PAGE_DEFAULT = 20;
 export const CONVERSATIONS_PER_PAGE_MAX = 150;
@@ -43,7 +44,6 @@ export interface ConversationSearch {
 
 const DATE_RULES: readonly ConversationDateRule[] = ['strict', 'inclusive', 'calendar-day'];
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first second of the calendar day, in `timeZone`, `dayOffset` days after the one holding `sec`. */
 function dayStartSec(sec: number, timeZone: string, dayOffset: number): number {
@@ -125,18 +125,9 @@ export function createConversationSearch(workspace: SandboxWorkspace, variant: C
         else hi = Math.min(hi, bound('<', value));
       }
 
-      const pagination = body.pagination ?? null;
-      if (pagination !== null && !isObject(pagination)) return invalid('pagination must be an object', 'pagination');
-      const perPageRaw = pagination?.per_page ?? null;
-      let perPage = CONVERSATIONS_PER_PAGE_DEFAULT;
-      if (perPageRaw !== null) {
-        if (typeof perPageRaw !== 'number' || !Number.isInteger(perPageRaw) || perPageRaw < 1 || perPageRaw > CONVERSATIONS_PER_PAGE_MAX) {
-          return invalid(`per_page must be an integer from 1 to ${CONVERSATIONS_PER_PAGE_MAX}`, 'pagination.per_page');
-        }
-        perPage = perPageRaw;
-      }
-      const startingAfter = pagination?.starting_after ?? null;
-      if (startingAfter !== null && typeof startingAfter !== 'string') return invalid('starting_after must be a string', 'pagination.starting_after');
+      const paging = readSearchPagination(body, { perPageDefault: CONVERSATIONS_PER_PAGE_DEFAULT, perPageMax: CONVERSATIONS_PER_PAGE_MAX });
+      if (!paging.ok) return invalid(paging.message, paging.field);
+      const { perPage, startingAfter } = paging;
 
       if (sorted === null) {
         sorted = generateConversations(workspace);

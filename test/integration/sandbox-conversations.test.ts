@@ -10,7 +10,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ConversationPage, ConversationWindow } from '../../src/intercom/conversation-types.js';
+import type { ConversationWindow } from '../../src/intercom/conversation-types.js';
 import { createIntercomClient } from '../../src/intercom/create-intercom-client.js';
 import { AuthenticationError } from '../../src/intercom/errors.js';
 import type { IntercomApi } from '../../src/intercom/types.js';
@@ -23,11 +23,6 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 const NOW_SEC = 1_767_225_600; // 2026-01-01T00:00:00Z
 const DAY = 86_400;
 
-// Until IntercomApi declares listConversationPages (src/intercom/types.ts), the client is typed here.
-type ConversationClient = IntercomApi & {
-  listConversationPages(window: ConversationWindow, options?: { perPage?: number }): AsyncGenerator<ConversationPage>;
-};
-
 const sandboxes: Sandbox[] = [];
 const clients: IntercomApi[] = [];
 let sb: Sandbox;
@@ -39,9 +34,9 @@ async function sandbox(conversations: ConversationVariant = {}): Promise<Sandbox
   return started;
 }
 
-function client(on: Sandbox, perPage?: number): ConversationClient {
+function client(on: Sandbox, perPage?: number): IntercomApi {
   const limiter = createMemoryLimiter({ allowancePerWindow: 1_000_000, windowSeconds: 10, share: 1 });
-  const created = createIntercomClient({ baseUrl: on.url, token: on.token, limiter, ...(perPage ? { perPage } : {}) }) as ConversationClient;
+  const created = createIntercomClient({ baseUrl: on.url, token: on.token, limiter, ...(perPage ? { perPage } : {}) });
   clients.push(created);
   return created;
 }
