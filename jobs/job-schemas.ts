@@ -161,6 +161,24 @@ export const FETCH_CONTACTS_DATA_SCHEMA = z
   })
   .superRefine(requireOwnRunJob);
 
+/** Lists one month's conversations into the store (once every cohort of the run is paged). */
+export const LIST_CONVERSATIONS_DATA_SCHEMA = z
+  .strictObject({
+    run: PLANNED_RUN_SCHEMA,
+    /** The run job, whose progress this job refreshes. */
+    runJobId: jobId,
+    /** One of the run's months. */
+    month,
+    /** Names the run job incarnation (see incarnationOf), whose store and client the job uses. */
+    claimScope,
+  })
+  .superRefine(requireOwnRunJob)
+  .superRefine((data, ctx) => {
+    const { run, month: m } = data as Partial<typeof data>;
+    if (typeof m !== 'string' || !isMonth(m) || typeof run?.from !== 'string' || typeof run.to !== 'string') return;
+    if (m < run.from || m > run.to) ctx.addIssue({ code: 'custom', path: ['month'], message: `expected a month of the run, from ${run.from} to ${run.to}` });
+  });
+
 /**
  * Produced by the job scheduler: queues the previous month's run, computed when it is processed. No
  * output folder: the worker that writes the run writes to its own report.outDir.
@@ -174,5 +192,6 @@ export const JOB_DATA_SCHEMAS = {
   'month-run': MONTH_RUN_DATA_SCHEMA,
   'page-cohort': PAGE_COHORT_DATA_SCHEMA,
   'fetch-contacts': FETCH_CONTACTS_DATA_SCHEMA,
+  'list-conversations': LIST_CONVERSATIONS_DATA_SCHEMA,
   'scheduled-run': SCHEDULED_RUN_DATA_SCHEMA,
 } as const;

@@ -12,6 +12,7 @@ import type { CohortType } from '../src/intercom/types.js';
 import type {
   FETCH_CONTACTS_DATA_SCHEMA,
   JOB_DATA_SCHEMAS,
+  LIST_CONVERSATIONS_DATA_SCHEMA,
   MONTH_RUN_DATA_SCHEMA,
   PAGE_COHORT_DATA_SCHEMA,
   PLANNED_RUN_SCHEMA,
@@ -30,6 +31,8 @@ export type MonthRunData = z.infer<typeof MONTH_RUN_DATA_SCHEMA>;
 export type PageCohortData = z.infer<typeof PAGE_COHORT_DATA_SCHEMA>;
 /** Fetches, folds and records the events of a few contacts, each at most once per run. */
 export type FetchContactsData = z.infer<typeof FETCH_CONTACTS_DATA_SCHEMA>;
+/** Lists one month's conversations into the store, once every cohort of the run is paged. */
+export type ListConversationsData = z.infer<typeof LIST_CONVERSATIONS_DATA_SCHEMA>;
 /** Produced by the job scheduler: queues the previous month's run, computed when it is processed. */
 export type ScheduledRunData = z.infer<typeof SCHEDULED_RUN_DATA_SCHEMA>;
 
@@ -37,7 +40,7 @@ export type JobDataByName = { [N in keyof typeof JOB_DATA_SCHEMAS]: z.infer<(typ
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = ['month-run', 'page-cohort', 'fetch-contacts', 'scheduled-run'];
+export const JOB_NAMES: readonly JobName[] = ['month-run', 'page-cohort', 'fetch-contacts', 'list-conversations', 'scheduled-run'];
 
 /** What `status` and `enqueue --wait` show, and what the run job's progress holds. */
 export interface RunJobProgress {
@@ -78,6 +81,11 @@ export function pageJobId(runId: string, cohortType: CohortType, cohortId: strin
 /** The events job of one chunk of one recorded page: the same page repeated after a crash adds nothing new. */
 export function eventsJobId(runId: string, cohortType: CohortType, cohortId: string, pageNumber: number, chunk: number, round: number): string {
   return `${runJobId(runId)}.events.${round}.${cohortType}.${escapeIdPart(cohortId)}.${pageNumber}.${chunk}`;
+}
+
+/** The conversations job of one month in one round of the run job. */
+export function conversationsJobId(runId: string, month: string, round: number): string {
+  return `${runJobId(runId)}.conversations.${round}.${escapeIdPart(month)}`;
 }
 
 /** Events jobs the run job adds itself for contacts still without a result (a resumed or repaired run). */

@@ -1,10 +1,11 @@
 /**
  * The run job, a step job that reads top to bottom like the single-process run:
- *   discover cohorts (once; kept in the store) → one page-cohort child per cohort not yet paged, each
- *   adding fetch-contacts children of this job as its pages arrive → wait for every child → a sweep
- *   round for any contact still without a result (normally none; it repairs a page that came back
- *   different after a crash, or a run resumed after failing) → write the reports → release the
- *   run's contacts from Redis, keeping the outcome a retry returns.
+ *   (check the token may read conversations) → discover cohorts (once; kept in the store) → one
+ *   page-cohort child per cohort not yet paged, each adding fetch-contacts children of this job as its
+ *   pages arrive → wait for every child → one list-conversations child per month not yet listed (who
+ *   is a member is known now), beside a sweep round for any contact still without a result (normally
+ *   none; it repairs a page that came back different after a crash, or a run resumed after failing)
+ *   → write the reports → release the run's contacts from Redis, keeping the outcome a retry returns.
  * Every pass is idempotent: a retry after a crash re-adds children under the same ids (no-ops), and the
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
  * child ids and contact claims distinct from the last.
@@ -21,7 +22,16 @@ import { OutputWorkspaceMismatchError, WorkspaceMarkerError } from '../src/repor
 import { NoCohortSelectedError } from '../src/pipeline/errors.js';
 import { sleep } from '../src/shared/sleep.js';
 import { childJob, type AnyChildJob } from './child-job.js';
-import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
+import {
+  conversationsJobId,
+  pageJobId,
+  runJobId,
+  sweepJobId,
+  type FetchContactsData,
+  type ListConversationsData,
+  type MonthRunData,
+  type PageCohortData,
+} from './job-types.js';
 import { MAX_ROUNDS } from './job-schemas.js';
 import { readRunJobProgress } from './refresh-run-progress.js';
 import type { Processor } from './worker-context.js';
@@ -99,10 +109,14 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   const outDir = ctx.config.report.outDir;
   const replace = job.data.replace === true;
   const months = plan.months.map((m) => m.month);
+  const conversations = ctx.config.report.conversations;
   let cohorts = await store.loadCohorts();
   if (cohorts === null) {
     const lease = leaseApi();
     try {
+      // A token without the permission fails the run here (permanently: map-job-error.ts), before
+      // anything is recorded and before any event call.
+      if (conversations) await lease.api.checkConversationsAccess(signal);
       cohorts = await discoverCohorts(lease.api, job.data.cohorts ?? ctx.config.cohorts, signal);
     } finally {
       await lease.release();
@@ -113,7 +127,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     const found = cohorts;
     await permanentIfRefused(async () => {
       requireCohorts(found, job.data.cohorts ?? ctx.config.cohorts);
-      await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts: found, formats: ctx.config.report.formats }, replace });
+      await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts: found, formats: ctx.config.report.formats, conversations }, replace });
     });
     await store.saveCohorts(cohorts);
     log.info({ cohorts: cohorts.length }, 'cohorts discovered');
@@ -150,6 +164,11 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         children.push(childJob('fetch-contacts', data, { jobId: sweepJobId(run.runId, round, i), parent }));
       });
       if (pending.length > 0) log.info({ contacts: pending.length, round }, 'contacts without events: sweeping them');
+      for (const month of conversations ? months : []) {
+        if ((await store.conversationProgress(month)).done) continue;
+        const data: ListConversationsData = { run, runJobId: jobId, month, claimScope };
+        children.push(childJob('list-conversations', data, { jobId: conversationsJobId(run.runId, month, round), parent }));
+      }
     }
     if (children.length === 0) break;
 
@@ -176,6 +195,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         startedAt: new Date(job.processedOn ?? job.timestamp),
         workspace: { id: ctx.workspace.id, name: ctx.workspace.name },
         replace,
+        conversations,
       }),
     );
   } finally {

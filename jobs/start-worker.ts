@@ -23,6 +23,7 @@ import { capQueuePause } from './cap-queue-pause.js';
 import { mapJobError } from './map-job-error.js';
 import { meterWorker } from './meter-worker.js';
 import { processFetchContacts } from './process-fetch-contacts.js';
+import { processListConversations } from './process-list-conversations.js';
 import { processMonthRun } from './process-month-run.js';
 import { processPageCohort } from './process-page-cohort.js';
 import { processScheduledRun } from './process-scheduled-run.js';
@@ -35,6 +36,7 @@ export const PROCESSORS: Processors = {
   'month-run': processMonthRun,
   'page-cohort': processPageCohort,
   'fetch-contacts': processFetchContacts,
+  'list-conversations': processListConversations,
   'scheduled-run': processScheduledRun,
 };
 

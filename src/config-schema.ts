@@ -56,6 +56,7 @@ export const CONFIG_SCHEMA = z.strictObject({
       .refine((formats) => formats.includes('csv'), { message: 'must include "csv" (trends and retention are rebuilt from the CSVs)' })
       .refine((formats) => new Set(formats).size === formats.length, { message: 'lists a format twice' }),
     formulaGuard: z.boolean(),
+    conversations: z.boolean(),
   }),
   cohorts: z.strictObject({
     segments: z.boolean(),
@@ -95,5 +96,7 @@ export const FIX_HINTS: Record<string, string> = {
   'intercom.perPage': 'Intercom allows 1 to 150 contacts per search page',
   'intercom.eventsPerPage': '"auto" asks GET /events for 150 per page and steps down on a 400; "omit" sends no per_page',
   'report.formats': 'write ["csv"] or ["csv", "parquet"] (or --format csv,parquet)',
+  'report.conversations':
+    'write true (cohort_conversations.csv; the app needs the Read conversations permission) or false (no such file, no permission needed)',
 };
 

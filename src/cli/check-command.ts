@@ -6,8 +6,10 @@
 import { accessSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectRedis, waitForRedis } from '../../jobs/connect-redis.js';
+import type { Config } from '../config.js';
 import { describeWorkspace } from '../intercom/identify-workspace.js';
 import { AuthenticationError } from '../intercom/errors.js';
+import type { IntercomApi } from '../intercom/types.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { printable } from '../shared/printable.js';
 import { redactCredentials } from '../shared/redact-url.js';
@@ -39,6 +41,27 @@ export function formatCheckLine(line: CheckLine, color: boolean): string {
 
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
 
+/**
+ * The conversations line: with report.conversations on, one probe of POST /conversations/search (the
+ * app's Read conversations permission, which a run needs from its first call); off, no call at all.
+ */
+async function checkConversations(api: IntercomApi, config: Readonly<Config>, host: string): Promise<CheckLine> {
+  if (!config.report.conversations) return { ok: true, what: 'conversations: off (report.conversations: false), no cohort_conversations.csv' };
+  try {
+    await api.checkConversationsAccess();
+    return { ok: true, what: 'conversations: the token may read conversations' };
+  } catch (err) {
+    if (err instanceof AuthenticationError) {
+      return {
+        ok: false,
+        what: `conversations: the token may not read them (HTTP ${err.status ?? '?'}${err.intercomCode ? ` ${err.intercomCode}` : ''})`,
+        fix: 'grant the app the Read conversations permission in the Intercom Developer Hub, or set report.conversations: false (no cohort_conversations.csv)',
+      };
+    }
+    return { ok: false, what: `conversations: the search failed: ${reason(err)}`, fix: `a run would stop here too; check INTERCOM_BASE_URL (now ${host}) and the network` };
+  }
+}
+
 export async function checkCommand(flags: ParsedFlags): Promise<number> {
   const terminal = resolveTerminal(flags, process.env);
   const { config, token } = loadConfigFromFlags(flags, false);
@@ -57,6 +80,7 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
     try {
       const host = new URL(workspace.baseUrl).host;
       let identified = false;
+      let answered = false;
       try {
         // GET /me first: the workspace the token reads goes on the token line (what a deployment and an
         // output are bound to); a refusal here is the region line's failure, as for any first call.
@@ -83,6 +107,7 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
           what: `cohorts: ${segments.length} segments and ${tags.length} tags visible, ${reported.length} reported after cohorts settings`,
           fix: 'check cohorts.segments/tags and the include/exclude patterns (cohort-reports cohorts lists them), or the token\'s read scopes',
         });
+        answered = true;
       } catch (err) {
         if (!identified) report({ ok: true, what: tokenWhat });
         const fix =
@@ -91,6 +116,8 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
             : `check INTERCOM_BASE_URL (now ${host}) and the network`;
         report({ ok: false, what: `region: ${host} refused or failed: ${reason(err)}`, fix });
       }
+      // After a failed region line the probe would only fail again for the same reason: no second ✗.
+      if (answered || !config.report.conversations) report(await checkConversations(workspace.api, config, host));
     } finally {
       await workspace.close();
     }

@@ -181,9 +181,10 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       log: log.child({ stage: 'collect' }),
       signal: controller.signal,
       onStep: progress.step,
+      conversations: config.report.conversations,
       // Before a member is paged: this run may write here (scope, and every other month intact).
       checkCohorts: async (cohorts) => {
-        await checkOutput({ outDir, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats }, replace });
+        await checkOutput({ outDir, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats, conversations: config.report.conversations }, replace });
       },
     });
     progress.stop();
@@ -200,6 +201,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       // The same figures a worker exports to Prometheus, so a single-process run is as observable.
       timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
       output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
+      conversations: config.report.conversations,
     });
     await store.clear();
     log.info({ months: written.months.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');

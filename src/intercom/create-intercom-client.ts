@@ -1,5 +1,6 @@
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { CLIENT_VERSION } from './client-version.js';
+import { checkConversationsAccess } from './check-conversations-access.js';
 import { createTransport, type ClientLogger, type TransportTimeouts } from './create-transport.js';
 import { IntercomOptionsError } from './errors.js';
 import { createEventsPageSizeLearner, eventsPageSizesFor, type EventsPageSizeLearner, type EventsPerPageSetting } from './events-page-size.js';
@@ -77,8 +78,8 @@ function checkToken(token: string): void {
 
 /**
  * The Intercom client the pipeline uses: segments, tags, members by cohort, events by contact, a
- * month's conversations, over
- * one keep-alive undici Agent, paced by the given limiter, with bounded retries.
+ * month's conversations (and whether the token may read them), over one keep-alive undici Agent,
+ * paced by the given limiter, with bounded retries.
  *
  * Retried (see `isRetryable`): 408, 429, 5xx, timeouts, transient connection failures, and a body
  * that is not JSON even under status 200 — a proxy or a truncated response produces exactly that,
@@ -117,6 +118,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   checkPositiveInteger('maxBodyBytes', maxBodyBytes);
   const logger = options.logger ?? SILENT_LOGGER;
+  const now = options.now ?? Date.now;
   const eventsPageSize = options.eventsPageSize ?? createEventsPageSizeLearner(eventsPageSizesFor(eventsPerPage), logger);
 
   const transport = createTransport({
@@ -129,7 +131,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
     logger,
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
+    now,
     maxBodyBytes,
   });
 
@@ -154,6 +156,7 @@ export function createIntercomClient(options: IntercomClientOptions): IntercomAp
       });
     },
     listConversationPages: (window, pageOptions = {}) => listConversationPages(transport, baseUrl, window, searchPaging(pageOptions)),
+    checkConversationsAccess: (signal) => checkConversationsAccess(transport, baseUrl, { nowSec: Math.floor(now() / 1000), signal }),
     get eventsPageSize() {
       return eventsPageSize.size;
     },

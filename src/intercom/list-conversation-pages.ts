@@ -70,7 +70,7 @@ export async function* listConversationPages(
         subject,
       })
       .catch((error: unknown) => {
-        throw error instanceof AuthenticationError ? namePermission(error) : error;
+        throw error instanceof AuthenticationError ? nameReadConversationsPermission(error) : error;
       });
     const nextCursor = page.pages?.next?.starting_after || null;
     if (nextCursor === null) checkLastSearchPage(page, page.conversations.length, options.perPage, { endpoint: ENDPOINT, subject, item: 'conversation' });
@@ -93,13 +93,22 @@ export async function* listConversationPages(
   }
 }
 
-function namePermission(error: AuthenticationError): AuthenticationError {
-  return new AuthenticationError(`${error.message}; searching conversations needs the app's Read conversations permission`, {
-    endpoint: error.endpoint,
-    status: error.status,
-    intercomCode: error.intercomCode,
-    intercomField: error.intercomField,
-    requestId: error.requestId,
-    attempts: error.attempts,
-  });
+/**
+ * A refusal of POST /conversations/search (401/403) as the same AuthenticationError, its message
+ * naming the Read conversations permission and both ways out, on one line: what a run or `check`
+ * shows a person. Shared by the listing and the access probe (check-conversations-access.ts).
+ */
+export function nameReadConversationsPermission(error: AuthenticationError): AuthenticationError {
+  return new AuthenticationError(
+    `${error.message}; reading conversations needs the app's permission: set report.conversations: false in the config ` +
+      '(no cohort_conversations.csv), or in the Intercom Developer Hub grant the app the Read conversations permission',
+    {
+      endpoint: error.endpoint,
+      status: error.status,
+      intercomCode: error.intercomCode,
+      intercomField: error.intercomField,
+      requestId: error.requestId,
+      attempts: error.attempts,
+    },
+  );
 }

@@ -181,6 +181,13 @@ export interface IntercomApi {
     options?: { startingAfter?: string | null; perPage?: number; signal?: AbortSignal },
   ): AsyncGenerator<ConversationPage>;
   /**
+   * Resolves when the token may search conversations (the app's Read conversations permission), with
+   * one POST /conversations/search of one conversation, counted under 'conversations.search'; a
+   * refusal is an AuthenticationError whose one-line message names the permission and both fixes
+   * (see check-conversations-access.ts). A run asks it first, before any other call is spent.
+   */
+  checkConversationsAccess(signal?: AbortSignal): Promise<void>;
+  /**
    * The GET /events `per_page` this client learnt on its first successful events call (150, stepping
    * down on a 400 naming per_page; or the configured size), and null before that call.
    */

@@ -41,6 +41,7 @@ export function meterApi(api: IntercomApi, metrics: CohortMetrics): IntercomApi 
       metrics.contactsFetched.inc();
     },
     listConversationPages: (window, options) => api.listConversationPages(window, options),
+    checkConversationsAccess: (signal) => api.checkConversationsAccess(signal),
     get stats() {
       return api.stats;
     },

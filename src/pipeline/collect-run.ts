@@ -1,15 +1,18 @@
 /**
- * The single-process run's collection stages, in order: discover cohorts → page every cohort's
- * members → fetch each contact's events once. Pages and event fetches overlap: a contact's events are
- * fetched as soon as the first page that lists it is recorded, so the rate limit, not the page-by-page
- * latency of one large cohort, sets the pace. Whatever the store already holds (a resumed run) is not
- * fetched again.
+ * The single-process run's collection stages, in order: (check the token may read conversations) →
+ * discover cohorts → page every cohort's members → fetch each contact's events once, and list each
+ * month's conversations once every cohort is paged (who is a member is known only then). Pages, event
+ * fetches and conversation pages overlap: a contact's events are fetched as soon as the first page that
+ * lists it is recorded, so the rate limit, not the page-by-page latency of one large cohort, sets the
+ * pace. Whatever the store already holds (a resumed run) is not fetched again.
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Cohort, IntercomApi } from '../intercom/types.js';
 import { discoverCohorts, requireCohorts, type CohortFilter } from './discover-cohorts.js';
+import { findWindow } from '../report/create-report-windows.js';
 import { fetchContact } from './fetch-contact.js';
+import { listMonthConversations } from './list-month-conversations.js';
 import { pageCohort } from './page-cohort.js';
 import type { RunPlan } from './plan-run.js';
 import type { RunStore } from './run-store.js';
@@ -31,6 +34,8 @@ export interface CollectRunOptions {
    * caller refuses a run its output cannot take, before the allowance is spent on it.
    */
   checkCohorts?: (cohorts: readonly Cohort[]) => Promise<void>;
+  /** report.conversations: list each month's conversations (default false). */
+  conversations?: boolean;
 }
 
 export async function collectRun(options: CollectRunOptions): Promise<void> {
@@ -48,6 +53,13 @@ export async function collectRun(options: CollectRunOptions): Promise<void> {
   };
 
   try {
+    const conversationMonths: string[] = [];
+    if (options.conversations === true) {
+      for (const { month } of plan.months) if (!(await store.conversationProgress(month)).done) conversationMonths.push(month);
+      // A token without the permission fails the run here, before any member or event call, and before
+      // anything is journaled on a first attempt.
+      if (conversationMonths.length > 0) await api.checkConversationsAccess(signal);
+    }
     let cohorts = await store.loadCohorts();
     if (cohorts === null) {
       cohorts = await discoverCohorts(api, options.filter, signal);
@@ -114,13 +126,26 @@ export async function collectRun(options: CollectRunOptions): Promise<void> {
       }
     };
 
+    let nextMonth = 0;
+    const conversationLister = async (): Promise<void> => {
+      while (!signal.aborted) {
+        const month = conversationMonths[nextMonth++];
+        if (month === undefined) return;
+        const w = findWindow(plan.windows, month);
+        const pages = await listMonthConversations(api, store, month, { startSec: w.startSec, endSec: w.endSec }, { signal, afterSave: () => options.onStep?.() });
+        log.debug({ month, pages }, 'conversations listed');
+      }
+    };
+
     const guard = (p: Promise<void>): Promise<void> => p.catch(fail);
     const pagers = Array.from({ length: Math.min(pagerLimit, cohorts.length) }, () => guard(pager()));
     const fetchers = Array.from({ length: options.concurrency }, () => guard(fetcher()));
     await Promise.all(pagers);
     pagingDone = true;
     wakeAll();
-    await Promise.all(fetchers);
+    // In the pagers' place: as many listers as there were pagers, beside the fetchers still at work.
+    const listers = signal.aborted ? [] : Array.from({ length: Math.min(pagerLimit, conversationMonths.length) }, () => guard(conversationLister()));
+    await Promise.all([...fetchers, ...listers]);
     if (failure !== null) throw (failure as { err: unknown }).err;
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
   } finally {

@@ -21,6 +21,7 @@
 import type { Member } from '../intercom/types.js';
 import type { AmountStats, ContactStats, NameStats } from '../report/contact-stats.js';
 import { createRecord, setOwn } from '../report/own-record.js';
+import { decodeContactConversations } from './conversation-record.js';
 import type { ContactResult, ListedContact } from './run-store.js';
 
 export interface ContactRecord {
@@ -121,10 +122,15 @@ export function decodeResult(text: string): ContactResult | null {
  * A stored record as the summary reads it (RunStore.listedContacts), or null for a contact that has a
  * result but was never listed. `keyOf`: the records' cohort indexes → cohort keys.
  */
-export function decodeListedContact(id: string, text: string, keyOf: ReadonlyMap<string, string>): ListedContact | null {
+export function decodeListedContact(id: string, text: string, keyOf: ReadonlyMap<string, string>, conversations?: string): ListedContact | null {
   const r = splitRecord(text);
   if (r.member === '') return null;
-  return { member: decodeMember(id, r.member), cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!), result: decodeResult(r.result) };
+  return {
+    member: decodeMember(id, r.member),
+    cohortKeys: r.cohorts.split(',').map((i) => keyOf.get(i)!),
+    result: decodeResult(r.result),
+    conversations: decodeContactConversations(conversations),
+  };
 }
 
 /** `YYYY-MM` with a real month. */

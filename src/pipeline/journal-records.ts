@@ -13,7 +13,9 @@ import type { RequestCounts } from './run-store.js';
 
 /**
  * One journal line. Pages list their members as [id, member part, …] and results are result parts
- * (./contact-record.ts). `q` on a page or result: the requests made since the last counted record
+ * (./contact-record.ts); `conversations` is one page of a month's conversations, `kept` the ones a
+ * listed contact opened as [contact id, entry key, facts, …] (./conversation-record.ts). `q` on a
+ * page, result or conversations: the requests made since the last counted record
  * ([api calls, 429s, retries]). `requests`: the same, with the events page size the client had
  * learnt by then (`size`), and `end` when the writing process ended with every request it made
  * counted; `resume`: a process took the journal over (one not preceded by an `end` means the attempt
@@ -23,6 +25,7 @@ export type JournalRecord =
   | { t: 'cohorts'; cohorts: Cohort[] }
   | { t: 'page'; key: string; from: string | null; next: string | null; total: number | null; members: string[]; q?: RequestTuple }
   | { t: 'result'; id: string; r: string; q?: RequestTuple }
+  | { t: 'conversations'; month: string; from: string | null; next: string | null; kept: string[]; q?: RequestTuple }
   | { t: 'requests'; delta: RequestCounts; size?: EventsPageSize; end?: true }
   | { t: 'resume' };
 
@@ -74,6 +77,17 @@ const RECORD_SCHEMA = z.union([
     q: requestTuple.optional(),
   }),
   z.strictObject({ t: z.literal('result'), id, r: z.string().min(1), q: requestTuple.optional() }),
+  z.strictObject({
+    t: z.literal('conversations'),
+    month: z.string().regex(/^\d{4}-(?:0[1-9]|1[0-2])$/),
+    from: cursor,
+    next: cursor,
+    kept: z
+      .array(text)
+      .refine((k) => k.length % 3 === 0, 'kept must be triples of contact id, entry key and facts')
+      .refine((k) => k.every((v) => v.length > 0), 'a kept value is empty'),
+    q: requestTuple.optional(),
+  }),
   z.strictObject({
     t: z.literal('requests'),
     delta: z.strictObject({ apiCalls: count, responses429: count, retries: count }),

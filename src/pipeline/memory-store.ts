@@ -11,9 +11,20 @@ import { dirname } from 'node:path';
 import type { EventsPageSize } from '../intercom/events-page-size.js';
 import type { Cohort, MemberPage } from '../intercom/types.js';
 import { checkResultPart, decodeListedContact, encodeMember, encodeResult, inCohort, joinRecord, splitRecord } from './contact-record.js';
+import { addConversationEntry, checkConversationsPart, conversationEntries, decodeContactConversations } from './conversation-record.js';
+import { RunNotCollectedError } from './errors.js';
 import { JournalInvalidError, parseJournalLine, type JournalRecord, type RequestTuple } from './journal-records.js';
 import { createRequestCounter, isZero } from './request-counter.js';
-import { cohortKeyOf, type CohortProgress, type ListedContact, type RequestCounts, type RunProgress, type RunStore } from './run-store.js';
+import {
+  cohortKeyOf,
+  type CohortProgress,
+  type ConversationProgress,
+  type ListedContact,
+  type RequestCounts,
+  type RunProgress,
+  type RunStore,
+  type SavedConversations,
+} from './run-store.js';
 
 /**
  * The request counters' growth is journaled with every page and result recorded (and by
@@ -81,6 +92,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let listed = 0;
   let done = 0;
   let missing = 0;
+  /** Contact id -> the conversations part of ./conversation-record.ts (only contacts that opened one). */
+  const conversations = new Map<string, string>();
+  const progressByMonth = new Map<string, ConversationProgress>();
   /** The events page size last journaled or replayed. */
   let pageSize: EventsPageSize | null = null;
   /** Requests recorded in the journal (replayed or written by this process). */
@@ -125,6 +139,35 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     progressByCohort.set(key, { cursor: next, pages: progress.pages + 1, done: next === null, totalCount: total ?? progress.totalCount });
     return fresh;
   }
+  /** Whether every cohort has been paged to its end (who is a member is known). */
+  function allCohortsPaged(): boolean {
+    return cohorts !== null && cohorts.every((c) => progressByCohort.get(cohortKeyOf(c))?.done === true);
+  }
+  /**
+   * `entries`: [contact id, entry key, facts, …] (./conversation-record.ts). Keeps those of listed
+   * contacts, each id once. Returns what it did, or null for a page already recorded; `kept` lists the
+   * entries recorded, for the journal.
+   */
+  function applyConversations(month: string, from: string | null, next: string | null, entries: readonly string[]): (SavedConversations & { recorded: string[] }) | null {
+    const progress = progressByMonth.get(month) ?? { cursor: null, pages: 0, done: false };
+    if (progress.done || progress.cursor !== from) return null;
+    const recorded: string[] = [];
+    let dropped = 0;
+    for (let i = 0; i < entries.length; i += 3) {
+      const id = entries[i]!;
+      const raw = contacts.get(id);
+      if (raw === undefined || splitRecord(raw).member === '') {
+        dropped += 1;
+        continue;
+      }
+      const part = addConversationEntry(conversations.get(id) ?? '', entries[i + 1]!, entries[i + 2]!);
+      if (part === null) continue;
+      conversations.set(id, flat(part));
+      recorded.push(id, entries[i + 1]!, entries[i + 2]!);
+    }
+    progressByMonth.set(month, { cursor: next, pages: progress.pages + 1, done: next === null });
+    return { kept: recorded.length / 3, dropped, recorded };
+  }
   function applyResult(id: string, result: string): void {
     const raw = contacts.get(id);
     const r = raw === undefined ? { cohorts: '', member: '', result: '' } : splitRecord(raw);
@@ -164,6 +207,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         const problem = checkResultPart(rec.r);
         if (problem !== null) return `the result for contact ${name}: ${problem}`;
         applyResult(rec.id, rec.r);
+        if (rec.q !== undefined) applyRequests(fromTuple(rec.q));
+        return null;
+      }
+      case 'conversations': {
+        if (!allCohortsPaged()) return 'conversations before every cohort was paged to its end';
+        for (let i = 0; i < rec.kept.length; i += 3) {
+          const name = JSON.stringify(rec.kept[i]!.slice(0, 60));
+          const raw = contacts.get(rec.kept[i]!);
+          if (raw === undefined || splitRecord(raw).member === '') return `a conversation of contact ${name}, which no recorded page listed`;
+          const problem = checkConversationsPart(`${rec.kept[i + 1]!},${rec.kept[i + 2]!}`);
+          if (problem !== null) return `a conversation of contact ${name}: ${problem}`;
+          if (rec.kept[i + 2]!.slice(0, 7) !== rec.month) return `a conversation of contact ${name} outside the page's month ${rec.month}`;
+        }
+        const saved = applyConversations(rec.month, rec.from, rec.next, rec.kept);
+        if (saved === null) return `a page of ${rec.month}'s conversations that does not follow its recorded cursor (repeated, reordered or after its last page)`;
+        if (saved.kept * 3 !== rec.kept.length) return `a page of ${rec.month}'s conversations that records a conversation twice`;
         if (rec.q !== undefined) applyRequests(fromTuple(rec.q));
         return null;
       }
@@ -250,6 +309,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       journal({ t: 'page', key, from, next: page.nextCursor, total: page.totalCount, members, ...tupleOf(takeRequests()) });
       return fresh;
     },
+    async conversationProgress(month) {
+      return progressByMonth.get(month) ?? { cursor: null, pages: 0, done: false };
+    },
+    async saveConversationPage(month, from, page) {
+      if (!allCohortsPaged()) throw new RunNotCollectedError(`saveConversationPage: ${month}'s conversations recorded before every cohort was paged to its end`);
+      const { entries, unowned } = conversationEntries(month, page);
+      const saved = applyConversations(month, from, page.nextCursor, entries);
+      if (saved === null) return null;
+      journal({ t: 'conversations', month, from, next: page.nextCursor, kept: saved.recorded, ...tupleOf(takeRequests()) });
+      return { kept: saved.kept, dropped: saved.dropped + unowned };
+    },
     async *pendingContacts() {
       const pending: string[] = [];
       for (const [id, raw] of contacts) {
@@ -267,7 +337,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const keyOf = new Map([...cohortIndex].map(([key, index]) => [index, key]));
       let batch: ListedContact[] = [];
       for (const [id, raw] of contacts) {
-        const listed = decodeListedContact(id, raw, keyOf);
+        const listed = decodeListedContact(id, raw, keyOf, conversations.get(id));
         if (listed === null) continue;
         batch.push(listed);
         if (batch.length === 500) {
@@ -315,6 +385,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       progressByCohort.clear();
       cohortIndex.clear();
       contacts.clear();
+      conversations.clear();
+      progressByMonth.clear();
       listed = 0;
       done = 0;
       missing = 0;

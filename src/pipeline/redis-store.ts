@@ -24,8 +24,10 @@ import type { Redis } from 'ioredis';
 import type { Cohort, MemberPage } from '../intercom/types.js';
 import { createScriptRunner } from '../shared/create-script-runner.js';
 import { decodeListedContact, encodeMember, encodeResult, memberSeq, splitRecord } from './contact-record.js';
+import { conversationEntries } from './conversation-record.js';
+import { RunNotCollectedError } from './errors.js';
 import { addCounts, createRequestCounter } from './request-counter.js';
-import type { CohortProgress, ListedContact, RequestCounts, RunProgress, RunStore } from './run-store.js';
+import { cohortKeyOf, type CohortProgress, type ConversationProgress, type ListedContact, type RequestCounts, type RunProgress, type RunStore } from './run-store.js';
 import { storeScript } from './store-scripts.js';
 import { RUN_TTL_SECONDS } from './run-ttl.js';
 
@@ -94,6 +96,9 @@ export function runStoreKeys(prefix: string, runId: string) {
     cohortIndex: `${base}:cohort-index`,
     counters: `${base}:counters`,
     bucket: (index: number) => `${base}:contacts:${index}`,
+    /** The conversations the bucket's contacts opened (see lua/save-conversations-1+.lua). */
+    conversationBucket: (index: number) => `${base}:conversations:${index}`,
+    conversationProgress: `${base}:conversation-progress`,
     /** Claims of contacts being fetched (see lua/claim-contacts-1+.lua). */
     claims: `${base}:claims`,
     released: `${base}:released`,
@@ -108,14 +113,14 @@ type RunKeys = ReturnType<typeof runStoreKeys>;
  * KEYS of the distinct buckets of `ids` after `leading` keys, and for each id the 1-based index of its
  * bucket among all KEYS (the scripts' ARGV).
  */
-function bucketKeys(k: RunKeys, ids: readonly string[], leading: number): { keys: string[]; keyIndex: string[] } {
+function bucketKeys(k: RunKeys, ids: readonly string[], leading: number, bucketKey: (index: number) => string = k.bucket): { keys: string[]; keyIndex: string[] } {
   const keys: string[] = [];
   const position = new Map<number, number>();
   const keyIndex = ids.map((id) => {
     const b = contactBucket(id);
     let at = position.get(b);
     if (at === undefined) {
-      keys.push(k.bucket(b));
+      keys.push(bucketKey(b));
       at = leading + keys.length;
       position.set(b, at);
     }
@@ -130,6 +135,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const k = runStoreKeys(options.prefix, options.runId);
   const savePage = createScriptRunner(redis, storeScript('save-page-3+.lua'));
   const saveResult = createScriptRunner(redis, storeScript('save-result-3.lua'));
+  const saveConversations = createScriptRunner(redis, storeScript('save-conversations-1+.lua'));
   const claim = createScriptRunner(redis, storeScript('claim-contacts-1+.lua'));
   const saveRequests = createScriptRunner(redis, storeScript('save-request-stats-1.lua'));
   const readRequests = createScriptRunner(redis, storeScript('read-request-stats-1.lua'));
@@ -163,17 +169,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   /** Every bucket's records, about RECORDS_PER_READ at a time (the first read takes one bucket). */
-  async function* allRecords(): AsyncGenerator<Array<[id: string, record: string]>> {
+  async function* allRecords(withConversations = false): AsyncGenerator<Array<[id: string, record: string, conversations: string | undefined]>> {
     let records = 0;
     for (let first = 0, count = 1; first < CONTACT_BUCKETS; first += count) {
       if (first > 0) count = Math.max(1, Math.min(MAX_BUCKETS_PER_READ, Math.floor(RECORDS_PER_READ / Math.max(1, records / first))));
       const pipe = redis.pipeline();
-      for (let b = first; b < Math.min(CONTACT_BUCKETS, first + count); b += 1) pipe.hgetall(k.bucket(b));
+      for (let b = first; b < Math.min(CONTACT_BUCKETS, first + count); b += 1) {
+        pipe.hgetall(k.bucket(b));
+        if (withConversations) pipe.hgetall(k.conversationBucket(b));
+      }
       const replies = (await pipe.exec()) ?? [];
-      const batch: Array<[string, string]> = [];
-      for (const [err, value] of replies) {
+      const batch: Array<[string, string, string | undefined]> = [];
+      const step = withConversations ? 2 : 1;
+      for (let i = 0; i < replies.length; i += step) {
+        const [err, value] = replies[i]!;
         if (err) throw err;
-        for (const [id, record] of Object.entries(value as Record<string, string>)) batch.push([id, record]);
+        let opened: Record<string, string> = {};
+        if (withConversations) {
+          const [convErr, convValue] = replies[i + 1]!;
+          if (convErr) throw convErr;
+          opened = convValue as Record<string, string>;
+        }
+        for (const [id, record] of Object.entries(value as Record<string, string>)) batch.push([id, record, Object.hasOwn(opened, id) ? opened[id] : undefined]);
       }
       records += batch.length;
       if (batch.length > 0) yield batch;
@@ -230,14 +247,37 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     async *listedContacts() {
       const keyOf = await cohortIndexes();
-      for await (const batch of allRecords()) {
+      for await (const batch of allRecords(true)) {
         const out: ListedContact[] = [];
-        for (const [id, raw] of batch) {
-          const listed = decodeListedContact(id, raw, keyOf);
+        for (const [id, raw, opened] of batch) {
+          const listed = decodeListedContact(id, raw, keyOf, opened);
           if (listed !== null) out.push(listed);
         }
         if (out.length > 0) yield out;
       }
+    },
+    async conversationProgress(month): Promise<ConversationProgress> {
+      const raw = await redis.hget(k.conversationProgress, month);
+      return raw === null ? { cursor: null, pages: 0, done: false } : (JSON.parse(raw) as ConversationProgress);
+    },
+    async saveConversationPage(month, fromCursor, page) {
+      // Who is a member is known once every cohort is paged (it never becomes undone), so this check
+      // before the script stays true while it runs.
+      const raw = await redis.get(k.cohorts);
+      const cohorts = raw === null ? null : (JSON.parse(raw) as Cohort[]);
+      const paged = cohorts === null || cohorts.length === 0 ? [] : await redis.hmget(k.progress, ...cohorts.map(cohortKeyOf));
+      if (cohorts === null || paged.some((p) => p === null || !(JSON.parse(p) as CohortProgress).done)) {
+        throw new RunNotCollectedError(`saveConversationPage: ${month}'s conversations recorded before every cohort was paged to its end`);
+      }
+      const { entries, unowned } = conversationEntries(month, page);
+      const ids = entries.filter((_, i) => i % 3 === 0);
+      const contactsAt = bucketKeys(k, ids, 1);
+      const openedAt = bucketKeys(k, ids, 1 + contactsAt.keys.length, k.conversationBucket);
+      const args: string[] = [month, fromCursor ?? '', page.nextCursor ?? '', String(ttl)];
+      ids.forEach((id, i) => args.push(id, entries[i * 3 + 1]!, entries[i * 3 + 2]!, contactsAt.keyIndex[i]!, openedAt.keyIndex[i]!));
+      const out = (await saveConversations([k.conversationProgress, ...contactsAt.keys, ...openedAt.keys], args)) as [number, number] | number;
+      if (!Array.isArray(out)) return null;
+      return { kept: out[0], dropped: out[1] + unowned };
     },
     countRequests(read) {
       counter.attach(read);
@@ -273,7 +313,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async release(outcome) {
       await redis.set(k.released, outcome, 'EX', ttl);
       const keys = [k.claims];
-      for (let b = 0; b < CONTACT_BUCKETS; b += 1) keys.push(k.bucket(b));
+      for (let b = 0; b < CONTACT_BUCKETS; b += 1) keys.push(k.bucket(b), k.conversationBucket(b));
       // DEL, not UNLINK: UNLINK frees large hashes in a background thread, so the memory would still
       // show as used when the run is reported done (at 1M contacts, ~95% of it right after the call).
       for (let i = 0; i < keys.length; i += 512) await redis.del(...keys.slice(i, i + 512));

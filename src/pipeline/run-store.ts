@@ -5,7 +5,9 @@
  * run resumes where it stopped and repeats only the work that was in flight.
  */
 import type { EventsPageSize } from '../intercom/events-page-size.js';
+import type { ConversationPage } from '../intercom/conversation-types.js';
 import type { Cohort, Member, MemberPage } from '../intercom/types.js';
+import type { ContactConversations } from '../report/contact-conversations.js';
 import type { ContactStats } from '../report/contact-stats.js';
 
 export interface CohortProgress {
@@ -29,6 +31,24 @@ export interface ListedContact {
   member: Member;
   result: ContactResult | null;
   cohortKeys: string[];
+  /** The conversations it opened in the reported months (null: none recorded). */
+  conversations: ContactConversations | null;
+}
+
+/** Where the listing of one month's conversations stands. */
+export interface ConversationProgress {
+  /** Cursor of the next page to fetch; null before the first page. */
+  cursor: string | null;
+  pages: number;
+  done: boolean;
+}
+
+/** What recording one page of conversations did. */
+export interface SavedConversations {
+  /** Conversations opened by a listed contact and recorded for the first time. */
+  kept: number;
+  /** Conversations opened by nobody, or by a contact no cohort listed: counted nowhere (METRICS.md). */
+  dropped: number;
 }
 
 /** Requests made, summed over every attempt and process: whole numbers, never negative. */
@@ -78,6 +98,16 @@ export interface RunStore {
   /** Every registered contact still without a result, in the order they were listed (for resuming). */
   pendingContacts(): AsyncIterable<string[]>;
   saveContactResult(contactId: string, result: ContactResult): Promise<void>;
+  conversationProgress(month: string): Promise<ConversationProgress>;
+  /**
+   * Records one page of `month`'s conversations atomically, as savePage does members: each
+   * conversation opened by a listed contact (openedBy) joins that contact's conversations once by id,
+   * every other one is dropped, and the month's cursor advances to `page.nextCursor` (done when null).
+   * Only once every cohort is paged to its end, since who is a member is known only then: earlier, it
+   * throws. A page whose `fromCursor` is not the stored cursor was already recorded and is ignored
+   * (null).
+   */
+  saveConversationPage(month: string, fromCursor: string | null, page: ConversationPage): Promise<SavedConversations | null>;
   /**
    * Every listed contact exactly once, with its cohorts (each once), in batches, for the summary's one
    * pass over the run. Order is unspecified: the maths does not depend on it.

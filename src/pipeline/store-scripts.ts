@@ -1,7 +1,7 @@
 /** The run store's Lua scripts (./lua/), read on first use, each after ./lua/record.lua (split_record). */
 import { readLuaScript } from '../shared/read-lua-script.js';
 
-export type StoreScriptName = 'save-page-3+.lua' | 'save-result-3.lua' | 'claim-contacts-1+.lua' | 'save-request-stats-1.lua' | 'read-request-stats-1.lua';
+export type StoreScriptName = 'save-page-3+.lua' | 'save-result-3.lua' | 'save-conversations-1+.lua' | 'claim-contacts-1+.lua' | 'save-request-stats-1.lua' | 'read-request-stats-1.lua';
 
 const LUA = new URL('./lua/', import.meta.url);
 

@@ -1,5 +1,5 @@
 import type { Cohort } from '../intercom/types.js';
-import type { CohortAmountRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
+import type { CohortAmountRow, CohortConversationRow, CohortEventRow, CohortRetentionRow, CohortSummaryRow } from '../report/columns.js';
 import { sortCohorts } from '../report/sort-cohorts.js';
 import { summarizeCohorts, type ListedMember } from '../report/summarize-cohorts.js';
 import { RunNotCollectedError } from './errors.js';
@@ -12,6 +12,8 @@ export interface MonthRows {
   events: CohortEventRow[];
   amounts: CohortAmountRow[];
   retention: CohortRetentionRow[];
+  /** null when the run lists no conversations (report.conversations false). */
+  conversations: CohortConversationRow[] | null;
 }
 
 export interface RunSummary {
@@ -32,9 +34,14 @@ export interface RunSummary {
  * the run's months at once (so a backfill reads the store once, and each contact's events, fetched
  * once, feed every month's rows). Nothing per contact is held: the run's totals are summed on the way.
  */
-export async function summarizeRun(store: RunStore, plan: RunPlan): Promise<RunSummary> {
+export async function summarizeRun(store: RunStore, plan: RunPlan, options: { conversations: boolean }): Promise<RunSummary> {
   const stored = await store.loadCohorts();
   if (stored === null) throw new RunNotCollectedError('summarizeRun: the run has no cohorts recorded');
+  if (options.conversations) {
+    for (const { month } of plan.months) {
+      if (!(await store.conversationProgress(month)).done) throw new RunNotCollectedError(`summarizeRun: the conversations of ${month} have not been listed to the end`);
+    }
+  }
   const cohorts: Cohort[] = [];
   for (const listed of sortCohorts(stored)) {
     const key = cohortKeyOf(listed);
@@ -50,7 +57,8 @@ export async function summarizeRun(store: RunStore, plan: RunPlan): Promise<RunS
 
   async function* listedMembers(): AsyncGenerator<ListedMember[]> {
     for await (const batch of store.listedContacts()) {
-      yield batch.map(({ member, result, cohortKeys }) => {
+      yield batch.map((listed) => {
+        const { member, result, cohortKeys } = listed;
         if (result === null) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} has no events recorded`);
         uniqueContacts += 1;
         if (result.kind === 'missing') membersMissing += 1;
@@ -60,19 +68,20 @@ export async function summarizeRun(store: RunStore, plan: RunPlan): Promise<RunS
           if (index === undefined) throw new RunNotCollectedError(`summarizeRun: contact ${member.id} is listed in ${key}, which is not one of the run's cohorts`);
           return index;
         });
-        return { member, stats: result.kind === 'ok' ? result.stats : null, cohorts: indexes };
+        return { member, stats: result.kind === 'ok' ? result.stats : null, cohorts: indexes, conversations: listed.conversations };
       });
     }
   }
 
   const cohortMonths = plan.months.map((m) => ({ month: m.month, previousMonthBeyondRetention: m.previousBeyondRetention }));
-  const rows = await summarizeCohorts(cohorts, listedMembers(), { windows: plan.windows, months: cohortMonths });
+  const rows = await summarizeCohorts(cohorts, listedMembers(), { windows: plan.windows, months: cohortMonths, conversations: options.conversations });
   const months: MonthRows[] = plan.months.map((m, i) => ({
     month: m.month,
     summary: rows.map((perMonth) => perMonth[i]!.summary),
     events: rows.flatMap((perMonth) => perMonth[i]!.events),
     amounts: rows.flatMap((perMonth) => perMonth[i]!.amounts),
     retention: rows.flatMap((perMonth) => perMonth[i]!.retention),
+    conversations: options.conversations ? rows.map((perMonth) => perMonth[i]!.conversations!) : null,
   }));
   const members = rows.reduce((sum, perMonth) => sum + (perMonth[0]?.summary.members ?? 0), 0);
   return { months, cohorts: cohorts.length, members, uniqueContacts, eventsFetched, membersMissing };

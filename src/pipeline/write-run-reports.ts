@@ -38,6 +38,8 @@ export interface WriteRunReportsInput {
   workspace: OutputWorkspace;
   /** `--replace`: a month may be replaced by one of fewer cohorts or formats. */
   replace?: boolean;
+  /** report.conversations: the store holds every month's conversations; write cohort_conversations.csv. */
+  conversations: boolean;
 }
 
 /**
@@ -60,10 +62,10 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
     outDir: input.outDir,
     workspace: input.workspace,
     months: plan.months.map((m) => m.month),
-    scope: { cohorts, formats: output.formats },
+    scope: { cohorts, formats: output.formats, conversations: input.conversations },
     replace,
   });
-  const summary = await summarizeRun(input.store, plan);
+  const summary = await summarizeRun(input.store, plan, { conversations: input.conversations });
   const { requests } = await input.store.progress();
   const source = { ...input.source, eventsPerPage: requests.eventsPerPage, workspace: input.workspace };
   await mkdir(input.outDir, { recursive: true });
@@ -95,7 +97,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
           retries: requests.retries,
         },
         warnings,
-        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts, retention: rows.retention },
+        rows: { summary: rows.summary, events: rows.events, amounts: rows.amounts, retention: rows.retention, conversations: rows.conversations },
         output,
       }),
     );

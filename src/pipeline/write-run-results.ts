@@ -31,7 +31,7 @@ export interface RunResults {
     totals: MonthReportResult['manifest']['totals'];
     warnings: ReportWarning[];
     /** What the month folder this run replaced held that the new one does not; null when there was none. */
-    replaced: { cohorts_dropped: number; formats_dropped: string[] } | null;
+    replaced: { cohorts_dropped: number; formats_dropped: string[]; conversations_dropped: boolean } | null;
   }>;
   /** The files beside the month folders (trends, retention, datapackage.json), relative to out_dir. */
   files: string[];
@@ -82,7 +82,7 @@ export function buildRunResults(input: {
 
 function replacedOf(replaced: readonly ReplacedMonth[], month: string): RunResults['months'][number]['replaced'] {
   const r = replaced.find((m) => m.month === month);
-  return r ? { cohorts_dropped: r.cohortsDropped, formats_dropped: [...r.formatsDropped] } : null;
+  return r ? { cohorts_dropped: r.cohortsDropped, formats_dropped: [...r.formatsDropped], conversations_dropped: r.conversationsDropped } : null;
 }
 
 /** Writes the file and returns its path and exact text. */

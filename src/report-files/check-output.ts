@@ -10,7 +10,7 @@
  *   it was; found only while rebuilding, it would leave a new month beside stale root files.
  */
 import { basename, dirname, join } from 'node:path';
-import { SUMMARY_FILE } from '../report/columns.js';
+import { CONVERSATIONS_FILE, SUMMARY_FILE } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import { printable } from '../shared/printable.js';
 import { parseCsv } from './parse-csv.js';
@@ -26,6 +26,8 @@ export interface RunScope {
   /** The cohorts the run reports (after config and --select/--exclude). */
   cohorts: ReadonlyArray<{ type: string; id: string; name: string }>;
   formats: readonly ReportFormat[];
+  /** report.conversations: the run writes cohort_conversations.csv. */
+  conversations: boolean;
 }
 
 export interface CheckOutputInput {
@@ -44,6 +46,8 @@ export interface ReplacedMonth {
   cohortsDropped: number;
   /** Formats of the old month that the new one is not written in (likewise). */
   formatsDropped: ReportFormat[];
+  /** The old month had cohort_conversations.csv and the new one has none (likewise). */
+  conversationsDropped: boolean;
 }
 
 /** A run would replace a month with a narrower one (exit 2: widen the selection, or say --replace). */
@@ -104,11 +108,12 @@ async function checkScope(report: MonthReportOnDisk, input: CheckOutputInput): P
   const held = await cohortsOf(report);
   const fix = `select them again (see --select/--exclude and cohorts.include/exclude), write to another folder with --out, or add --replace to replace the month with the narrower one`;
   if (held === null) {
-    if (input.replace) return { month: report.month, cohortsDropped: 0, formatsDropped: [] };
+    if (input.replace) return { month: report.month, cohortsDropped: 0, formatsDropped: [], conversationsDropped: false };
     throw new MonthScopeError(`${report.dir} exists but its ${SUMMARY_FILE} cannot be read, so what the run would drop is unknown: add --replace to replace it, or write to another folder with --out`);
   }
   const dropped = held.filter((c) => !selected.has(c.key));
   const formatsDropped = formatsOf(report).filter((f) => !input.scope.formats.includes(f));
+  const conversationsDropped = !input.scope.conversations && report.manifest.files.some((f) => f.name === CONVERSATIONS_FILE);
   if (!input.replace) {
     if (dropped.length > 0) {
       throw new MonthScopeError(
@@ -121,8 +126,14 @@ async function checkScope(report: MonthReportOnDisk, input: CheckOutputInput): P
           `add --format ${formatsOf(report).join(',')}, write to another folder with --out, or add --replace`,
       );
     }
+    if (conversationsDropped) {
+      throw new MonthScopeError(
+        `${report.dir} has ${CONVERSATIONS_FILE} and this run lists no conversations (report.conversations is false): it would disappear; ` +
+          `set report.conversations: true, write to another folder with --out, or add --replace`,
+      );
+    }
   }
-  return { month: report.month, cohortsDropped: dropped.length, formatsDropped };
+  return { month: report.month, cohortsDropped: dropped.length, formatsDropped, conversationsDropped };
 }
 
 /** Reads every file the manifest lists, checking its size and SHA-256. */

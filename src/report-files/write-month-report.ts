@@ -12,11 +12,13 @@ import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-fo
 import { writeTableFiles } from './write-table-files.js';
 import {
   AMOUNTS_TABLE,
+  CONVERSATIONS_TABLE,
   EVENTS_TABLE,
   MANIFEST_FILE,
   RETENTION_TABLE,
   SUMMARY_TABLE,
   type CohortAmountRow,
+  type CohortConversationRow,
   type CohortEventRow,
   type CohortRetentionRow,
   type CohortSummaryRow,
@@ -55,6 +57,8 @@ export interface WriteMonthReportOptions {
     events: RowSource<CohortEventRow>;
     amounts: RowSource<CohortAmountRow>;
     retention: RowSource<CohortRetentionRow>;
+    /** cohort_conversations.csv's rows; absent or null: no such file (report.conversations false). */
+    conversations?: RowSource<CohortConversationRow> | null;
   };
   /** Formats and formula guard; default CSV only, guarded. */
   output?: TableWriteOptions;
@@ -88,6 +92,7 @@ function monthTables(month: string, rows: WriteMonthReportOptions['rows']): Tabl
     table(EVENTS_TABLE, rows.events),
     table(AMOUNTS_TABLE, rows.amounts),
     table(RETENTION_TABLE, rows.retention),
+    ...(rows.conversations ? [table(CONVERSATIONS_TABLE, rows.conversations)] : []),
   ];
 }
 

@@ -14,6 +14,8 @@ export interface ChartToDraw {
   /** Shown instead of the chart when set: there is nothing to draw. */
   emptyNote: string | null;
   caption: string;
+  /** The section's heading element; h2 unless the charts sit in a section of their own. */
+  heading?: 'h2' | 'h3';
 }
 
 export interface DrawnCharts {
@@ -45,6 +47,7 @@ export async function drawCharts(dir: string, charts: readonly ChartToDraw[]): P
         caption: chart.caption,
         specPath,
         csvPath: definition.file,
+        ...(chart.heading ? { heading: chart.heading } : {}),
       }),
     );
   }

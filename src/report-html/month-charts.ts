@@ -21,7 +21,8 @@ import {
 export const TOP_EVENTS = 5;
 
 const BAR_WIDTH = 640;
-const STEP = 18;
+/** Height of one cohort's bar (with its padding), in px. */
+export const STEP = 18;
 
 export const LIFECYCLE = [
   { column: 'lifecycle_new', label: 'new', color: '#2563eb' },
@@ -38,13 +39,14 @@ export const STICKINESS = [
   { column: 'active_days_15_plus', label: '15+ days' },
 ] as const;
 
-const cohortAxis = { field: 'cohort_label', type: 'nominal' as const, title: null, sort: { field: 'rank', op: 'min' as const, order: 'ascending' as const } };
+/** The y of a chart with one bar per cohort: its label, ordered by rank. */
+export const cohortAxis = { field: 'cohort_label', type: 'nominal' as const, title: null, sort: { field: 'rank', op: 'min' as const, order: 'ascending' as const } };
 
 /**
  * The summary columns `options` folded into one row per cohort and column: `column` (its name),
  * `count` (the cell's text), `labelAs` (its label) and `column_order` (stacking order).
  */
-function foldColumns(options: ReadonlyArray<{ column: string; label: string }>, labelAs: string): object[] {
+export function foldColumns(options: ReadonlyArray<{ column: string; label: string }>, labelAs: string): object[] {
   const label = options.reduceRight((rest, o) => `datum.column === '${o.column}' ? '${o.label}' : ${rest}`, 'datum.column');
   return [
     { fold: options.map((o) => o.column), as: ['column', 'count'] },

@@ -59,11 +59,24 @@ ${body}
 `;
 }
 
-/** A chart section: heading, the inline SVG (or a note when there is nothing to draw) and its spec's link. */
-export function chartSection(options: { id: string; title: string; svg: string | null; emptyNote: string; caption: string; specPath: string; csvPath: string }): string {
+/**
+ * A chart section: heading, the inline SVG (or a note when there is nothing to draw) and its spec's
+ * link. `heading` is h3 for a chart inside a section of its own (the conversations); h2 otherwise.
+ */
+export function chartSection(options: {
+  id: string;
+  title: string;
+  svg: string | null;
+  emptyNote: string;
+  caption: string;
+  specPath: string;
+  csvPath: string;
+  heading?: 'h2' | 'h3';
+}): string {
+  const h = options.heading ?? 'h2';
   const figure =
     options.svg === null
       ? `<p class="note">${escapeHtml(options.emptyNote)}</p>`
       : `<figure>${options.svg}<figcaption>${escapeHtml(options.caption)} Vega-Lite spec: <a href="${escapeHtml(options.specPath)}">${escapeHtml(options.specPath)}</a> (reads <a href="${escapeHtml(options.csvPath)}">${escapeHtml(options.csvPath)}</a>).</figcaption></figure>`;
-  return `<section id="${options.id}">\n<h2>${escapeHtml(options.title)}</h2>\n${figure}\n</section>`;
+  return `<section id="${options.id}">\n<${h}>${escapeHtml(options.title)}</${h}>\n${figure}\n</section>`;
 }

@@ -2,7 +2,8 @@
  * DIR/report.html and DIR/charts/*.vl.json for one month folder, from the CSVs already in it. Called
  * by writeMonthReport inside its temporary folder, before the manifest: the page is part of the same
  * atomic month folder and is listed in its manifest. The page depends on the CSVs and the month's
- * facts only (never a clock or a request counter), so the same data gives the same bytes.
+ * facts only (never a clock or a request counter), so the same data gives the same bytes. The
+ * conversations section is there only when the folder holds cohort_conversations.csv.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import {
 import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { drawCharts } from './draw-charts.js';
+import { drawConversations } from './draw-conversations.js';
 import { escapeHtml } from './escape-html.js';
 import { INDEX_FILE } from './index-file.js';
 import { activeRateChart, amountsChart, lifecycleChart, LIFECYCLE, stickinessChart, STICKINESS, topEventsChart, TOP_EVENTS } from './month-charts.js';
@@ -126,6 +128,8 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
       caption: 'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency.',
     },
   ]);
+  // Only when the run wrote cohort_conversations.csv (report.conversations); otherwise nothing at all.
+  const conversations = await drawConversations(dir, { charted, guarded });
 
   // requests_lower_bound is about the run's request counters, which the page never shows.
   const warnings = facts.warnings.filter((w) => w.name !== WARNING_REQUESTS_LOWER_BOUND).map(
@@ -136,14 +140,15 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
       ? `Charts show the ${MONTH_CHART_COHORTS} cohorts with the most members (ties in file order); all ${ranked.length} cohorts are in the table below, charted ones in bold.`
       : `All ${ranked.length} cohorts are charted, numbered by members (most first, ties in file order).`;
   const body = [
-    `<nav><a href="../${INDEX_FILE}">All months</a><a href="${SUMMARY_FILE}">${SUMMARY_FILE}</a><a href="${EVENTS_FILE}">${EVENTS_FILE}</a><a href="${AMOUNTS_FILE}">${AMOUNTS_FILE}</a><a href="manifest.json">manifest.json</a></nav>`,
+    `<nav><a href="../${INDEX_FILE}">All months</a><a href="${SUMMARY_FILE}">${SUMMARY_FILE}</a><a href="${EVENTS_FILE}">${EVENTS_FILE}</a><a href="${AMOUNTS_FILE}">${AMOUNTS_FILE}</a>${conversations?.link ?? ''}<a href="manifest.json">manifest.json</a></nav>`,
     `<h1>Cohort report ${escapeHtml(facts.month)}</h1>`,
     `<p class="meta">Time zone ${escapeHtml(facts.timeZone)}, from ${escapeHtml(facts.window.start)} to ${escapeHtml(facts.window.end)} (exclusive). ${ranked.length} cohorts.</p>`,
     ...warnings,
     `<p class="note">${escapeHtml(rule)}</p>`,
     ...drawn.sections,
+    ...(conversations?.sections ?? []),
     `<section id="table">\n<h2>Cohorts</h2>\n<p class="meta">Every cohort, by members. Values as in ${SUMMARY_FILE}; an empty cell is a ratio with a zero denominator or a figure that needs the previous month.</p>\n${headlineTable(ranked, text)}\n</section>`,
   ].join('\n');
   const page = renderPage({ title: `Cohort report ${facts.month}`, body });
-  return [{ name: MONTH_PAGE_FILE, ...(await writeTextFile(join(dir, MONTH_PAGE_FILE), page)) }, ...drawn.files];
+  return [{ name: MONTH_PAGE_FILE, ...(await writeTextFile(join(dir, MONTH_PAGE_FILE), page)) }, ...drawn.files, ...(conversations?.files ?? [])];
 }

@@ -172,7 +172,7 @@ export const TRENDS_TABLE = defineTable({
 });
 
 /** Every table, each described once; datapackage.json finds a file's fields here. */
-export const REPORT_TABLES = [SUMMARY_TABLE, EVENTS_TABLE, AMOUNTS_TABLE, RETENTION_TABLE, RETENTION_HISTORY_TABLE, TRENDS_TABLE] as const;
+export const REPORT_TABLES = [SUMMARY_TABLE, EVENTS_TABLE, AMOUNTS_TABLE, RETENTION_TABLE, CONVERSATIONS_TABLE, RETENTION_HISTORY_TABLE, TRENDS_TABLE] as const;
 
 /** The columns of workspace text in any table (what the formula guard applies to). */
 export type WorkspaceTextColumn = Extract<(typeof REPORT_TABLES)[number]['fields'][number], { kind: 'text' }>['name'];

@@ -2,7 +2,8 @@
  * The workspace's conversations, generated from its contacts with a PRNG stream of their own (seeded
  * from the workspace's seed, never drawing from the contacts' and events' stream), so adding them
  * changes nothing else the sandbox generates. Deterministic: the same workspace always gives the same
- * conversations, so a test computes its expected figures from `generateConversations(sb.workspace)`.
+ * conversations, so a test computes its expected figures from `workspaceConversations(sb.workspace)`
+ * (the generated ones, or the list a test placed in the workspace itself).
  *
  * Chosen to exercise what METRICS.md's cohort_conversations.csv reads:
  * - authors of every kind: `user`/`lead` (by the contact's role) and `contact` for customers; `admin`,
@@ -17,7 +18,8 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { createPrng, type Prng } from './create-prng.js';
-import type { SandboxWorkspace } from './types.js';
+import { SandboxError } from './errors.js';
+import type { SandboxWorkspace, WireConversation } from './types.js';
 import type { WireContact } from '../intercom/types.js';
 
 const DAY_SEC = 86_400;
@@ -30,7 +32,7 @@ export const EDGE_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kol
 /** Months back from the workspace's now whose starts are edges (0: the current month). */
 const EDGE_MONTHS = 4;
 
-export type WireConversation = Record<string, unknown> & { id: string; created_at: number };
+export type { WireConversation };
 type Draft = Record<string, unknown> & { created_at: number };
 
 type AuthorKind = 'customer' | 'contact' | 'admin' | 'bot' | 'team' | 'blank';
@@ -195,4 +197,34 @@ export function generateConversations(workspace: SandboxWorkspace): WireConversa
   // Ids follow listing order, fixed width so string order agrees.
   made.sort((a, b) => a.created_at - b.created_at);
   return made.map((c, i): WireConversation => ({ type: c.type, id: String(100_000_000 + i), ...c }));
+}
+
+/** Listing order: created_at, then id in JavaScript's default string order. */
+function byListingOrder(a: WireConversation, b: WireConversation): number {
+  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The conversations the sandbox serves for `workspace`, in listing order: the list a test placed in
+ * `workspace.conversations` (so it can put a conversation on the exact second a month starts), else
+ * the generated ones. A placed list is checked once: ids unique (the cursor names one), created_at
+ * whole seconds.
+ * @example
+ * const all = workspaceConversations(sb.workspace); // what POST /conversations/search can list
+ */
+export function workspaceConversations(workspace: SandboxWorkspace): WireConversation[] {
+  const placed = workspace.conversations;
+  if (placed === undefined) return generateConversations(workspace);
+  const ids = new Set<string>();
+  for (const c of placed) {
+    if (typeof c.id !== 'string' || c.id === '' || ids.has(c.id)) {
+      throw new SandboxError('SANDBOX_INVALID_OPTIONS', `workspace.conversations: every conversation needs an id of its own (got ${JSON.stringify(c.id)} twice or empty)`);
+    }
+    if (!Number.isSafeInteger(c.created_at)) {
+      throw new SandboxError('SANDBOX_INVALID_OPTIONS', `workspace.conversations: conversation ${c.id} has created_at ${JSON.stringify(c.created_at)}, not whole Unix seconds`);
+    }
+    ids.add(c.id);
+  }
+  return [...placed].sort(byListingOrder);
 }

@@ -15,14 +15,15 @@
  * Paging as the contacts search: per_page default 20 (Intercom's for conversations), outside 1..150
  * → 400; the cursor is read from the JSON body only; opaque cursors (search-cursor.ts) naming the
  * last listed conversation; `pages.next` absent on the last page. Order: created_at, then id. The
- * conversations are generated on the first search (generate-conversations.ts), not before.
+ * conversations are the workspace's placed list or, without one, generated on the first search
+ * (workspaceConversations in generate-conversations.ts), not before.
  */
 import { TZDate } from '@date-fns/tz';
 import { errorList } from './error-list.js';
 import { SandboxError } from './errors.js';
-import { generateConversations, type WireConversation } from './generate-conversations.js';
+import { workspaceConversations } from './generate-conversations.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
-import type { SandboxResponse, SandboxWorkspace } from './types.js';
+import type { SandboxResponse, SandboxWorkspace, WireConversation } from './types.js';
 import { isObject, readSearchPagination } from './read-search-pagination.js';
 
 export const CONVERSATIONS_PER_PAGE_DEFAULT = 20;
@@ -75,8 +76,9 @@ export function createConversationSearch(workspace: SandboxWorkspace, variant: C
     throw new SandboxError('SANDBOX_INVALID_OPTIONS', `conversations.dateRule must be one of ${DATE_RULES.join(', ')} (got ${JSON.stringify(rule)})`);
   }
   const readConversations = variant.readConversations ?? true;
-  let sorted: WireConversation[] | null = null;
-  let positionById: Map<string, number> | null = null;
+  // A placed list is read (and checked) now, so a bad one fails the sandbox's start, not a search.
+  let sorted: WireConversation[] | null = workspace.conversations === undefined ? null : workspaceConversations(workspace);
+  let positionById: Map<string, number> | null = sorted === null ? null : new Map(sorted.map((c, i) => [c.id, i]));
 
   /** The first second a `>` (lower) or `<` (upper, exclusive) bound on v lets through. */
   const bound = (operator: '>' | '<', v: number): number => {
@@ -130,7 +132,7 @@ export function createConversationSearch(workspace: SandboxWorkspace, variant: C
       const { perPage, startingAfter } = paging;
 
       if (sorted === null) {
-        sorted = generateConversations(workspace);
+        sorted = workspaceConversations(workspace);
         positionById = new Map(sorted.map((c, i) => [c.id, i]));
       }
       // The matches are one run of the created_at order: [first, end).

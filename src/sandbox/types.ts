@@ -19,7 +19,16 @@ export interface SandboxWorkspace {
   membersByCohort: Map<string, string[]>;
   /** Every event per contact id, newest first (ties by id). Includes events older than 90 days. */
   eventsByContact: Map<string, WireEvent[]>;
+  /**
+   * The conversations POST /conversations/search serves, when a test places them itself (exact
+   * created_at and authors on a month's edges); absent: generated from the contacts
+   * (generate-conversations.ts). Read through `workspaceConversations()`, which orders them.
+   */
+  conversations?: WireConversation[];
 }
+
+/** A conversation as POST /conversations/search lists it: any fields, a string id and a created_at in Unix seconds. */
+export type WireConversation = Record<string, unknown> & { id: string; created_at: number };
 
 export function cohortKey(type: 'segment' | 'tag', id: string): string {
   return `${type}:${id}`;

@@ -111,10 +111,10 @@ describe('a month is replaced only by a month of the same scope', () => {
     expect(await summaryCohorts(out)).toEqual([`segment:${kept.id}`]);
     const results = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as {
       replace: boolean;
-      months: Array<{ month: string; replaced: { cohorts_dropped: number; formats_dropped: string[] } | null }>;
+      months: Array<{ month: string; replaced: { cohorts_dropped: number; formats_dropped: string[]; conversations_dropped: boolean } | null }>;
     };
     expect(results.replace).toBe(true);
-    expect(results.months).toEqual([expect.objectContaining({ month, replaced: { cohorts_dropped: all.length - 1, formats_dropped: [] } })]);
+    expect(results.months).toEqual([expect.objectContaining({ month, replaced: { cohorts_dropped: all.length - 1, formats_dropped: [], conversations_dropped: false } })]);
 
     // A wider selection replaces the narrow month without --replace; it also finds the lock of a run
     // that died (a pid that no longer runs on this host), takes it over and says so.
@@ -128,7 +128,7 @@ describe('a month is replaced only by a month of the same scope', () => {
     expect(await summaryCohorts(out)).toEqual(all);
     const widerResults = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as typeof results;
     expect(widerResults.replace).toBe(false);
-    expect(widerResults.months[0]!.replaced).toEqual({ cohorts_dropped: 0, formats_dropped: [] });
+    expect(widerResults.months[0]!.replaced).toEqual({ cohorts_dropped: 0, formats_dropped: [], conversations_dropped: false });
   });
 
   it('refuses a csv-only run over a month written with Parquet twins (exit 2, naming the fix)', async () => {
@@ -140,6 +140,29 @@ describe('a month is replaced only by a month of the same scope', () => {
     expect(csvOnly.code, csvOnly.stderr).toBe(2);
     expect(oneLine(csvOnly.stderr)).toMatch(/parquet files would disappear; add --format csv,parquet/);
     expectSame(before, await snapshot(out));
+  });
+
+  it('refuses a run without conversations over a month that has them (exit 2, naming the fix); --replace drops them, and says so', async () => {
+    const out = await monthOfA();
+    const before = await snapshot(out);
+    expect([...before.keys()]).toContain(`${month}/cohort_conversations.csv`);
+    const config = join(tmp, 'no-conversations.json');
+    await writeFile(config, JSON.stringify({ report: { conversations: false } }));
+    a.freshRun();
+    const without = await runCli(['run', '--month', month, '--out', out, '--config', config], a.env);
+    expect(without.code, without.stderr).toBe(2);
+    expect(oneLine(without.stderr)).toMatch(/has cohort_conversations\.csv and this run lists no conversations \(report\.conversations is false\): it would disappear; set report\.conversations: true/);
+    expectSame(before, await snapshot(out));
+    // Refused before any conversation or event call.
+    expect(a.sandbox.counters.byEndpoint['conversations.search'] + a.sandbox.counters.byEndpoint.events).toBe(0);
+
+    a.freshRun();
+    const replaced = await runCli(['run', '--month', month, '--out', out, '--config', config, '--replace'], a.env);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(a.sandbox.counters.byEndpoint['conversations.search']).toBe(0);
+    expect(existsSync(join(out, month, 'cohort_conversations.csv'))).toBe(false);
+    const results = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as { months: Array<{ replaced: Record<string, unknown> }> };
+    expect(results.months[0]!.replaced).toEqual({ cohorts_dropped: 0, formats_dropped: [], conversations_dropped: true });
   });
 
   it('a selection that matches no cohort is bad usage (exit 2) and writes nothing', async () => {

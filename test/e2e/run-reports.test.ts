@@ -22,7 +22,7 @@ import {
 } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { localMonth, monthBefore } from '../support/report-reference.js';
-import { MONTH_PAGE_FILES, outputFolderFiles } from '../support/report-pages.js';
+import { MONTH_PAGE_FILES_WITH_CONVERSATIONS, outputFolderFiles } from '../support/report-pages.js';
 
 const SEARCH_PER_PAGE = 40;
 const EVENTS_PER_PAGE = 20;
@@ -164,10 +164,10 @@ describe('run --format csv,parquet', () => {
     expectCleanSuccess(result);
     const expected = expectedReports(sb.sandbox.workspace, { months: [month], timeZone: 'UTC', clockMs: sb.clockMs, nowSec });
     for (const [path, text] of expected.files) expect(await readFile(join(outDir, path), 'utf8'), path).toBe(text);
-    const tables = ['cohort_summary', 'cohort_events', 'cohort_amounts', 'cohort_retention'];
+    const tables = ['cohort_summary', 'cohort_events', 'cohort_amounts', 'cohort_retention', 'cohort_conversations'];
     const manifest = JSON.parse(await readFile(join(outDir, month, 'manifest.json'), 'utf8')) as { files: Array<{ name: string }>; formula_guard: boolean };
-    expect(manifest.files.map((f) => f.name).slice(0, 8)).toEqual(tables.flatMap((t) => [`${t}.csv`, `${t}.parquet`]));
-    expect(manifest.files.map((f) => f.name).slice(8).sort()).toEqual([...MONTH_PAGE_FILES]);
+    expect(manifest.files.map((f) => f.name).slice(0, 10)).toEqual(tables.flatMap((t) => [`${t}.csv`, `${t}.parquet`]));
+    expect(manifest.files.map((f) => f.name).slice(10).sort()).toEqual([...MONTH_PAGE_FILES_WITH_CONVERSATIONS]);
     expect(manifest.formula_guard).toBe(true);
     const listed = (JSON.parse(await readFile(join(outDir, 'datapackage.json'), 'utf8')) as { resources: Array<{ path: string }> }).resources.map((r) => r.path);
     expect(listed.sort()).toEqual(

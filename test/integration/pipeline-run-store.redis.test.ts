@@ -4,7 +4,9 @@
  * test/unit/pipeline-journal-checked.test.ts, the Redis store's keys, claims and release below.
  */
 import { describe, expect, it } from 'vitest';
+import type { Conversation, ConversationPage } from '../../src/intercom/conversation-types.js';
 import type { Cohort, Member, MemberPage } from '../../src/intercom/types.js';
+import { RunNotCollectedError } from '../../src/pipeline/errors.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
 import { CONTACT_BUCKETS, createRedisStore, runStoreKeys } from '../../src/pipeline/redis-store.js';
 import type { ClientCounts, ContactResult, ListedContact, RunStore } from '../../src/pipeline/run-store.js';
@@ -35,6 +37,15 @@ function ok(events: number): ContactResult {
       ? { months: {} }
       : { months: { '2026-10': { events, activeDays: 1, names: { 'paid "plan"': [events, OCT_5, OCT_5 + events] }, amounts: { 'paid "plan".amount': ['1250', events] } } } };
   return { kind: 'ok', stats, eventsFetched: events + 1 };
+}
+
+/** A conversation of October opened by `author` (a contact id, or an admin when it starts with `admin`). */
+function conversation(id: string, author: string, facts: Partial<Conversation> = {}): Conversation {
+  const type = author.startsWith('admin') ? 'admin' : 'user';
+  return { id, createdAtSec: OCT_5 + 60, author: { type, id: author }, replied: false, replySeconds: null, rating: null, reopened: false, ...facts };
+}
+function conversations(list: Conversation[], nextCursor: string | null): ConversationPage {
+  return { conversations: list, nextCursor };
 }
 
 async function collect<T>(iterable: AsyncIterable<T[]>): Promise<T[]> {
@@ -110,7 +121,7 @@ describe.each(STORES)('RunStore contract: %s', (_name, newStore) => {
     await store.saveContactResult('c150', ok(2));
     const all = await listed(store);
     expect(all).toHaveLength(300);
-    expect(all.find((c) => c.member.id === 'c150')).toEqual({ member: member('c150'), cohortKeys: ['segment:s1', 'tag:t1'], result: ok(2) });
+    expect(all.find((c) => c.member.id === 'c150')).toEqual({ member: member('c150'), cohortKeys: ['segment:s1', 'tag:t1'], result: ok(2), conversations: null });
     expect(all.find((c) => c.member.id === 'c0')!.cohortKeys).toEqual(['segment:s1']);
     expect(all.find((c) => c.member.id === 'c299')!.cohortKeys).toEqual(['tag:t1']);
     expect((await store.progress()).contacts).toBe(300);
@@ -185,12 +196,53 @@ describe.each(STORES)('RunStore contract: %s', (_name, newStore) => {
     expect((await store.progress()).requests).toMatchObject({ apiCalls: 2, eventsPerPage: null });
   });
 
+  it("records a month's conversations page by page once every cohort is paged: members' only, each once by id, a repeated page ignored", async () => {
+    const store = newStore();
+    await store.saveCohorts(COHORTS);
+    await store.savePage('segment:s1', null, page(['c1', 'c2'], null));
+    // The tag is not paged to its end: who is a member is not known yet.
+    await expect(store.saveConversationPage('2026-10', null, conversations([], null))).rejects.toBeInstanceOf(RunNotCollectedError);
+    await store.savePage('tag:t1', null, page(['c2', 'c3'], null));
+    expect(await store.conversationProgress('2026-10')).toEqual({ cursor: null, pages: 0, done: false });
+
+    // Hostile ids: separators of the stored form, and a long one.
+    const odd = 'a,b;c|d%e';
+    const first = conversations(
+      [
+        conversation(odd, 'c1', { replied: true, replySeconds: 9_007_199_254_740_991, rating: 5 }),
+        conversation('k2', 'admin-7'),
+        conversation('k3', 'stranger'),
+        conversation('k4', 'c2', { reopened: true }),
+      ],
+      'n1',
+    );
+    expect(await store.saveConversationPage('2026-10', null, first)).toEqual({ kept: 2, dropped: 2 });
+    expect(await store.saveConversationPage('2026-10', null, first)).toBeNull();
+    expect(await store.conversationProgress('2026-10')).toEqual({ cursor: 'n1', pages: 1, done: false });
+    // A later page repeating a conversation (the API's pages may overlap) keeps it once.
+    const second = conversations([conversation(odd, 'c1', { replied: true, replySeconds: 9_007_199_254_740_991, rating: 5 }), conversation('k5', 'c1', { rating: 2 })], null);
+    expect(await store.saveConversationPage('2026-10', 'n1', second)).toEqual({ kept: 1, dropped: 0 });
+    expect(await store.saveConversationPage('2026-10', null, conversations([conversation('k9', 'c1')], null))).toBeNull();
+    expect(await store.conversationProgress('2026-10')).toEqual({ cursor: null, pages: 2, done: true });
+    expect(await store.conversationProgress('2026-09')).toEqual({ cursor: null, pages: 0, done: false });
+
+    const all = await listed(store);
+    expect(all.map((c) => [c.member.id, c.conversations])).toEqual([
+      ['c1', { months: { '2026-10': [[true, 9_007_199_254_740_991, 5, false], [false, null, 2, false]] } }],
+      ['c2', { months: { '2026-10': [[false, null, null, true]] } }],
+      ['c3', null],
+    ]);
+  });
+
   it('clear() forgets everything', async () => {
     const store = newStore();
     await store.saveCohorts(COHORTS);
     await store.savePage('segment:s1', null, page(['c1'], null));
     await store.saveContactResult('c1', ok(1));
+    await store.savePage('tag:t1', null, page([], null));
+    await store.saveConversationPage('2026-10', null, conversations([conversation('k1', 'c1')], null));
     await store.clear();
+    expect(await store.conversationProgress('2026-10')).toEqual({ cursor: null, pages: 0, done: false });
     expect(await store.loadCohorts()).toBeNull();
     expect(await store.cohortProgress('segment:s1')).toEqual({ cursor: null, pages: 0, done: false, totalCount: null });
     expect((await store.progress()).contacts).toBe(0);
@@ -286,6 +338,7 @@ describe('the Redis store', () => {
     await store.savePage('segment:s1', null, page(['a', 'b'], null));
     await store.saveContactResult('a', ok(1));
     await store.saveContactResult('b', { kind: 'missing' });
+    await store.saveConversationPage('2026-10', null, conversations([conversation('k1', 'a')], null));
     store.countRequests(client({ apiCalls: 4, eventsPageSize: 100 }).read);
     await store.flushRequests();
     const before = await store.progress();
@@ -297,6 +350,7 @@ describe('the Redis store', () => {
     expect(await listed(store)).toEqual([]);
     const k = runStoreKeys(prefix, RUN_ID);
     expect(await testRedis.redis().exists(...Array.from({ length: CONTACT_BUCKETS }, (_, i) => k.bucket(i)), k.claims)).toBe(0);
+    expect(await testRedis.redis().exists(...Array.from({ length: CONTACT_BUCKETS }, (_, i) => k.conversationBucket(i)))).toBe(0);
     await store.clear();
     expect(await store.released()).toBeNull();
   });

@@ -233,8 +233,8 @@ describe('after a faulty run of every process at trace level', () => {
     for (const name of ['run: stderr', 'run (spoiled): stderr', 'worker 1', 'worker 2', 'worker with metrics']) {
       expect(haystacks.get(name), name).toMatch(/"level":20,.*"intercom response"/);
     }
-    // Four month tables, trends.csv and retention.csv.
-    expect([...haystacks.keys()].filter((k) => k.startsWith('file ') && k.endsWith('.csv')).length).toBe(6);
+    // Five month tables (conversations among them), trends.csv and retention.csv.
+    expect([...haystacks.keys()].filter((k) => k.startsWith('file ') && k.endsWith('.csv')).length).toBe(7);
     expect([...haystacks.keys()].some((k) => /\.journal\.jsonl$/.test(k))).toBe(true);
     const redisText = haystacks.get('redis (sampled during the runs)')!;
     expect(redisText).toMatch(/contactIds/);

@@ -86,3 +86,30 @@ export function referenceConversations(month: string, timeZone: string, conversa
     ];
   });
 }
+
+/**
+ * A conversation as the API sends it, read straight from METRICS.md's words (not with src/'s schema):
+ * opened by `source.author` (type and id), replied when `statistics.first_admin_reply_at` is a number,
+ * reply time when `statistics.time_to_admin_reply` is a non-negative integer, rated when
+ * `conversation_rating.rating` is an integer 1–5, reopened when `statistics.count_reopens` >= 1.
+ */
+export function conversationFromWire(wire: Record<string, unknown>): Conversation {
+  const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+  const source = obj(wire.source);
+  const author = obj(source?.author);
+  const type = typeof author?.type === 'string' ? author.type : '';
+  const authorId = typeof author?.id === 'string' || typeof author?.id === 'number' ? String(author.id) : null;
+  const stats = obj(wire.statistics);
+  const reply = stats?.time_to_admin_reply;
+  const reopens = stats?.count_reopens;
+  const rating = obj(wire.conversation_rating)?.rating;
+  return {
+    id: String(wire.id),
+    createdAtSec: Number(wire.created_at),
+    author: type === '' ? null : { type, id: authorId },
+    replied: typeof stats?.first_admin_reply_at === 'number',
+    replySeconds: typeof reply === 'number' && Number.isInteger(reply) && reply >= 0 ? reply : null,
+    rating: typeof rating === 'number' && Number.isInteger(rating) && rating >= 1 && rating <= 5 ? rating : null,
+    reopened: typeof reopens === 'number' && reopens >= 1,
+  };
+}

@@ -4,7 +4,9 @@
  * months' local boundaries come from Intl, the 90-day listing rule is restated here, and the numbers of
  * pages the API needs are counted from the data.
  */
+import { workspaceConversations } from '../../src/sandbox/generate-conversations.js';
 import type { SandboxWorkspace } from '../../src/sandbox/types.js';
+import { conversationFromWire, REF_CONVERSATIONS_HEADER, referenceConversations } from './conversations-reference.js';
 import {
   localMonth,
   monthBefore,
@@ -111,8 +113,14 @@ export interface ExpectedReports {
  */
 export function expectedReports(
   ws: SandboxWorkspace,
-  options: { months: string[]; timeZone: string; clockMs: number; nowSec: number; vanished?: ReadonlySet<string> },
+  options: { months: string[]; timeZone: string; clockMs: number; nowSec: number; vanished?: ReadonlySet<string>; conversations?: boolean },
 ): ExpectedReports {
+  // Every conversation the sandbox holds, each as METRICS.md reads it: no listing limit by age.
+  const conversations = options.conversations === false ? null : workspaceConversations(ws).map(conversationFromWire);
+  const cohortMembers = [
+    ...ws.segments.map((s) => ({ type: 'segment', id: s.id, name: s.name, members: ws.membersByCohort.get(`segment:${s.id}`) ?? [] })),
+    ...ws.tags.map((t) => ({ type: 'tag', id: t.id, name: t.name, members: ws.membersByCohort.get(`tag:${t.id}`) ?? [] })),
+  ];
   const data = listableRawData(ws, options.clockMs, options.vanished ? { vanished: options.vanished } : {});
   const files = new Map<string, string>();
   const warnings = new Map<string, string[]>();
@@ -126,6 +134,10 @@ export function expectedReports(
     files.set(`${month}/cohort_events.csv`, referenceCsvText(t.events));
     files.set(`${month}/cohort_amounts.csv`, referenceCsvText(t.amounts));
     files.set(`${month}/cohort_retention.csv`, referenceCsvText(t.retention));
+    if (conversations !== null) {
+      const rows = referenceConversations(month, options.timeZone, conversations, cohortMembers);
+      files.set(`${month}/cohort_conversations.csv`, referenceCsvText([REF_CONVERSATIONS_HEADER, ...rows]));
+    }
     warnings.set(month, [...(beyond ? ['month_beyond_retention'] : []), ...(previousBeyond ? ['previous_month_beyond_retention'] : [])]);
   }
   files.set('trends.csv', referenceCsvText(referenceTrends(options.months.map((month) => ({ month, summary: tables.get(month)!.summary })))));
@@ -148,4 +160,20 @@ export function eventPagesNeeded(ws: SandboxWorkspace, contactId: string, option
 /** POST /contacts/search calls paging one cohort of `members` at `perPage` (an empty cohort still answers once). */
 export function searchPagesNeeded(members: number, perPage: number): number {
   return Math.max(1, Math.ceil(members / perPage));
+}
+
+/** Intercom's most per page of POST /conversations/search, what the run asks for. */
+export const CONVERSATIONS_PER_PAGE = 150;
+/** How far beyond W(M) the run asks, each side (restated from the client's documentation). */
+export const CONVERSATION_PADDING_SEC = 2 * 86_400;
+
+/**
+ * POST /conversations/search calls listing `month`'s conversations: pages of 150 over every conversation
+ * the sandbox's default date rule (strict `>` and `<`) matches in the padded window; one when none.
+ */
+export function conversationPagesNeeded(ws: SandboxWorkspace, month: string, timeZone: string): number {
+  const start = monthStartSec(month, timeZone);
+  const end = monthStartSec(monthAfter(month), timeZone);
+  const n = workspaceConversations(ws).filter((c) => c.created_at > start - CONVERSATION_PADDING_SEC && c.created_at < end + CONVERSATION_PADDING_SEC).length;
+  return Math.max(1, Math.ceil(n / CONVERSATIONS_PER_PAGE));
 }

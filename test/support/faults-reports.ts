@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from './e2e-cli.js';
 import type { ExpectedReports } from './e2e-reference.js';
-import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
+import { INDEX_PAGE_FILES, MONTH_PAGE_FILES_WITH_CONVERSATIONS } from './report-pages.js';
 
-export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES] as const;
+export const MONTH_FILES = ['cohort_amounts.csv', 'cohort_conversations.csv', 'cohort_events.csv', 'cohort_retention.csv', 'cohort_summary.csv', 'manifest.json', ...MONTH_PAGE_FILES_WITH_CONVERSATIONS] as const;
 /** The files rebuilt at the output root from every month folder. */
 export const ROOT_FILES = ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES] as const;
 /** Manifest totals that count requests: they differ between a run with faults and one without. */

@@ -14,9 +14,9 @@ import type { RunPlan } from '../../src/pipeline/plan-run.js';
 import { writeRunReports } from '../../src/pipeline/write-run-reports.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
-import { INDEX_PAGE_FILES, MONTH_PAGE_FILES } from './report-pages.js';
+import { INDEX_PAGE_FILES, MONTH_PAGE_FILES_WITH_CONVERSATIONS } from './report-pages.js';
 
-export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'cohort_retention.csv'] as const;
+export const CSV_FILES = ['cohort_summary.csv', 'cohort_events.csv', 'cohort_amounts.csv', 'cohort_retention.csv', 'cohort_conversations.csv'] as const;
 
 export async function runReference(options: { config: Readonly<Config>; token: string; plan: RunPlan; outDir: string }): Promise<void> {
   const { config } = options;
@@ -25,7 +25,7 @@ export async function runReference(options: { config: Readonly<Config>; token: s
   const store = createMemoryStore();
   countRequests(api, store);
   try {
-    await collectRun({ api, store, plan: options.plan, filter: config.cohorts, perPage: config.intercom.perPage, concurrency: 4, log: pino({ level: 'silent' }) });
+    await collectRun({ api, store, plan: options.plan, filter: config.cohorts, perPage: config.intercom.perPage, concurrency: 4, log: pino({ level: 'silent' }), conversations: config.report.conversations });
     await writeRunReports({
       store,
       plan: options.plan,
@@ -33,6 +33,7 @@ export async function runReference(options: { config: Readonly<Config>; token: s
       source: { baseUrl: config.intercom.baseUrl, apiVersion: config.intercom.apiVersion },
       generatedAt: new Date(),
       workspace: await api.identifyWorkspace(),
+      conversations: config.report.conversations,
     });
   } finally {
     store.close();
@@ -44,7 +45,7 @@ export async function runReference(options: { config: Readonly<Config>; token: s
 /** The bytes of each month's CSVs and page files, of trends.csv, retention.csv and the index page, keyed by relative path. */
 export async function readReportFiles(outDir: string, months: readonly string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  for (const month of months) for (const f of [...CSV_FILES, ...MONTH_PAGE_FILES]) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
+  for (const month of months) for (const f of [...CSV_FILES, ...MONTH_PAGE_FILES_WITH_CONVERSATIONS]) files.set(`${month}/${f}`, await readFile(join(outDir, month, f)));
   for (const f of ['trends.csv', 'retention.csv', ...INDEX_PAGE_FILES]) files.set(f, await readFile(join(outDir, f)));
   return files;
 }

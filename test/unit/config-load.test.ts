@@ -48,7 +48,7 @@ describe('loadConfig precedence: default < --config file < environment < flags',
       log: { level: 'debug' },
     });
     const fileOnly = loadConfig({ configFile: file, env: {}, requireToken: false }).config;
-    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file', formats: ['csv'], formulaGuard: true });
+    expect(fileOnly.report).toEqual({ timezone: 'America/New_York', outDir: '/from/file', formats: ['csv'], formulaGuard: true, conversations: true });
     expect(fileOnly.rateLimit.allowancePerWindow).toBe(500);
 
     const env = { REPORT_TIMEZONE: 'Asia/Tokyo', RATE_LIMIT_ALLOWANCE: '700' };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { childJob } from '../../jobs/child-job.js';
 import { MAX_CONTACTS_PER_JOB } from '../../jobs/job-schemas.js';
-import { runJobId, type FetchContactsData, type MonthRunData, type PageCohortData, type PlannedRun } from '../../jobs/job-types.js';
+import { runJobId, type FetchContactsData, type ListConversationsData, type MonthRunData, type PageCohortData, type PlannedRun } from '../../jobs/job-types.js';
 import { JobDataInvalidError, parseJob, parseJobData, readPlannedRun, readWrittenOutDir } from '../../jobs/parse-job-data.js';
 import { planRun } from '../../src/pipeline/plan-run.js';
 
@@ -27,6 +27,7 @@ const fetch: FetchContactsData = childJob(
   { run, runJobId: jobId, contactIds: Array.from({ length: MAX_CONTACTS_PER_JOB }, (_, i) => `6a1f${String(i).padStart(20, '0')}`), claimScope: '1773532800123.6' },
   { jobId: 'y', parent },
 ).data;
+const conversations: ListConversationsData = childJob('list-conversations', { run, runJobId: jobId, month: '2026-02', claimScope: '1773532800123.2' }, { jobId: 'z', parent }).data;
 
 /** The refusal's message, or a failure if the data was accepted. */
 function refusal(name: string, data: unknown): string {
@@ -47,6 +48,7 @@ describe('what our producers build is accepted unchanged', () => {
     ['month-run', { run: { ...run, workspaceId: undefined } }],
     ['page-cohort', page],
     ['fetch-contacts', fetch],
+    ['list-conversations', conversations],
     ['scheduled-run', { timeZone: 'America/New_York' }],
   ] as const)('%s', (name, data) => {
     const clean = JSON.parse(JSON.stringify(data)) as unknown;
@@ -80,6 +82,9 @@ describe('anything else is refused, naming the job name and the field', () => {
     ['a fractional plan time', 'month-run', { run: { ...run, plannedAtSec: nowSec + 0.5 } }, 'month-run job data: run.plannedAtSec: expected int, got number'],
     ['a pattern of many wildcards', 'month-run', { ...monthRun, cohorts: { ...monthRun.cohorts, include: ['*a'.repeat(11)] } }, 'month-run job data: cohorts.include[0]: expected at most 10 "*" in a pattern'],
     ['not an object', 'fetch-contacts', ['c1'], 'fetch-contacts job data: expected object, got array'],
+    ['a month outside the run', 'list-conversations', { ...conversations, month: '2026-03' }, 'list-conversations job data: month: expected a month of the run, from 2026-01 to 2026-02'],
+    ['a month that is not one', 'list-conversations', { ...conversations, month: '2026-13' }, 'list-conversations job data: month: expected YYYY-MM'],
+    ['another run job as its run', 'list-conversations', { ...conversations, runJobId: 'run.2025-01_2025-01_UTC' }, `list-conversations job data: runJobId: expected ${jobId}, the job of run.runId`],
   ])('%s', (_, name, data, message) => {
     expect(refusal(name, data)).toBe(message);
   });
@@ -113,7 +118,7 @@ describe('anything else is refused, naming the job name and the field', () => {
   });
 
   it('a job name no processor has, and a run job under another id than its months\'', () => {
-    expect(() => parseJob({ name: 'probe\x1b[2J', id: '1', data: {} })).toThrow(/^no job is named "probe\\.*\[2J": this worker runs month-run, page-cohort, fetch-contacts, scheduled-run$/);
+    expect(() => parseJob({ name: 'probe\x1b[2J', id: '1', data: {} })).toThrow(/^no job is named "probe\\.*\[2J": this worker runs month-run, page-cohort, fetch-contacts, list-conversations, scheduled-run$/);
     expect(() => parseJob({ name: 'month-run', id: '42', data: monthRun })).toThrow(
       `month-run job: id: expected ${jobId}, the id of run.runId (queue runs with cohort-reports enqueue)`,
     );

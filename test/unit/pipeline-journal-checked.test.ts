@@ -11,6 +11,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConversationPage } from '../../src/intercom/conversation-types.js';
 import type { Cohort, MemberPage } from '../../src/intercom/types.js';
 import { createMemoryStore, type MemoryStore } from '../../src/pipeline/memory-store.js';
 import { JournalInvalidError } from '../../src/pipeline/journal-records.js';
@@ -38,13 +39,24 @@ function openStore(): MemoryStore {
   return store;
 }
 
-/** A journal as a run writes it: cohorts, one page listing c1 and c2, c1's result; then closed. */
+/** November's conversations: c2 opened one (replied in 90 s, rated 4), an admin another, a stranger a third. */
+const CONVERSATIONS: ConversationPage = {
+  conversations: [
+    { id: 'k1', createdAtSec: 1_793_000_000, author: { type: 'lead', id: 'c2' }, replied: true, replySeconds: 90, rating: 4, reopened: false },
+    { id: 'k2', createdAtSec: 1_793_000_000, author: { type: 'admin', id: 'a1' }, replied: false, replySeconds: null, rating: null, reopened: false },
+    { id: 'k3', createdAtSec: 1_793_000_000, author: { type: 'user', id: 'stranger' }, replied: false, replySeconds: null, rating: null, reopened: false },
+  ],
+  nextCursor: null,
+};
+
+/** A journal as a run writes it: cohorts, one page listing c1 and c2, c1's result, November's conversations; then closed. */
 async function writeJournal(): Promise<string[]> {
   const store = openStore();
   store.countRequests(counts({ apiCalls: 3 }));
   await store.saveCohorts(COHORTS);
   await store.savePage('segment:s1', null, PAGE);
   await store.saveContactResult('c1', { kind: 'ok', stats: STATS, eventsFetched: 2 });
+  await store.saveConversationPage('2026-11', null, CONVERSATIONS);
   store.close();
   return (await readFile(path, 'utf8')).trimEnd().split('\n');
 }
@@ -107,9 +119,31 @@ describe('the run journal, checked on replay', () => {
     const listed = [];
     for await (const batch of store.listedContacts()) listed.push(...batch);
     expect(listed.sort((a, b) => (a.member.id < b.member.id ? -1 : 1))).toEqual([
-      { member: PAGE.members[0], cohortKeys: ['segment:s1'], result: { kind: 'ok', stats: STATS, eventsFetched: 2 } },
-      { member: PAGE.members[1], cohortKeys: ['segment:s1'], result: null },
+      { member: PAGE.members[0], cohortKeys: ['segment:s1'], result: { kind: 'ok', stats: STATS, eventsFetched: 2 }, conversations: null },
+      { member: PAGE.members[1], cohortKeys: ['segment:s1'], result: null, conversations: { months: { '2026-11': [[true, 90, 4, false]] } } },
     ]);
+    expect(await store.conversationProgress('2026-11')).toEqual({ cursor: null, pages: 1, done: true });
+    // Only the member's conversation is journaled: the admin's and the stranger's are dropped for good.
+    expect(JSON.parse((await readFile(path, 'utf8')).split('\n')[3]!)).toMatchObject({ t: 'conversations', month: '2026-11', kept: ['c2', 'k1', '2026-11,1,90,4,0'] });
+  });
+
+  it("refuses conversations no run records: before the cohorts are paged, a non-member's, malformed, repeated or outside the page's month", async () => {
+    const lines = await writeJournal();
+    const record = (kept: string[], extra: Record<string, unknown> = {}): string => JSON.stringify({ t: 'conversations', month: '2026-11', from: null, next: null, kept, ...extra });
+    await expectRefused([lines[0]!, record(['c2', 'k1', '2026-11,1,90,4,0'])], 2, /conversations before every cohort was paged to its end/);
+    const cases: Array<[string, RegExp]> = [
+      [record(['stranger', 'k1', '2026-11,1,90,4,0']), /a conversation of contact "stranger", which no recorded page listed/],
+      [record(['c2', 'k1', '2026-11,1,90,9,0']), /a conversation of contact "c2": a malformed conversation entry/],
+      [record(['c2', 'k,1', '2026-11,1,90,4,0']), /a malformed conversation entry/],
+      [record(['c2', 'k1', '2026-11,1,9999999999999999,4,0']), /a reply time beyond a safe integer/],
+      [record(['c2', 'k1', '2026-10,1,90,4,0']), /outside the page's month 2026-11/],
+      [record(['c2', 'k1', '2026-11,1,90,4,0', 'c2', 'k1', '2026-11,0,,,0']), /records a conversation twice/],
+      [record(['c2', 'k1']), /a "conversations" record of the wrong shape \(kept\)/],
+      [record(['c2', 'k1', '2026-11,1,90,4,0'], { month: '2026-13' }), /a "conversations" record of the wrong shape \(month\)/],
+    ];
+    for (const [line, problem] of cases) await expectRefused([...lines.slice(0, 3), line], 4, problem);
+    // The month's one page again: off its cursor.
+    await expectRefused([...lines.slice(0, 4), lines[3]!], 5, /a page of 2026-11's conversations that does not follow its recorded cursor/);
   });
 
   it('creates no journal file until something is recorded', async () => {
