@@ -117,6 +117,11 @@ export const MONTH_RUN_DATA_SCHEMA = z.strictObject({
   cohorts: COHORT_FILTER_SCHEMA.optional(),
   /** Set by the run job itself: how many rounds of children it has added so far. */
   round: round.optional(),
+  /**
+   * Set by the run job itself on its first pass: when the run began (Unix ms). BullMQ restarts a parent
+   * job's processing (processedOn) each time its children finish, so that cannot say it.
+   */
+  startedAtMs: z.number().int().min(0).max(MAX_UNIX_SEC * 1000).optional(),
   /** `enqueue --replace`: the run may replace a month whose folder holds cohorts it does not select. */
   replace: z.boolean().optional(),
 });

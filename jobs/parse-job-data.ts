@@ -8,7 +8,8 @@
  * schema's own expectations. An unknown field's name is the one piece of the job shown, made printable
  * and shortened (it may be a terminal escape or a megabyte long).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
+import type { RunResults } from '../src/pipeline/write-run-results.js';
 import { printable } from '../src/shared/printable.js';
 import { JOB_DATA_SCHEMAS, PLANNED_RUN_SCHEMA } from './job-schemas.js';
 import { JOB_NAMES, runJobId, type JobDataByName, type JobName } from './job-types.js';
@@ -142,4 +143,30 @@ export function readPlannedRun(data: unknown): JobDataByName['month-run']['run']
 export function readWrittenOutDir(returnvalue: unknown): string | null {
   const outDir = typeof returnvalue === 'object' && returnvalue !== null ? (returnvalue as { outDir?: unknown }).outDir : undefined;
   return typeof outDir === 'string' && outDir !== '' ? outDir : null;
+}
+
+const count = z.number().int().nonnegative();
+/** What `enqueue --wait` reads of a run job's run_results.json: only what its summary prints. */
+const RUN_RESULTS_SUMMARY = z.object({
+  out_dir: z.string().min(1),
+  months: z.array(
+    z.object({
+      month: z.string(),
+      dir: z.string(),
+      files: z.array(z.string()),
+      totals: z.object({ cohorts: count, unique_contacts: count, api_calls: count, responses_429: count }).passthrough(),
+    }).passthrough(),
+  ),
+  files: z.array(z.string()),
+}).passthrough();
+
+/**
+ * The run_results.json a run job returned (MonthRunResult.runResults), or null when it returned none
+ * (a worker of an older version) or something else: the return value sits in Redis, where anything
+ * with access may have written it, so it is checked by shape before its figures are printed (and the
+ * printer shows every text printable).
+ */
+export function readRunResults(returnvalue: unknown): RunResults | null {
+  const results = typeof returnvalue === 'object' && returnvalue !== null ? (returnvalue as { runResults?: unknown }).runResults : undefined;
+  return RUN_RESULTS_SUMMARY.safeParse(results).success ? (results as RunResults) : null;
 }

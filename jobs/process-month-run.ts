@@ -2,9 +2,10 @@
  * The run job, a step job that reads top to bottom like the single-process run:
  *   (check the token may read conversations) → discover cohorts (once; kept in the store) → one
  *   page-cohort child per cohort not yet paged, each adding fetch-contacts children of this job as its
- *   pages arrive → wait for every child → one list-conversations child per month not yet listed (who
- *   is a member is known now), beside a sweep round for any contact still without a result (normally
- *   none; it repairs a page that came back different after a crash, or a run resumed after failing)
+ *   pages arrive, and the one that pages the last cohort adding a list-conversations child per month
+ *   (who is a member is known then: see process-page-cohort.ts) → wait for every child → a sweep round
+ *   for any contact still without a result and any month not yet listed (normally none; it repairs a
+ *   page that came back different after a crash, or a run resumed after failing)
  *   → write the reports → release the run's contacts from Redis, keeping the outcome a retry returns.
  * Every pass is idempotent: a retry after a crash re-adds children under the same ids (no-ops), and the
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
@@ -15,23 +16,16 @@ import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import type { Logger } from 'pino';
 import { discoverCohorts, requireCohorts } from '../src/pipeline/discover-cohorts.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
-import { writeRunReports } from '../src/pipeline/write-run-reports.js';
+import { prepareReportWriting, writeRunReports } from '../src/pipeline/write-run-reports.js';
+import type { RunResults } from '../src/pipeline/write-run-results.js';
 import { checkOutput, MonthIntegrityError, MonthScopeError } from '../src/report-files/check-output.js';
 import { acquireOutputLock, describeHolder, OutputLockedError, type OutputLock } from '../src/report-files/output-lock.js';
 import { OutputWorkspaceMismatchError, WorkspaceMarkerError } from '../src/report-files/output-workspace.js';
 import { NoCohortSelectedError } from '../src/pipeline/errors.js';
 import { sleep } from '../src/shared/sleep.js';
 import { childJob, type AnyChildJob } from './child-job.js';
-import {
-  conversationsJobId,
-  pageJobId,
-  runJobId,
-  sweepJobId,
-  type FetchContactsData,
-  type ListConversationsData,
-  type MonthRunData,
-  type PageCohortData,
-} from './job-types.js';
+import { conversationChildren } from './conversation-children.js';
+import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
 import { MAX_ROUNDS } from './job-schemas.js';
 import { readRunJobProgress } from './refresh-run-progress.js';
 import type { Processor } from './worker-context.js';
@@ -45,6 +39,8 @@ export interface MonthRunResult {
   dirs: string[];
   contacts: number;
   apiCalls: number;
+  /** run_results.json as written: what `enqueue --wait` prints the run's summary from, as `run` does. */
+  runResults?: RunResults;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -103,6 +99,9 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   // A retry after the reports were written and the store released: the run is done.
   const released = await store.released();
   if (released !== null) return JSON.parse(released) as MonthRunResult;
+  // The run's start, recorded once: status, run_results.json and the manifests read it.
+  if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() } satisfies MonthRunData);
+  const startedAtMs = job.data.startedAtMs ?? Date.now();
 
   // The worker's own output, whatever the job says: job data never chooses where files are written
   // (its schema has no such field), and writeRunReports writes only month folders named by the plan.
@@ -164,15 +163,15 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         children.push(childJob('fetch-contacts', data, { jobId: sweepJobId(run.runId, round, i), parent }));
       });
       if (pending.length > 0) log.info({ contacts: pending.length, round }, 'contacts without events: sweeping them');
-      for (const month of conversations ? months : []) {
-        if ((await store.conversationProgress(month)).done) continue;
-        const data: ListConversationsData = { run, runJobId: jobId, month, claimScope };
-        children.push(childJob('list-conversations', data, { jobId: conversationsJobId(run.runId, month, round), parent }));
-      }
+      // Normally added already, in the round before, by the page-cohort job that paged the last
+      // cohort: these are then the same jobs (or months already listed) and add nothing.
+      if (conversations) children.push(...(await conversationChildren(store, { run, months, runJobId: jobId, parent, round, claimScope })));
     }
     if (children.length === 0) break;
 
     await ctx.queue.addBulk(children);
+    // This worker may well write the reports: it loads what that needs while the children run.
+    prepareReportWriting();
     await job.updateData({ ...job.data, round } satisfies MonthRunData);
     await job.updateProgress({ ...(await readRunJobProgress(store)) });
     log.info({ round, children: children.length }, 'waiting for children');
@@ -190,9 +189,9 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
         outDir,
         source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
         generatedAt: new Date(),
-        timing: { duration_ms: Date.now() - job.timestamp },
+        timing: { duration_ms: Date.now() - startedAtMs },
         output: { formats: ctx.config.report.formats, formulaGuard: ctx.config.report.formulaGuard },
-        startedAt: new Date(job.processedOn ?? job.timestamp),
+        startedAt: new Date(startedAtMs),
         workspace: { id: ctx.workspace.id, name: ctx.workspace.name },
         replace,
         conversations,
@@ -210,6 +209,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     dirs: written.months.map((w) => w.dir),
     contacts: progress.contacts,
     apiCalls: progress.apiCalls,
+    runResults: JSON.parse(written.runResultsText) as RunResults,
   };
   // The contacts are of no further use once the reports are on disk: Redis keeps the outcome only.
   await store.release(JSON.stringify(result));

@@ -6,6 +6,8 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { REPORT_FORMATS } from './report-files/report-formats.js';
 import { MAX_PAUSE_MS } from './rate-limit/max-pause.js';
+import { printable } from './shared/printable.js';
+import { suggestTimeZone } from './shared/suggest-time-zone.js';
 
 /** Whether Intl knows the IANA zone (the one test of a zone, for config and job data alike). */
 export function isTimeZone(zone: string): boolean {
@@ -27,7 +29,14 @@ function isCron(pattern: string): boolean {
 }
 
 const timeZone = z.string().refine(isTimeZone, {
-  message: 'not an IANA time zone; use a name such as "UTC", "Europe/Berlin" or "America/New_York"',
+  error: (issue) => {
+    const value = typeof issue.input === 'string' ? issue.input : '';
+    const near = value === '' ? null : suggestTimeZone(value);
+    const shown = JSON.stringify(printable(value.slice(0, 60)));
+    return near !== null
+      ? `${shown} is not an IANA time zone; did you mean "${near}"?`
+      : `${shown} is not an IANA time zone; use a name such as "UTC", "Europe/Berlin" or "America/New_York"`;
+  },
 });
 const positiveInt = z.number().int().positive();
 

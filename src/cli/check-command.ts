@@ -94,11 +94,12 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
         const configured = config.rateLimit.allowancePerWindow;
         if (limit === null) report({ ok: true, what: `allowance: the API sent no X-RateLimit-Limit; using the configured ${configured} per ${config.rateLimit.windowSeconds} s` });
         else if (limit >= configured) report({ ok: true, what: `allowance: X-RateLimit-Limit ${limit}; configured ${configured} per window × share ${config.rateLimit.share}` });
+        // A lower limit than configured is what runs adapt to (every process lowers its rate to it on
+        // the first answer): information, not a failure.
         else
           report({
-            ok: false,
-            what: `allowance: X-RateLimit-Limit ${limit} is below the configured ${configured}`,
-            fix: `set RATE_LIMIT_ALLOWANCE=${limit} (rateLimit.allowancePerWindow); runs would slow down to it anyway`,
+            ok: true,
+            what: `allowance: X-RateLimit-Limit ${limit}, below the configured ${configured}: runs slow down to ${limit} per window × share ${config.rateLimit.share} (RATE_LIMIT_ALLOWANCE=${limit} says so from the start)`,
           });
         const tags = await workspace.api.listTags();
         const reported = await discoverCohorts(workspace.api, config.cohorts);
@@ -109,12 +110,19 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
         });
         answered = true;
       } catch (err) {
-        if (!identified) report({ ok: true, what: tokenWhat });
-        const fix =
-          err instanceof AuthenticationError
-            ? `check INTERCOM_TOKEN, and the region: a workspace in the EU or Australia needs INTERCOM_BASE_URL=eu or au (now ${host})`
-            : `check INTERCOM_BASE_URL (now ${host}) and the network`;
-        report({ ok: false, what: `region: ${host} refused or failed: ${reason(err)}`, fix });
+        if (err instanceof AuthenticationError && !identified) {
+          // Refused at the first call: the token is set but not one this host takes. One ✗, not a ✓
+          // for the token followed by a ✗ for the region: which of the two is wrong cannot be told.
+          report({
+            ok: false,
+            what: `token: ${host} refused it (${reason(err)})`,
+            fix: `check INTERCOM_TOKEN, and the region: a workspace in the EU or Australia needs INTERCOM_BASE_URL=eu or au (now ${host})`,
+          });
+        } else {
+          if (!identified) report({ ok: true, what: tokenWhat });
+          const fix = err instanceof AuthenticationError ? 'check the token\'s read scopes in the Developer Hub' : `check INTERCOM_BASE_URL (now ${host}) and the network`;
+          report({ ok: false, what: `region: ${host} refused or failed: ${reason(err)}`, fix });
+        }
       }
       // After a failed region line the probe would only fail again for the same reason: no second ✗.
       if (answered || !config.report.conversations) report(await checkConversations(workspace.api, config, host));

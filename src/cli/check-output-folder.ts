@@ -12,6 +12,22 @@ import { UsageError } from './cli-errors.js';
  * recursive mkdir then spins forever there (synchronously, deaf to SIGTERM). So the folder is also
  * probed by creating and removing one empty folder in it, which fails at once where nothing can be made.
  */
+/** Why nothing can be written in `path`, in words, with the system's code. */
+function notWritable(path: string, code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `you may not write in ${path} (${code})`;
+    case 'EROFS':
+      return `${path} is on a read-only file system (${code})`;
+    case 'ENOENT':
+      // The folder exists, yet a folder made in it does not: a virtual file system such as /proc.
+      return `${path} does not take new folders; it looks like a system folder such as /proc or /sys (${code})`;
+    default:
+      return `${path} is not writable (${code ?? 'error'})`;
+  }
+}
+
 export function checkOutputFolder(outDir: string): void {
   const refuse = (reason: string): never => {
     throw new UsageError(
@@ -38,7 +54,7 @@ export function checkOutputFolder(outDir: string): void {
       accessSync(path, constants.W_OK | constants.X_OK);
       rmdirSync(mkdtempSync(join(path, '.cohort-reports-probe-')));
     } catch (err) {
-      return refuse(`${path} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return refuse(notWritable(path, (err as NodeJS.ErrnoException).code));
     }
     return;
   }

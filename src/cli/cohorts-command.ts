@@ -43,6 +43,10 @@ export async function cohortsCommand(flags: ParsedFlags): Promise<number> {
     const { include, exclude } = config.cohorts;
     const filter = [include.length > 0 ? `include ${include.join(', ')}` : '', exclude.length > 0 ? `exclude ${exclude.join(', ')}` : ''].filter(Boolean).join('; ');
     process.stdout.write(`${cohorts.length} cohort${cohorts.length === 1 ? '' : 's'}${filter ? ` (${printable(filter)})` : ''}\n`);
+    // Intercom counts a segment's members (GET /segments?include_count=true) but never a tag's.
+    if (cohorts.some((c) => c.memberCountReported === null)) {
+      process.stdout.write('– : Intercom reports no member count for tags; a run counts their members as it lists them\n');
+    }
     return 0;
   } finally {
     await workspace.close();

@@ -25,7 +25,9 @@ import { prepareDeploymentRun } from './prepare-deployment-run.js';
 import { refuseOutFlag } from './refuse-out-flag.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
-import { resolveTerminal, type Terminal } from './terminal.js';
+import { readRunResults } from '../../jobs/parse-job-data.js';
+import { finalLines } from './run-command.js';
+import { resolveTerminal, screenOf, type Terminal } from './terminal.js';
 import { onStopSignal } from './on-stop-signal.js';
 import { sleep } from '../shared/sleep.js';
 import { printable } from '../shared/printable.js';
@@ -101,7 +103,7 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
   const stopListening = onStopSignal(() => interrupted.abort());
   const say = (line: string): void => {
     progress.step();
-    terminal.stream.write(`${terminal.tty ? '\r\x1b[2K' : ''}${line}\n`);
+    screenOf(terminal).line(line);
   };
   const startedAt = Date.now();
   let toldNoWorker = false;
@@ -114,15 +116,22 @@ async function waitForRun(queue: Queue, redis: Redis, config: Readonly<Config>, 
       const job = await queue.getJob(jobId);
       if (!job) {
         progress.stop();
-        terminal.stream.write(`run job ${jobId} has disappeared (removed or replaced)\n`);
+        screenOf(terminal).line(`run job ${jobId} has disappeared (removed or replaced)`);
         return 1;
       }
       state = await job.getState();
       if (state === 'completed' || state === 'failed') {
         progress.stop();
         if (state === 'failed') {
-          terminal.stream.write(`run ${runId} failed: ${printable(redactCredentials(job.failedReason ?? ''))}\n`);
+          screenOf(terminal).line(`run ${runId} failed: ${printable(redactCredentials(job.failedReason ?? ''))}`);
           return 1;
+        }
+        // The summary `run` prints, from the run_results.json the writing worker returned (a run
+        // written by an older worker returned only its folders).
+        const results = readRunResults(job.returnvalue);
+        if (results !== null) {
+          for (const line of finalLines(results, process.stdout.columns || 80)) process.stdout.write(`${printable(line)}\n`);
+          return 0;
         }
         const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
         for (const dir of dirs) process.stdout.write(`wrote ${dir}\n`);

@@ -1,17 +1,19 @@
 import type { RunJobProgress } from '../../jobs/job-types.js';
+import { countOf, formatCount } from './progress-line.js';
 
 /**
  * One line of run progress for people.
  *
  * @example
- * formatProgress('waiting-children', { cohorts: 9, cohortsDone: 4, contacts: 310, contactsDone: 122, apiCalls: 180, responses429: 0 })
- * // 'waiting-children · cohorts 4/9 paged · contacts 122/310 fetched · 180 API calls · 0 × 429'
+ * formatProgress('waiting-children', { cohorts: 9, cohortsDone: 4, contacts: 3100, contactsDone: 1220, apiCalls: 1, responses429: 0 })
+ * // 'waiting-children · cohorts 4/9 paged · contacts 1,220/3,100 fetched · 1 API call · 0 × 429'
  */
 export function formatProgress(state: string, p: RunJobProgress | null): string {
   if (p === null) return state;
   return (
-    `${state} · cohorts ${p.cohortsDone}/${p.cohorts} paged · contacts ${p.contactsDone}/${p.contacts} fetched · ` +
-    `${p.apiCalls} API calls · ${p.responses429} × 429`
+    `${state} · cohorts ${formatCount(p.cohortsDone)}/${formatCount(p.cohorts)} paged · ` +
+    `contacts ${formatCount(p.contactsDone)}/${formatCount(p.contacts)} fetched · ` +
+    `${countOf(p.apiCalls, 'API call')} · ${formatCount(p.responses429)} × 429`
   );
 }
 

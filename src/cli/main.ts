@@ -99,7 +99,11 @@ function oneLine(err: unknown): string {
   const message =
     err instanceof ConfigError
       ? err.message
-      : err instanceof AuthenticationError
+      : err instanceof AuthenticationError && err.endpoint === 'conversations.search'
+        ? // The token read the workspace (GET /me comes first), so neither it nor the region is wrong.
+          `Intercom refused to search conversations (${err.status ?? ''} ${err.intercomCode ?? ''}): the app needs the Read conversations permission; ` +
+          'grant it in the Intercom Developer Hub, or set report.conversations: false in a --config file (no cohort_conversations.csv)'
+        : err instanceof AuthenticationError
         ? `authentication refused by Intercom (${err.status ?? ''} ${err.intercomCode ?? ''}): check INTERCOM_TOKEN and the region (INTERCOM_BASE_URL)`
         : err instanceof IntercomError || err instanceof UsageError || err instanceof RunPlanError || hasExitCode(err)
           ? (err as Error).message

@@ -10,6 +10,27 @@ export interface ProgressFigures extends RunJobProgress {
   state?: string;
 }
 
+/**
+ * A count as people read it, with thousands separators whatever the machine's locale.
+ *
+ * @example
+ * formatCount(4245) // '4,245'
+ */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/**
+ * A count and what it counts, singular for one.
+ *
+ * @example
+ * countOf(1, 'cohort') // '1 cohort'
+ * countOf(1734, 'API call') // '1,734 API calls'
+ */
+export function countOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** Seconds as `45s`, `3m05s`, `2h04m`. */
 export function formatDuration(totalSec: number): string {
   const s = Math.max(0, Math.round(totalSec));
@@ -27,10 +48,10 @@ export function formatProgressLine(p: ProgressFigures, options: { width: number;
   // In order of what to keep longest: the ETA and the contacts matter most on a narrow screen.
   const parts: Array<{ text: string; keep: number }> = [
     ...(p.state !== undefined ? [{ text: p.state, keep: 3 }] : []),
-    { text: `cohorts ${p.cohortsDone}/${p.cohorts}`, keep: 2 },
-    { text: `contacts ${p.contactsDone}/${p.contacts}`, keep: 5 },
-    { text: `${p.apiCalls} calls`, keep: 1 },
-    { text: `${p.responses429} × 429`, keep: 0 },
+    { text: `cohorts ${formatCount(p.cohortsDone)}/${formatCount(p.cohorts)}`, keep: 2 },
+    { text: `contacts ${formatCount(p.contactsDone)}/${formatCount(p.contacts)}`, keep: 5 },
+    { text: countOf(p.apiCalls, 'call'), keep: 1 },
+    { text: `${formatCount(p.responses429)} × 429`, keep: 0 },
     { text: `ETA ${options.etaSec === null ? '…' : formatDuration(options.etaSec)}`, keep: 4 },
   ];
   // One column short of the width: writing the last column makes some terminals wrap.
@@ -42,8 +63,31 @@ export function formatProgressLine(p: ProgressFigures, options: { width: number;
     shown = shown.filter((x) => x !== drop);
     line = shown.map((x) => x.text).join(' · ');
   }
+  return fitWidth(line, max);
+}
+
+/** `line` cut to `max` characters, the cut marked with `…`. */
+function fitWidth(line: string, max: number): string {
   const chars = [...line];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}
+
+/**
+ * The line shown while a run does what the progress figures do not count (writing the reports): what
+ * it is doing and for how long, so that a long step never looks like a hang. Never wider than the
+ * progress line.
+ *
+ * @example
+ * formatPhaseLine('writing 2026-11', { width: 80, elapsedSec: 3 }) // 'writing 2026-11 … 3s'
+ */
+export function formatPhaseLine(phase: string, options: { width: number; elapsedSec: number }): string {
+  const max = Math.max(1, options.width - 1);
+  const elapsed = formatDuration(options.elapsedSec);
+  const line = `${phase} … ${elapsed}`;
+  if ([...line].length <= max) return line;
+  // The seconds are what shows the run is alive: the phase's name is cut first (its cut marked by …).
+  const room = max - elapsed.length - 1;
+  return room >= 2 ? `${fitWidth(phase, room)} ${elapsed}` : fitWidth(line, max);
 }
 
 /**

@@ -1,21 +1,23 @@
 /**
  * `cohort-reports run`: the whole month run in one process, with the in-memory limiter and store and
- * no Redis. Progress is journaled under DIR/.work/ so a rerun after a crash or Ctrl-C resumes; with
- * --sandbox the built-in workspace is started on a free loopback port and used instead of Intercom.
+ * no Redis. Progress is journaled under DIR/.work/ so a rerun after a crash or Ctrl-C resumes (a
+ * journal of another run there is named when this one starts and again when it ends); with --sandbox
+ * the built-in workspace is started on a free loopback port and used instead of Intercom.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
 import { collectRun } from '../pipeline/collect-run.js';
 import type { WorkspaceIdentity } from '../intercom/types.js';
 import { countRequests } from '../pipeline/count-requests.js';
 import { createMemoryStore, type MemoryStore } from '../pipeline/memory-store.js';
-import { planRun } from '../pipeline/plan-run.js';
-import { writeRunReports } from '../pipeline/write-run-reports.js';
+import { planRun, type RunPlan } from '../pipeline/plan-run.js';
+import { prepareReportWriting, writeRunReports } from '../pipeline/write-run-reports.js';
 import type { RunResults } from '../pipeline/write-run-results.js';
 import { SUMMARY_FILE } from '../report/columns.js';
+import { printable } from '../shared/printable.js';
 import { CHARTS_DIR, INDEX_FILE, pageUrl } from '../report-html/index.js';
 import { checkOutput } from '../report-files/check-output.js';
 import { acquireOutputLock, describeHolder, type OutputLock } from '../report-files/output-lock.js';
@@ -25,6 +27,7 @@ import { checkOutputFolder } from './check-output-folder.js';
 import { InterruptedError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
 import { intFlag, strFlag, type ParsedFlags } from './flags.js';
+import { countOf, formatCount } from './progress-line.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { openWorkspace, type Workspace } from './open-workspace.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
@@ -51,6 +54,66 @@ function journalKey(config: Readonly<Config>, workspace: string): string {
   // would lack what this version's figures read, such as unsubscribed_from_emails).
   const shaping = { workspace, cohorts: config.cohorts, perPage: config.intercom.perPage, records: JOURNAL_FORMAT };
   return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
+}
+
+/** A journal's file name: the run id (first month, last month, time zone as plan-run.ts spells it) and the key. */
+const JOURNAL_NAME = /^(\d{4}-\d{2})_(\d{4}-\d{2})_(.+)\.([0-9a-f]{12})\.journal\.jsonl$/;
+
+function journalName(runId: string, key: string): string {
+  return `${runId}.${key}.journal.jsonl`;
+}
+
+/** The journals in `workDir` other than `own`'s (a folder that does not exist holds none). */
+function otherJournals(workDir: string, own: string): string[] {
+  if (!existsSync(workDir)) return [];
+  return readdirSync(workDir)
+    .filter((name) => name.endsWith('.journal.jsonl') && name !== own)
+    .sort();
+}
+
+/**
+ * The time zone a run id names (`America-Argentina-Buenos-Aires`), or null when no single zone is
+ * spelt that way: plan-run.ts wrote each run of other characters as `-`, so every `-` is tried as
+ * `/`, `_`, `+` and itself, and only one of the spellings may be a zone (`Etc-GMT-5` is two).
+ */
+function zoneOfRunId(spelt: string): string | null {
+  const parts = spelt.split('-');
+  if (parts.length > 6) return null;
+  let spellings = [parts[0]!];
+  for (const part of parts.slice(1)) spellings = spellings.flatMap((s) => ['/', '_', '+', '-'].map((sep) => `${s}${sep}${part}`));
+  const zones = spellings.filter((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return zones.length === 1 ? zones[0]! : null;
+}
+
+/**
+ * What a journal another run left in DIR/.work/ is, and what to do with it: its months and zone and
+ * the options that resume it (the other options as now when its key is this run's: same workspace,
+ * cohort selection, page size and journal format), or that deleting it loses only its progress. A run
+ * never deletes another run's journal itself: it may be a backfill hours in.
+ *
+ * @example
+ * describeJournal('out/.work/2026-09_2026-09_UTC.0123456789ab.journal.jsonl', '0123456789ab')
+ * // '2026-09 UTC, unfinished; resume it with --month 2026-09 --timezone UTC (other options as now)
+ * //  or delete out/.work/2026-09_2026-09_UTC.0123456789ab.journal.jsonl (only its progress is lost)'
+ */
+export function describeJournal(path: string, key: string): string {
+  const drop = `delete ${printable(path)} (only its progress is lost)`;
+  const m = JOURNAL_NAME.exec(basename(path));
+  if (m === null) return `not a journal this version can resume; ${drop}`;
+  const [, first, last, spelt, itsKey] = m as unknown as [string, string, string, string, string];
+  const zone = zoneOfRunId(spelt);
+  const what = `${first === last ? first : `${first} to ${last}`} ${zone ?? spelt}, unfinished`;
+  if (itsKey !== key) return `${what}, started with another workspace, cohort selection, page size or version; resume it with those or ${drop}`;
+  const months = first === last ? `--month ${first}` : `--from ${first} --to ${last}`;
+  const options = zone === null ? `${months} and its time zone` : `${months} --timezone ${zone}`;
+  return `${what}; resume it with ${options} (other options as now) or ${drop}`;
 }
 
 /** The chart specs of a page as one entry (run_results.json lists each). */
@@ -82,18 +145,23 @@ export function wrapList(head: string, items: readonly string[], width: number, 
 
 /**
  * The lines after the `run finished` log: where the reports are, what was written (wrapped to the
- * terminal's width, so a listing never floods an 80-column screen), what to do next, and last the
- * page to open (index.html links every month's report.html).
+ * terminal's width, so a listing never floods an 80-column screen), what the run leaves behind
+ * (`left`: the journals of other runs, ./describeJournal), what to do next, and last the page to
+ * open (index.html links every month's report.html).
  */
-export function finalLines(results: RunResults, width = 80): string[] {
+export function finalLines(results: RunResults, width = 80, left: readonly string[] = []): string[] {
   const lines = results.months.map(
-    (m) => `wrote ${m.month}: ${m.totals.cohorts} cohorts, ${m.totals.unique_contacts} contacts, ${m.totals.api_calls} API calls, ${m.totals.responses_429} × 429`,
+    (m) =>
+      `wrote ${m.month}: ${countOf(m.totals.cohorts, 'cohort')}, ${countOf(m.totals.unique_contacts, 'contact')}, ` +
+      `${countOf(m.totals.api_calls, 'API call')}, ${formatCount(m.totals.responses_429)} × 429`,
   );
   lines.push(`reports in ${results.out_dir}:`);
   for (const m of results.months) lines.push(...wrapList(`  ${m.month}/`, shortList(m.files), width, 4));
   lines.push(...wrapList(' ', shortList(results.files), width, 4));
+  for (const journal of left) lines.push(`left in .work/: ${journal}`);
   const last = results.months[results.months.length - 1];
-  if (last) lines.push(`next: duckdb -c "SELECT * FROM read_csv('${join(last.dir, SUMMARY_FILE)}', types = {'cohort_id': 'VARCHAR'})"`);
+  // Not a command line: no query tool is on every machine (Debian packages no DuckDB CLI).
+  if (last) lines.push(`next: load ${join(last.dir, SUMMARY_FILE)} in DuckDB or pandas (README: "Read it in DuckDB and pandas")`);
   lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
   return lines;
 }
@@ -139,11 +207,17 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
   let store: MemoryStore;
   let ws: WorkspaceIdentity;
+  let key: string;
+  let journalPath: string;
+  let resuming: boolean;
   try {
     // The workspace is known before any other call, so an output of another workspace costs one request.
     ws = await api.identifyWorkspace();
     await checkOutputWorkspace(outDir, ws, await listMonthReports(outDir, { workspace: 'any' }));
-    store = createMemoryStore({ journalPath: join(outDir, '.work', `${plan.runId}.${journalKey(config, `${ws.id}@${workspace.identity}`)}.journal.jsonl`) });
+    key = journalKey(config, `${ws.id}@${workspace.identity}`);
+    journalPath = join(outDir, '.work', journalName(plan.runId, key));
+    resuming = existsSync(journalPath);
+    store = createMemoryStore({ journalPath });
   } catch (err) {
     await workspace.close();
     await releaseOutput(lock, outDir, createdFolder);
@@ -157,10 +231,15 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   flushTimer.unref();
   const controller = new AbortController();
   const stopListening = onStopSignal(() => controller.abort(new InterruptedError()));
+  const workDir = dirname(journalPath);
+  const othersNow = (): string[] => otherJournals(workDir, basename(journalPath)).map((name) => describeJournal(join(workDir, name), key));
   const progress = createProgressReporter({
     read: async () => {
       const p = await store.progress();
-      return { ...p, apiCalls: p.requests.apiCalls, responses429: p.requests.responses429 };
+      const figures = { ...p, apiCalls: p.requests.apiCalls, responses429: p.requests.responses429 };
+      // Every contact may be done while conversations are still listed: the line says so rather than look stuck.
+      const listing = config.report.conversations ? await listingConversations(store, plan, p) : null;
+      return listing === null ? figures : { ...figures, state: listing };
     },
     terminal,
     log: log.child({ stage: 'progress' }),
@@ -171,6 +250,9 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       { months: plan.months.map((m) => m.month), timeZone: plan.timeZone, baseUrl: useSandbox ? 'sandbox' : baseUrl },
       'run started',
     );
+    // A rerun with other months or zone has another journal: the one left behind is named, never kept silently.
+    if (!resuming) for (const other of othersNow()) log.info(`another run's journal is in .work/: ${other}`);
+    prepareReportWriting();
     await collectRun({
       api,
       store,
@@ -187,7 +269,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
         await checkOutput({ outDir, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats, conversations: config.report.conversations }, replace });
       },
     });
-    progress.stop();
+    progress.phase('writing the reports');
     await flushRequests();
     const written = await writeRunReports({
       store,
@@ -202,13 +284,15 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       timing: { duration_ms: Date.now() - startedAt, ...(await summarizeMetrics(metrics)) },
       output: { formats: config.report.formats, formulaGuard: config.report.formulaGuard },
       conversations: config.report.conversations,
+      onPhase: progress.phase,
     });
     await store.clear();
     log.info({ months: written.months.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
     const text = written.runResultsText;
     const human = flags.json === true ? terminal.stream : process.stdout;
-    for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80)) human.write(`${line}\n`);
+    progress.stop();
+    for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80, othersNow())) human.write(`${line}\n`);
     if (flags.json === true) process.stdout.write(text);
     return 0;
   } finally {
@@ -236,6 +320,22 @@ function withSandboxOutDir(config: Readonly<Config>, flags: ParsedFlags): Readon
   const named = strFlag(flags, 'out') !== undefined || process.env.COHORT_REPORTS_OUT !== undefined || config.report.outDir !== DEFAULT_OUT_DIR;
   if (named) return config;
   return Object.freeze({ ...config, report: Object.freeze({ ...config.report, outDir: SANDBOX_OUT_DIR }) });
+}
+
+/**
+ * While collection lists conversations (every cohort paged, a month not yet listed): what the
+ * progress line says, with the pages so far; null otherwise.
+ */
+async function listingConversations(store: MemoryStore, plan: RunPlan, p: { cohorts: number; cohortsDone: number }): Promise<string | null> {
+  if (p.cohorts === 0 || p.cohortsDone < p.cohorts) return null;
+  let pages = 0;
+  let open = false;
+  for (const { month } of plan.months) {
+    const listed = await store.conversationProgress(month);
+    pages += listed.pages;
+    open ||= !listed.done;
+  }
+  return open ? `listing conversations (${countOf(pages, 'page')})` : null;
 }
 
 /** Lets go of the output; a folder this run made and left empty (a refused run) goes too. */

@@ -3,6 +3,7 @@
  * until when), and every run (newest first) with its state, progress, start, end, duration, output
  * folder, API calls and 429s; `--json` for scripts.
  */
+import { dirname } from 'node:path';
 import type { Job } from 'bullmq';
 import { formatBinding, readDeploymentWorkspace } from '../../jobs/bind-deployment-workspace.js';
 import { readRateLimitPause } from '../../jobs/read-rate-limit-pause.js';
@@ -43,7 +44,9 @@ async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgres
   const state = await job.getState();
   const live = state !== 'completed' && state !== 'failed';
   const dirs = (job.returnvalue as { dirs?: string[] } | null)?.dirs ?? [];
-  const start = job.processedOn ?? undefined;
+  // The run's own start (its first pass, kept in its data); BullMQ's processedOn moves to its last pass.
+  const recorded = (job.data as { startedAtMs?: unknown } | null)?.startedAtMs;
+  const start = typeof recorded === 'number' && Number.isSafeInteger(recorded) ? recorded : (job.processedOn ?? undefined);
   const end = live ? undefined : (job.finishedOn ?? undefined);
   return {
     months: run === null ? '(unreadable job data)' : run.from === run.to ? run.from : `${run.from}..${run.to}`,
@@ -53,7 +56,8 @@ async function statusOf(job: Job, read: (runId: string) => Promise<RunJobProgres
     startedAt: iso(start),
     finishedAt: iso(end),
     durationMs: start === undefined ? null : (end ?? nowMs) - start,
-    outDir: readWrittenOutDir(job.returnvalue),
+    // As the line shows it: the folder the worker named, else the one its month folders are in.
+    outDir: readWrittenOutDir(job.returnvalue) ?? (dirs.length > 0 ? dirname(dirs[0]!) : null),
     dirs,
     progress: live && run !== null ? await read(run.runId) : asRunProgress(job.progress),
     // Written by whichever worker failed the run (and readable by anything that can write to Redis):

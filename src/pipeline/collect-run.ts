@@ -83,7 +83,13 @@ export async function collectRun(options: CollectRunOptions): Promise<void> {
     };
     signal.addEventListener('abort', wakeAll, { once: true });
     for await (const batch of store.pendingContacts()) queue.push(...batch);
-    if (queue.length > 0) log.info({ contacts: queue.length }, 'contacts resumed without events');
+    if (queue.length > 0) {
+      // Said as a sentence, figures in it: this is the line a person reads when a run picks up again.
+      const resumed = await store.progress();
+      const more = resumed.cohortsDone < resumed.cohorts ? ' listed so far' : '';
+      const n = (count: number): string => count.toLocaleString('en-US');
+      log.info(`Resuming: ${n(resumed.contactsDone)} of ${n(resumed.contacts)} contacts${more} already done`);
+    }
 
     let pagingDone = false;
     const pagerLimit = Math.max(1, Math.ceil(options.concurrency / 2));

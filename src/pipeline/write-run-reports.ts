@@ -15,6 +15,7 @@ import { writeTrends } from '../report-files/write-trends.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
 import { writeDataPackage } from '../report-files/write-data-package.js';
 import { writeRetentionHistory } from '../report-files/write-retention-history.js';
+import { preloadChartEngines } from '../report-html/render-chart.js';
 import { writeIndexPage } from '../report-html/write-index-page.js';
 import { RunNotCollectedError } from './errors.js';
 import type { RunPlan } from './plan-run.js';
@@ -40,6 +41,8 @@ export interface WriteRunReportsInput {
   replace?: boolean;
   /** report.conversations: the store holds every month's conversations; write cohort_conversations.csv. */
   conversations: boolean;
+  /** Told what is being done now, for people watching ("writing 2026-11"): before each step that takes time. */
+  onPhase?: (phase: string) => void;
 }
 
 /**
@@ -51,10 +54,34 @@ export interface WriteRunReportsInput {
  * request counters in the manifests are the store's (every attempt and process of the run). Returns
  * the months written and run_results.json's text (what `run --json` prints).
  */
+/** How long after a run starts the chart engines are loaded: by then it waits on the rate limit. */
+const PRELOAD_AFTER_MS = 2_000;
+
+/**
+ * Loads what writing the reports needs (the chart engines) a little after the run has started, while
+ * it waits on the rate limit, rather than at its end. Returns the cancel.
+ */
+export function prepareReportWriting(): () => void {
+  const timer = setTimeout(preloadChartEngines, PRELOAD_AFTER_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 export async function writeRunReports(input: WriteRunReportsInput): Promise<{ months: MonthReportResult[]; runResultsText: string }> {
   const { plan } = input;
   const output = input.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
   const replace = input.replace === true;
+  // Where the run's time went, phase by phase (run_results.json `phases_ms`): collection until now,
+  // then each stage of writing, so a slow end of a run shows what it was.
+  const writeStartMs = Date.now();
+  const phases: Record<string, number> = {};
+  if (input.startedAt) phases.collect = Math.max(0, writeStartMs - input.startedAt.getTime());
+  let phaseStartMs = writeStartMs;
+  const phaseDone = (name: string): void => {
+    const now = Date.now();
+    phases[name] = (phases[name] ?? 0) + (now - phaseStartMs);
+    phaseStartMs = now;
+  };
   const cohorts = await input.store.loadCohorts();
   if (cohorts === null) throw new RunNotCollectedError('the store holds no cohort list');
   // Checked again here, not only before collecting: the folder may have changed while the run was out.
@@ -65,7 +92,10 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
     scope: { cohorts, formats: output.formats, conversations: input.conversations },
     replace,
   });
+  phaseDone('check_output');
+  input.onPhase?.(plan.months.length === 1 ? `summarizing ${plan.months[0]!.month}` : `summarizing ${plan.months.length} months`);
   const summary = await summarizeRun(input.store, plan, { conversations: input.conversations });
+  phaseDone('summarize');
   const { requests } = await input.store.progress();
   const source = { ...input.source, eventsPerPage: requests.eventsPerPage, workspace: input.workspace };
   await mkdir(input.outDir, { recursive: true });
@@ -73,6 +103,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
+    input.onPhase?.(summary.months.length === 1 ? `writing ${rows.month}` : `writing ${rows.month} (${i + 1} of ${summary.months.length})`);
     const warnings: ReportWarning[] = [];
     if (summary.membersMissing > 0) warnings.push({ name: WARNING_MEMBERS_MISSING, count: summary.membersMissing });
     if (monthPlan.previousBeyondRetention) warnings.push({ name: WARNING_PREVIOUS_MONTH_BEYOND_RETENTION, count: 1 });
@@ -87,6 +118,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
         generatedAt: input.generatedAt,
         ...(input.timing ? { timing: input.timing } : {}),
         source,
+        run: { id: plan.runId, months: plan.months.map((m) => m.month) },
         totals: {
           cohorts: summary.cohorts,
           members: summary.members,
@@ -102,11 +134,14 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
       }),
     );
   }
+  phaseDone('write_months');
+  input.onPhase?.('rebuilding trends, retention and index');
   const trends = await writeTrends(input.outDir, output);
   const retention = await writeRetentionHistory(input.outDir, output);
   const rootFiles = [...trends.files, ...retention.files];
   await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
   const index = await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
+  phaseDone('rebuild');
   const runResults = await writeRunResults(
     buildRunResults({
       runId: plan.runId,
@@ -120,6 +155,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
       workspace: input.workspace,
       replace,
       replaced,
+      phasesMs: phases,
     }),
   );
   return { months: written, runResultsText: runResults.text };

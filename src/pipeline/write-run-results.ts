@@ -40,6 +40,12 @@ export interface RunResults {
   workspace: { id: string; name: string };
   /** Whether the run was allowed to replace a month with a narrower one (`--replace`). */
   replace: boolean;
+  /**
+   * Where the run's time went, in ms: `collect` (from the start to the end of collection: cohorts,
+   * members, events, conversations), then `check_output`, `summarize`, `write_months` (tables, pages,
+   * manifests) and `rebuild` (trends, retention, datapackage.json, index.html). Varies from run to run.
+   */
+  phases_ms: Record<string, number>;
 }
 
 export function buildRunResults(input: {
@@ -54,6 +60,7 @@ export function buildRunResults(input: {
   workspace: { id: string; name: string };
   replace: boolean;
   replaced: readonly ReplacedMonth[];
+  phasesMs?: Record<string, number>;
 }): RunResults {
   const outDir = resolve(input.outDir);
   return {
@@ -77,6 +84,7 @@ export function buildRunResults(input: {
     requests: { api_calls: input.requests.apiCalls, responses_429: input.requests.responses429, retries: input.requests.retries },
     workspace: { id: input.workspace.id, name: input.workspace.name },
     replace: input.replace,
+    phases_ms: { ...(input.phasesMs ?? {}) },
   };
 }
 

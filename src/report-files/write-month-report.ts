@@ -46,6 +46,8 @@ export interface WriteMonthReportOptions {
   timing?: Record<string, string | number>;
   /** `eventsPerPage`: the per_page sent on GET /events, null when none was (the API's default). */
   source: { baseUrl: string; apiVersion: string; eventsPerPage?: number | null; workspace?: { id: string; name: string } };
+  /** The run writing the month, whose figures `totals` are (a backfill's months share them). */
+  run?: { id: string; months: readonly string[] };
   totals: ReportTotals;
   warnings: ReportWarning[];
   /**
@@ -180,6 +182,7 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
         ...(options.source.eventsPerPage !== undefined ? { events_per_page: options.source.eventsPerPage } : {}),
         ...(options.source.workspace ? { workspace_id: options.source.workspace.id, workspace_name: options.source.workspace.name } : {}),
       },
+      ...(options.run ? { run: { id: options.run.id, months: [...options.run.months] } } : {}),
       totals: {
         cohorts: t.cohorts,
         members: t.members,

@@ -14,27 +14,48 @@ import type { CsvRecord } from './csv-records.js';
  */
 export type VegaLiteSpec = Record<string, unknown>;
 
-/** The spec of one chart: `spec` reads `file` by URL; `name` names charts/<name>.vl.json and the SVG ids. */
-export interface ChartDefinition {
-  name: string;
-  title: string;
-  /** The CSV the spec reads, relative to the page. */
-  file: string;
-  spec: VegaLiteSpec;
-}
-
 const FONT = 'Helvetica, Arial, sans-serif';
+
+/** The size of every chart text, in px. */
+export const FONT_PX = 12;
+
+/**
+ * The natural width of a chart across the page, in px. It is drawn whole from 880 px of window up
+ * (1,280 and 1,400 px give the page 1,200 px); at 800 px (760 px of page) the browser draws it at 0.9
+ * of its size, its 12 px text at 10.9 px. Narrower pages scale it further.
+ */
+export const CHART_WIDTH_PX = 840;
 
 /** Looks alike in every chart; no font is ever fetched (a generic family the browser has). */
 export const CHART_CONFIG = {
   font: FONT,
   background: 'white',
   view: { stroke: null },
-  axis: { labelFontSize: 11, titleFontSize: 11, labelLimit: 220, grid: true, gridColor: '#e5e7eb', domainColor: '#9ca3af', tickColor: '#9ca3af' },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 260, orient: 'bottom' as const, direction: 'horizontal' as const },
-  title: { fontSize: 13, anchor: 'start' as const },
-  header: { labelFontSize: 11, labelLimit: 260, labelAnchor: 'start' as const, labelAlign: 'left' as const },
+  axis: { labelFontSize: FONT_PX, titleFontSize: FONT_PX, labelLimit: 240, grid: true, gridColor: '#e5e7eb', domainColor: '#9ca3af', tickColor: '#9ca3af' },
+  legend: { labelFontSize: FONT_PX, titleFontSize: FONT_PX, labelLimit: 260, orient: 'bottom' as const, direction: 'horizontal' as const },
+  title: { fontSize: FONT_PX, anchor: 'start' as const },
+  header: { labelFontSize: FONT_PX, titleFontSize: FONT_PX, labelLimit: 260, labelAnchor: 'start' as const, labelAlign: 'left' as const },
+  text: { fontSize: FONT_PX },
 };
+
+/**
+ * The spec of one chart: `spec` reads `file` by URL; `name` names charts/<name>.vl.json and the SVG ids.
+ * A chart of small multiples also has `panels`: the same chart, one SVG per panel (facetPanels).
+ */
+export interface ChartDefinition {
+  name: string;
+  title: string;
+  /** The CSV the spec reads, relative to the page. */
+  file: string;
+  spec: VegaLiteSpec;
+  panels?: ChartPanel[];
+}
+
+/** One panel of a chart of small multiples: its own spec, drawn as its own SVG; `name` prefixes its ids. */
+export interface ChartPanel {
+  name: string;
+  spec: VegaLiteSpec;
+}
 
 /** `data` reading `file` from the chart folder: every column kept as the string the file holds. */
 export function csvData(file: string, { columns }: ChartSource): { url: string; format: { type: 'csv'; parse: Record<string, 'string'> } } {

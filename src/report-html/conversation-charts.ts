@@ -1,14 +1,12 @@
 /**
  * The conversation charts of a month page, as Vega-Lite specs over cohort_conversations.csv. They
- * draw the cohorts the other month charts draw (`rankCohorts`), one bar per cohort.
- *
- * Unlike the other charts, whose cohort labels stop at CHART_CONFIG's 220 px, these give the labels
- * the room the longest charted label needs (up to LABEL_ROOM_MAX_PX) and narrow the plots by as much,
- * so a chart keeps about the width of the others and a page 1400 px wide shows names whole.
+ * draw the cohorts the other month charts draw (`rankCohorts`), one bar per cohort, laid out like them:
+ * CHART_WIDTH_PX wide, the cohort labels given the room the longest needs (barLayout).
  */
 import { CONVERSATIONS_FILE } from '../report/columns.js';
+import { barLayout, type BarLayout } from './chart-layout.js';
 import { CHART_CONFIG, SCHEMA, cohortFields, csvData, lookupCohorts, toNumber, tooltipOf, type ChartCohort, type ChartDefinition, type ChartSource } from './chart-parts.js';
-import { cohortAxis, foldColumns, STEP } from './month-charts.js';
+import { cohortAxis, cohortAxisIn, foldColumns, legendFor, STEP, tickCountFor } from './month-charts.js';
 
 /** Members by how many conversations they opened, in stacking order. */
 export const OPENED_BUCKETS = [
@@ -17,35 +15,24 @@ export const OPENED_BUCKETS = [
   { column: 'opened_4_plus', label: '4 or more', color: '#115e59' },
 ] as const;
 
-/** The widest a cohort label may be before it is cut (with "…"), in px as vega estimates it. */
-export const LABEL_ROOM_MAX_PX = 600;
-
-/** Width of the plots beside the labels: the rates chart's two panels and their gap, or the counts chart's one. */
-const PLOTS_WIDTH_PX = { total: 800, min: 480, max: 720 };
+/** Between the rates chart's panels: room for the figure written beside a bar that fills its plot. */
 const PANEL_GAP_PX = 64;
-const LABEL_FONT_PX = CHART_CONFIG.axis.labelFontSize;
+/** The same figure beside the right panel's bars, inside the chart's width. */
+const VALUE_ROOM_PX = 48;
 
 /** Where the rates chart writes the value next to each bar. */
 const VALUE_TEXT = { type: 'text', align: 'left', baseline: 'middle', dx: 4, color: '#374151', aria: false } as const;
 
-export interface ConversationLayout {
-  /** The y axis's labelLimit. */
-  labelLimitPx: number;
-  plotsWidthPx: number;
-}
+/** The layout both charts share: the labels' room and the width of what is right of them. */
+export type ConversationLayout = BarLayout;
 
 /**
- * Sizes the charts from the labels they show. vega cuts a label whose estimated width (0.8 × font
- * size per UTF-16 unit of the trimmed text, the estimate renderChart measures with) is not below its
- * labelLimit, so the limit is one more than the widest estimate.
+ * Sizes the charts from the labels they show (barLayout).
  *
- * @example conversationLayout([{ cohort_key: 'tag:1', rank: 1, cohort_label: '1. VIP' }]); // { labelLimitPx: 53, plotsWidthPx: 720 }
+ * @example conversationLayout([{ cohort_key: 'tag:1', rank: 1, cohort_label: '1. VIP' }]); // { labelLimitPx: 34, plotWidthPx: 789 }
  */
 export function conversationLayout(cohorts: readonly ChartCohort[]): ConversationLayout {
-  const widest = Math.max(0, ...cohorts.map((c) => Math.floor(0.8 * c.cohort_label.trim().length * LABEL_FONT_PX)));
-  const labelLimitPx = Math.min(widest + 1, LABEL_ROOM_MAX_PX);
-  const plotsWidthPx = Math.min(PLOTS_WIDTH_PX.max, Math.max(PLOTS_WIDTH_PX.min, PLOTS_WIDTH_PX.total - labelLimitPx));
-  return { labelLimitPx, plotsWidthPx };
+  return barLayout(cohorts.map((c) => c.cohort_label));
 }
 
 /**
@@ -56,7 +43,6 @@ function emptyAsText(fields: readonly string[]): Array<{ calculate: string; as: 
   return fields.map((f) => ({ calculate: `isValid(datum.${f}) ? datum.${f} : ''`, as: f }));
 }
 
-const labelledAxis = (layout: ConversationLayout): object => ({ ...cohortAxis, axis: { labelLimit: layout.labelLimitPx } });
 
 /**
  * One panel of the rates chart: a bar per cohort whose `column` has a value, the file's own text (or
@@ -94,7 +80,7 @@ function ratePanel(options: { column: string; title: string; format: string | nu
  * cohort with no members (or none opened) keeps its row, with a word instead of a bar.
  */
 export function conversationRatesChart(source: ChartSource, cohorts: readonly ChartCohort[], layout: ConversationLayout): ChartDefinition {
-  const widthPx = Math.floor((layout.plotsWidthPx - PANEL_GAP_PX) / 2);
+  const widthPx = Math.floor((layout.plotWidthPx - PANEL_GAP_PX - VALUE_ROOM_PX) / 2);
   return {
     name: 'conversation-rates',
     title: 'Conversations opened per 100 members, and reply rate',
@@ -117,11 +103,11 @@ export function conversationRatesChart(source: ChartSource, cohorts: readonly Ch
           format: null,
           missing: 'no members',
           scale: { zero: true },
-          axis: {},
+          axis: { tickCount: tickCountFor(widthPx) },
           tooltip: ['cohort_name', 'members', 'conversations_opened', 'opened_per_100_members'],
           color: '#0d9488',
           widthPx,
-          y: labelledAxis(layout),
+          y: cohortAxisIn(layout),
         }),
         ratePanel({
           column: 'reply_rate',
@@ -155,17 +141,23 @@ export function conversationCountsChart(source: ChartSource, cohorts: readonly C
       description: 'share of the members who opened a conversation that opened 1, 2–3, or 4 or more, per cohort (cohort_conversations.csv)',
       data: csvData(CONVERSATIONS_FILE, source),
       transform: [...cohortFields(source), ...lookupCohorts(cohorts), ...foldColumns(OPENED_BUCKETS, 'opened'), toNumber('count'), { filter: 'datum.count_value > 0' }],
-      width: layout.plotsWidthPx,
+      width: layout.plotWidthPx,
       height: { step: STEP },
       mark: { type: 'bar' },
       encoding: {
-        y: labelledAxis(layout),
-        x: { field: 'count_value', type: 'quantitative', title: 'share of the members who opened a conversation', stack: 'normalize', axis: { format: '.0%' } },
+        y: cohortAxisIn(layout),
+        x: {
+          field: 'count_value',
+          type: 'quantitative',
+          title: 'share of the members who opened a conversation',
+          stack: 'normalize',
+          axis: { format: '.0%', tickCount: tickCountFor(layout.plotWidthPx) },
+        },
         color: {
           field: 'opened',
           type: 'nominal',
-          title: 'opened',
           scale: { domain: OPENED_BUCKETS.map((b) => b.label), range: OPENED_BUCKETS.map((b) => b.color) },
+          legend: legendFor(OPENED_BUCKETS.map((b) => b.label), layout.plotWidthPx, 'opened'),
         },
         order: { field: 'column_order', type: 'quantitative' },
         tooltip: tooltipOf(['cohort_name', 'members_opened', 'column', 'count']),

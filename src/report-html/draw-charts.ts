@@ -28,6 +28,7 @@ export interface DrawnCharts {
 /**
  * Writes DIR/charts/<name>.vl.json for every chart (the spec reading its CSV by URL) and renders
  * each to SVG from the same rows inline, so the chart on the page is what the spec draws from the file.
+ * A chart with panels is drawn panel by panel, each from the same rows (facetPanels).
  */
 export async function drawCharts(dir: string, charts: readonly ChartToDraw[]): Promise<DrawnCharts> {
   await mkdir(join(dir, CHARTS_DIR), { recursive: true });
@@ -37,7 +38,13 @@ export async function drawCharts(dir: string, charts: readonly ChartToDraw[]): P
     const { definition } = chart;
     const specPath = `${CHARTS_DIR}/${definition.name}.vl.json`;
     files.push({ name: specPath, ...(await writeTextFile(join(dir, specPath), `${JSON.stringify(definition.spec, null, 2)}\n`)) });
-    const svg = chart.emptyNote === null ? await renderChart(withInlineRows(definition.spec, chart.records), definition.name) : null;
+    let svg: string | string[] | null = null;
+    if (chart.emptyNote === null && definition.panels) {
+      svg = [];
+      for (const panel of definition.panels) svg.push(await renderChart(withInlineRows(panel.spec, chart.records), panel.name));
+    } else if (chart.emptyNote === null) {
+      svg = await renderChart(withInlineRows(definition.spec, chart.records), definition.name);
+    }
     sections.push(
       chartSection({
         id: definition.name,

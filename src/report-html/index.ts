@@ -6,6 +6,6 @@ export { writeMonthPage, MONTH_PAGE_FILE, MONTH_CHART_COHORTS, type MonthPageFac
 export { writeIndexPage, TREND_CHART_COHORTS, RETENTION_CHART_COHORTS } from './write-index-page.js';
 export { INDEX_FILE } from './index-file.js';
 export { CHARTS_DIR } from './draw-charts.js';
-export { renderChart } from './render-chart.js';
+export { preloadChartEngines, renderChart } from './render-chart.js';
 export { escapeHtml } from './escape-html.js';
 export { pageUrl } from './page-url.js';

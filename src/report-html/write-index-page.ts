@@ -15,6 +15,7 @@ import { compareText } from '../report/compare-text.js';
 import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { CHARTS_DIR, drawCharts } from './draw-charts.js';
+import { countOf } from './count-of.js';
 import { escapeHtml } from './escape-html.js';
 import { activeMembersChart, activeRateTrendChart, RETENTION_MONTHS, retentionChart } from './index-charts.js';
 import { INDEX_FILE } from './index-file.js';
@@ -44,6 +45,23 @@ function latestRows(records: readonly CsvRecord[]): CsvRecord[] {
   return [...latest.values()];
 }
 
+/**
+ * What a month's manifest counts, saying what each figure is: members summed over cohorts are
+ * memberships (a contact in two cohorts counts twice); the distinct contacts are `unique_contacts`,
+ * left out when an older manifest lacks it.
+ */
+function monthCounts(totals: { cohorts: number; members: number; unique_contacts?: number }): string {
+  const contacts = typeof totals.unique_contacts === 'number' ? ` of ${countOf(totals.unique_contacts, 'contact')}` : '';
+  return `${countOf(totals.cohorts, 'cohort')}, ${countOf(totals.members, 'membership')}${contacts}`;
+}
+
+/** "No month yet", "1 month (2026-11)", "3 months, 2026-09 to 2026-11". */
+function monthsSpan(months: readonly string[]): string {
+  if (months.length === 0) return 'No month yet';
+  if (months.length === 1) return `1 month (${months[0]!})`;
+  return `${countOf(months.length, 'month')}, ${months[0]!} to ${months.at(-1)!}`;
+}
+
 export interface IndexPageOptions {
   /** Whether trends.csv and retention.csv carry the formula guard on workspace text (default true). */
   formulaGuard?: boolean;
@@ -66,12 +84,19 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
   const latest = latestRows(trends.records);
   const ranked = rankCohorts(latest, TREND_CHART_COHORTS, guarded);
   const trendCohorts = ranked.filter((c) => c.charted);
-  const heatCohorts = ranked.slice(0, RETENTION_CHART_COHORTS);
+  const heatRanked = ranked.slice(0, RETENTION_CHART_COHORTS);
   const latestMonth = months.at(-1)?.month;
   // With no month yet nothing is drawn; the spec still needs a month to anchor its grid.
   const gridMonth = latestMonth ?? '1970-01';
   const oldestSignup = addMonths(gridMonth, -RETENTION_MONTHS);
-  const heatKeys = new Set(heatCohorts.map((c) => c.cohort_key));
+  // The heatmaps of the cohorts retention.csv has cells for (what the spec's facet would draw).
+  const drawnCells = (retention?.records ?? []).filter(
+    (r) => Number(r.months_since_signup) <= RETENTION_MONTHS && (r.signup_month ?? '') >= oldestSignup && (r.active_rate ?? '') !== '',
+  );
+  const withCells = new Set(drawnCells.map((r) => `${r.cohort_type}:${text(r.cohort_id)}`));
+  const heatCohorts = heatRanked.filter((c) => withCells.has(c.cohort_key));
+  // Lines need two months; with one, each cohort would be a lone dot.
+  const trendMonths = [...new Set(trends.records.map((r) => r.month ?? ''))];
 
   await mkdir(outDir, { recursive: true });
   const indexTarget = join(outDir, INDEX_FILE);
@@ -82,17 +107,21 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
   await mkdir(tmp);
   try {
     const hasTrends = trendCohorts.some((c) => (c.record.active_rate ?? '') !== '');
+    const oneMonth =
+      trendMonths.length === 1
+        ? `One month so far (${trendMonths[0]!}): the lines start with a second month. Until then its figures are on the month's page and in ${TRENDS_FILE}.`
+        : null;
     const drawn = await drawCharts(tmp, [
       {
         definition: activeMembersChart({ columns: trends.columns, guarded }, trendCohorts),
         records: trends.records,
-        emptyNote: trendCohorts.length > 0 ? null : 'No month has been written yet.',
+        emptyNote: trendCohorts.length === 0 ? 'No month has been written yet.' : oneMonth,
         caption: 'Members active in each month (at least one event).',
       },
       {
         definition: activeRateTrendChart({ columns: trends.columns, guarded }, trendCohorts),
         records: trends.records,
-        emptyNote: hasTrends ? null : 'No cohort has members yet.',
+        emptyNote: !hasTrends ? 'No cohort has members yet.' : oneMonth,
         caption: 'active_members / members in each month.',
       },
       {
@@ -101,15 +130,18 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
         emptyNote:
           retention === null
             ? `No retention data yet: ${RETENTION_HISTORY_FILE} is written beside trends.csv by versions that report cohort retention; rerun a month to build it.`
-            : retention.records.some((r) => heatKeys.has(`${r.cohort_type}:${text(r.cohort_id)}`))
+            : heatCohorts.length > 0
               ? null
               : `${RETENTION_HISTORY_FILE} holds no rows for these cohorts yet.`,
-        caption: `Active rate of each signup month's members, by months since signup (0 to ${RETENTION_MONTHS}, signup months from ${oldestSignup}); each month's run adds one diagonal. Shown for the ${RETENTION_CHART_COHORTS} cohorts with the most members.`,
+        caption:
+          `Active rate of each signup month's members, by months since signup (0 to ${RETENTION_MONTHS}, signup months from ${oldestSignup}); ` +
+          `darker is higher; a cell's rate is written in it where it fits (not 100%) and is always in its tooltip. Each month's run adds one diagonal. ` +
+          `Shown for the ${RETENTION_CHART_COHORTS} cohorts with the most members that have cells.`,
       },
     ]);
     const links = months.map((m) => {
       const hasPage = m.manifest.files.some((f) => f.name === MONTH_PAGE_FILE);
-      const label = `${escapeHtml(m.month)}: ${m.manifest.totals.cohorts} cohorts, ${m.manifest.totals.members} members`;
+      const label = `${escapeHtml(m.month)}: ${escapeHtml(monthCounts(m.manifest.totals))}`;
       return hasPage ? `<li><a href="${escapeHtml(m.month)}/${MONTH_PAGE_FILE}">${label}</a></li>` : `<li>${label} (CSV only, written before pages existed)</li>`;
     });
     const rule =
@@ -119,7 +151,7 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
     const body = [
       `<nav><a href="${TRENDS_FILE}">${TRENDS_FILE}</a>${retention ? `<a href="${RETENTION_HISTORY_FILE}">${RETENTION_HISTORY_FILE}</a>` : ''}</nav>`,
       '<h1>Cohort reports</h1>',
-      `<p class="meta">${months.length} month${months.length === 1 ? '' : 's'}${months.length > 0 ? `, ${escapeHtml(months[0]!.month)} to ${escapeHtml(latestMonth!)}` : ''}; ${ranked.length} cohorts.</p>`,
+      `<p class="meta">${escapeHtml(monthsSpan(months.map((m) => m.month)))}; ${countOf(ranked.length, 'cohort')}.</p>`,
       `<section id="months">\n<h2>Months</h2>\n<ul class="months">\n${links.join('\n')}\n</ul>\n</section>`,
       `<p class="note">${escapeHtml(rule)}</p>`,
       ...drawn.sections,

@@ -19,6 +19,7 @@ import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
 import { drawCharts } from './draw-charts.js';
 import { drawConversations } from './draw-conversations.js';
+import { countOf } from './count-of.js';
 import { escapeHtml } from './escape-html.js';
 import { INDEX_FILE } from './index-file.js';
 import { activeRateChart, amountsChart, lifecycleChart, LIFECYCLE, stickinessChart, STICKINESS, topEventsChart, TOP_EVENTS } from './month-charts.js';
@@ -55,6 +56,21 @@ const TABLE_COLUMNS = [
   ...LIFECYCLE.map((l) => ({ column: l.column, title: l.label })),
 ];
 
+/**
+ * Each cohort's first TOP_EVENTS rows, by its key, in file order (events descending, then name):
+ * what the top-events spec keeps.
+ */
+function topEventsOf(records: readonly CsvRecord[], keyOf: (r: CsvRecord) => string): Map<string, CsvRecord[]> {
+  const top = new Map<string, CsvRecord[]>();
+  for (const r of records) {
+    const key = keyOf(r);
+    const list = top.get(key) ?? [];
+    if (list.length < TOP_EVENTS) list.push(r);
+    top.set(key, list);
+  }
+  return top;
+}
+
 async function readTable(dir: string, file: string, required: readonly string[]): Promise<CsvTable> {
   return csvRecords(await readFile(join(dir, file), 'utf8'), file, required);
 }
@@ -65,12 +81,13 @@ function headlineTable(ranked: ReturnType<typeof rankCohorts>, text: (cell: stri
     const cells = TABLE_COLUMNS.map((c) => `<td class="num" data-column="${c.column}">${escapeHtml(record[c.column] ?? '')}</td>`).join('');
     return (
       `<tr${charted ? ' class="charted"' : ''}><td class="num" data-column="rank">${rank}</td>` +
-      `<td class="text" data-column="cohort_name">${escapeHtml(text(record.cohort_name))}</td>` +
+      `<td class="text name" data-column="cohort_name">${escapeHtml(text(record.cohort_name))}</td>` +
       `<td data-column="cohort_type">${escapeHtml(record.cohort_type ?? '')}</td>` +
-      `<td class="text" data-column="cohort_id">${escapeHtml(text(record.cohort_id))}</td>${cells}</tr>`
+      `<td class="text id" data-column="cohort_id">${escapeHtml(text(record.cohort_id))}</td>${cells}</tr>`
     );
   });
-  return `<table id="cohorts">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+  // In a box of its own: a table too wide for a narrow window scrolls there, not the page.
+  return `<div class="table-box">\n<table id="cohorts">\n<thead>${head}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n</div>`;
 }
 
 /**
@@ -91,6 +108,11 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
   // same chart without copying every row of a large cohort_events.csv into vega.
   const chartedEvents = events.records.filter(inCharts);
   const chartedAmounts = amounts.records.filter(inCharts);
+  // What the top events and amounts show, as shown: their labels are sized by it.
+  const topEvents = topEventsOf(chartedEvents, (r) => `${r.cohort_type}:${text(r.cohort_id)}`);
+  const eventCohorts = charted.filter((c) => topEvents.has(c.cohort_key));
+  const eventNames = [...topEvents.values()].flat().map((r) => text(r.event_name));
+  const sources = [...new Set(chartedAmounts.filter((r) => (r.amount_major ?? '') !== '').map((r) => `${text(r.event_name)} · ${text(r.metadata_key)}`))];
   const lifecycleKnown = charted.some((c) => LIFECYCLE.some((l) => (c.record[l.column] ?? '') !== ''));
   const anyActive = charted.some((c) => STICKINESS.some((s) => Number(c.record[s.column]) > 0));
   const withMembers = charted.some((c) => (c.record.active_rate ?? '') !== '');
@@ -107,7 +129,9 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
       definition: lifecycleChart(fromSummary, charted),
       records: summary.records,
       emptyNote: lifecycleKnown ? null : 'Lifecycle needs the previous month, which is beyond the 90 days of events Intercom lists: its columns are empty.',
-      caption: 'PostHog lifecycle with a calendar month as the interval: new + returning + resurrecting = active members, right of zero; dormant (active last month, not this one) left of zero.',
+      caption:
+        'PostHog lifecycle with a calendar month as the interval: new + returning + resurrecting = active members, right of zero; ' +
+        'dormant (active last month, not this one) left of zero. The axis counts members both ways.',
     },
     {
       definition: stickinessChart(fromSummary, charted),
@@ -116,16 +140,18 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
       caption: 'Each bar is a cohort\'s active members (100%), split by the number of distinct days in the month they were active.',
     },
     {
-      definition: topEventsChart({ columns: events.columns, guarded }, charted),
+      definition: topEventsChart({ columns: events.columns, guarded }, eventCohorts, eventNames),
       records: chartedEvents,
       emptyNote: chartedEvents.length > 0 ? null : 'No events this month.',
       caption: `The ${TOP_EVENTS} event names with the most events in each cohort; each panel has its own scale.`,
     },
     {
-      definition: amountsChart({ columns: amounts.columns, guarded }, charted),
+      definition: amountsChart({ columns: amounts.columns, guarded }, charted, sources),
       records: chartedAmounts,
       emptyNote: chartedAmounts.length > 0 ? null : 'No monetary amounts (metadata with an integer amount and a currency) this month.',
-      caption: 'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency.',
+      caption:
+        'Sums of monetary metadata in the currency\'s major unit (amount_major), one panel per currency and one bar per event name and metadata key, ' +
+        'never added together: a refund or a credit is a bar of its own beside the sales.',
     },
   ]);
   // Only when the run wrote cohort_conversations.csv (report.conversations); otherwise nothing at all.
@@ -135,6 +161,7 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
   const warnings = facts.warnings.filter((w) => w.name !== WARNING_REQUESTS_LOWER_BOUND).map(
     (w) => `<p class="warning"><strong>${escapeHtml(w.name)}</strong> (${w.count}): ${escapeHtml(WARNING_TEXT[w.name] ?? 'see manifest.json')}</p>`,
   );
+  const memberships = summary.records.reduce((sum, r) => sum + (Number(r.members) || 0), 0);
   const rule =
     ranked.length > MONTH_CHART_COHORTS
       ? `Charts show the ${MONTH_CHART_COHORTS} cohorts with the most members (ties in file order); all ${ranked.length} cohorts are in the table below, charted ones in bold.`
@@ -142,7 +169,7 @@ export async function writeMonthPage(dir: string, facts: MonthPageFacts): Promis
   const body = [
     `<nav><a href="../${INDEX_FILE}">All months</a><a href="${SUMMARY_FILE}">${SUMMARY_FILE}</a><a href="${EVENTS_FILE}">${EVENTS_FILE}</a><a href="${AMOUNTS_FILE}">${AMOUNTS_FILE}</a>${conversations?.link ?? ''}<a href="manifest.json">manifest.json</a></nav>`,
     `<h1>Cohort report ${escapeHtml(facts.month)}</h1>`,
-    `<p class="meta">Time zone ${escapeHtml(facts.timeZone)}, from ${escapeHtml(facts.window.start)} to ${escapeHtml(facts.window.end)} (exclusive). ${ranked.length} cohorts.</p>`,
+    `<p class="meta">Time zone ${escapeHtml(facts.timeZone)}, from ${escapeHtml(facts.window.start)} to ${escapeHtml(facts.window.end)} (exclusive). ${countOf(ranked.length, 'cohort')}, ${countOf(memberships, 'membership')} (a contact in several cohorts counts in each).</p>`,
     ...warnings,
     `<p class="note">${escapeHtml(rule)}</p>`,
     ...drawn.sections,

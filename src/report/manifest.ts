@@ -76,6 +76,13 @@ export interface MonthManifest {
     workspace_id?: string;
     workspace_name?: string;
   };
+  /**
+   * The run that wrote the month (absent in months written by earlier versions, and for a month written
+   * on its own): `totals` are that run's, so in a backfill every month's manifest repeats them, and
+   * `months` says which.
+   */
+  run?: { id: string; months: string[] };
+  /** The run's totals (see `run`): members summed over cohorts, contacts, events, requests. */
   totals: {
     cohorts: number;
     members: number;

@@ -15,8 +15,9 @@
  * Paging as the contacts search: per_page default 20 (Intercom's for conversations), outside 1..150
  * → 400; the cursor is read from the JSON body only; opaque cursors (search-cursor.ts) naming the
  * last listed conversation; `pages.next` absent on the last page. Order: created_at, then id. The
- * conversations are the workspace's placed list or, without one, generated on the first search
- * (workspaceConversations in generate-conversations.ts), not before.
+ * conversations are the workspace's placed list or, without one, generated when the sandbox starts
+ * (workspaceConversations in generate-conversations.ts): at 100k contacts that takes most of a
+ * second, which a run's first search (its permission check) would otherwise wait for.
  */
 import { TZDate } from '@date-fns/tz';
 import { errorList } from './error-list.js';
@@ -76,9 +77,9 @@ export function createConversationSearch(workspace: SandboxWorkspace, variant: C
     throw new SandboxError('SANDBOX_INVALID_OPTIONS', `conversations.dateRule must be one of ${DATE_RULES.join(', ')} (got ${JSON.stringify(rule)})`);
   }
   const readConversations = variant.readConversations ?? true;
-  // A placed list is read (and checked) now, so a bad one fails the sandbox's start, not a search.
-  let sorted: WireConversation[] | null = workspace.conversations === undefined ? null : workspaceConversations(workspace);
-  let positionById: Map<string, number> | null = sorted === null ? null : new Map(sorted.map((c, i) => [c.id, i]));
+  // Read (and a placed list checked) now, so a bad one fails the sandbox's start, not a search.
+  const sorted: WireConversation[] = workspaceConversations(workspace);
+  const positionById = new Map(sorted.map((c, i) => [c.id, i]));
 
   /** The first second a `>` (lower) or `<` (upper, exclusive) bound on v lets through. */
   const bound = (operator: '>' | '<', v: number): number => {
@@ -131,17 +132,13 @@ export function createConversationSearch(workspace: SandboxWorkspace, variant: C
       if (!paging.ok) return invalid(paging.message, paging.field);
       const { perPage, startingAfter } = paging;
 
-      if (sorted === null) {
-        sorted = workspaceConversations(workspace);
-        positionById = new Map(sorted.map((c, i) => [c.id, i]));
-      }
       // The matches are one run of the created_at order: [first, end).
       const first = lowerBound(sorted, lo);
       const end = Math.max(first, hi === Number.POSITIVE_INFINITY ? sorted.length : lowerBound(sorted, hi));
       let start = first;
       if (startingAfter !== null && startingAfter !== '') {
         const afterId = decodeSearchCursor(startingAfter);
-        const position = afterId === null ? undefined : positionById!.get(afterId);
+        const position = afterId === null ? undefined : positionById.get(afterId);
         if (position === undefined || position < first || position >= end) return invalid('starting_after is not a cursor of this search', 'pagination.starting_after');
         start = position + 1;
       }

@@ -140,8 +140,15 @@ const CASES: Case[] = [
     name: 'a bad time zone',
     args: (out) => ['run', '--month', lastEnded, '--out', out, '--timezone', 'Mars/Olympus_Mons'],
     code: 2,
-    problem: /report\.timezone: not an IANA time zone/,
+    problem: /report\.timezone: "Mars\/Olympus_Mons" is not an IANA time zone/,
     fix: /"Europe\/Berlin"/,
+  },
+  {
+    name: 'a misspelt time zone, echoed with the zone it most likely meant',
+    args: (out) => ['run', '--month', lastEnded, '--out', out, '--timezone', 'Europe/Berln'],
+    code: 2,
+    problem: /report\.timezone: "Europe\/Berln" is not an IANA time zone/,
+    fix: /did you mean "Europe\/Berlin"\?/,
   },
   {
     name: 'a --format without csv',
@@ -187,7 +194,7 @@ const CASES: Case[] = [
     env: () => withSandbox({ RATE_LIMIT_SHARE: '2' }),
     configFile: { intercom: { perPage: 500 }, colour: 'blue' },
     code: 2,
-    problem: [/intercom\.perPage: Too big/, /colour: unknown setting/, /report\.timezone: not an IANA time zone/, /rateLimit\.share: Too big/],
+    problem: [/intercom\.perPage: Too big/, /colour: unknown setting/, /report\.timezone: "Nowhere\/Else" is not an IANA time zone/, /rateLimit\.share: Too big/],
     fix: [/Intercom allows 1 to 150 contacts per search page/, /a number in \(0, 1\]/, /remove it or check its spelling/],
   },
   {

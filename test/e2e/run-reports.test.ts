@@ -37,6 +37,7 @@ interface Manifest {
   time_zone: string;
   warnings: Array<{ name: string; count: number }>;
   totals: { cohorts: number; members: number; unique_contacts: number; api_calls: number };
+  run?: { id: string; months: string[] };
 }
 
 async function readManifest(outDir: string, month: string): Promise<Manifest> {
@@ -143,11 +144,17 @@ describe('run --from/--to, a two-month backfill in Europe/Berlin', () => {
     expectCleanSuccess(result);
     const expected = expectedReports(sb.sandbox.workspace, { months: [from, to], timeZone: 'Europe/Berlin', clockMs: sb.clockMs, nowSec });
     await expectFilesEqual(outDir, expected);
+    const totals = [];
     for (const month of [from, to]) {
       const manifest = await readManifest(outDir, month);
-      expect(manifest).toMatchObject({ month, time_zone: 'Europe/Berlin' });
+      // The totals are the run's, and the manifest says which run and months they cover.
+      expect(manifest).toMatchObject({ month, time_zone: 'Europe/Berlin', run: { id: `${from}_${to}_Europe-Berlin`, months: [from, to] } });
       expect(manifest.warnings.map((w) => w.name).sort()).toEqual(expected.warnings.get(month));
+      totals.push(manifest.totals);
     }
+    expect(totals[0]).toEqual(totals[1]);
+    // The calls the run made, GET /me and the conversations check among them, whatever month names them.
+    expect(totals[0]!.api_calls).toBe(sb.sandbox.counters.requests);
     const ws = sb.sandbox.workspace;
     const fromSec = monthStartSec(monthBefore(from), 'Europe/Berlin');
     const needed = Object.fromEntries(

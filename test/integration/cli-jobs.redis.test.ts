@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_WORKER_NOTICE_MS } from '../../src/cli/enqueue-command.js';
 import type { RunStatus } from '../../src/cli/status-command.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
+import { waitForJobState } from '../support/jobs-workers.js';
 import { bullPrefix, QUEUE_NAME, runJobId, type MonthRunData } from '../../jobs/job-types.js';
 import { humanLines, runCli, spawnCli, waitUntil } from '../support/e2e-cli.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
@@ -82,14 +83,21 @@ describe('status', () => {
     const prefix = testPrefix('cli-status');
     const out = join(tmp, 'status-out');
     const env = { ...sb.env, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix };
-    await withQueue(prefix, async () => {
+    await withQueue(prefix, async (queue) => {
       sb.freshRun();
-      await spawnWorker(workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix, outDir: out, allowance: Number(sb.env.RATE_LIMIT_ALLOWANCE) }), 4);
+      // Paced to take several seconds (an allowance of 100 per 10 s for ~70 calls), so the run's
+      // duration stands out from enqueue's own start and its polling.
+      await spawnWorker(workerEnvironment({ baseUrl: sb.sandbox.url, token: sb.sandbox.token, redisUrl: redisUrl(), prefix, outDir: out, allowance: 100 }), 4);
       const month = lastCompleteMonth(sb.clockMs, 'UTC');
       const before = Date.now();
       // No --out: the worker writes to its own output (COHORT_REPORTS_OUT above), which status shows.
-      const done = await runCli(['enqueue', '--month', month, '--wait'], env, { timeoutMs: 60_000 });
-      expect(done.code, done.stderr).toBe(0);
+      const queued = await runCli(['enqueue', '--month', month], env, { timeoutMs: 60_000 });
+      expect(queued.code, queued.stderr).toBe(0);
+      // The run's wall time as the test sees it: from the queueing (the worker is idle, so it starts at
+      // once) to the moment the job is seen completed (polled every 100 ms).
+      const queuedAt = Date.now();
+      expect(await waitForJobState(queue, runJobId(`${month}_${month}_UTC`), ['completed', 'failed'], 60_000)).toBe('completed');
+      const wallMs = Date.now() - queuedAt;
       const json = await runCli(['status', '--json'], env);
       expect(json.code, json.stderr).toBe(0);
       const { runs } = JSON.parse(json.stdout) as { runs: RunStatus[] };
@@ -98,6 +106,18 @@ describe('status', () => {
       expect(run).toMatchObject({ months: month, state: 'completed', outDir: out, dirs: [join(out, month)], failedReason: null });
       expect(Date.parse(run.startedAt!)).toBeGreaterThanOrEqual(before - 1000);
       expect(Date.parse(run.finishedAt!) - Date.parse(run.startedAt!)).toBe(run.durationMs);
+      // The run's own start and end, not its last pass (BullMQ restarts a parent's processing when its
+      // children finish): the duration is the wall time the test measured, less enqueue's own start.
+      // (enqueue's exit trails its queueing by a little, the poll by up to 100 ms)
+      expect(run.durationMs!).toBeGreaterThan(4_000);
+      expect(Math.abs(run.durationMs! - wallMs)).toBeLessThan(1_000);
+      const results = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as { started_at: string; finished_at: string; duration_ms: number };
+      expect(Math.abs(Date.parse(results.started_at) - Date.parse(run.startedAt!))).toBeLessThan(1_000);
+      expect(Math.abs(results.duration_ms - run.durationMs!)).toBeLessThan(1_000);
+      const manifest = JSON.parse(await readFile(join(out, month, 'manifest.json'), 'utf8')) as { timing: { duration_ms: number } };
+      // Measured from the same start, when the month was written (before the rebuilds and run_results.json).
+      expect(manifest.timing.duration_ms).toBeLessThanOrEqual(results.duration_ms);
+      expect(manifest.timing.duration_ms).toBeGreaterThan(4_000);
       // Outside the run: each process's GET /me (the worker's and enqueue's), and enqueue's check of the
       // selection, which lists the segments and tags once, as the run itself does.
       const c = sb.sandbox.counters;
@@ -123,6 +143,14 @@ describe('status', () => {
       expect(await readFile(summary, 'utf8')).toBe(wide);
       const replaced = await runCli(['enqueue', '--month', month, '--select', kept.name, '--replace', '--wait'], env, { timeoutMs: 60_000 });
       expect(replaced.code, replaced.stderr).toBe(0);
+      // The summary `run` prints, from the worker's run_results.json.
+      const replacedResults = JSON.parse(await readFile(join(out, 'run_results.json'), 'utf8')) as { months: Array<{ totals: { unique_contacts: number; api_calls: number } }> };
+      const t = replacedResults.months[0]!.totals;
+      // After enqueue's own line ("queued run …"): the run's summary.
+      const summaryLines = replaced.stdout.trim().split('\n').slice(1);
+      expect(summaryLines[0]).toBe(`wrote ${month}: 1 cohort, ${t.unique_contacts.toLocaleString('en-US')} contact${t.unique_contacts === 1 ? '' : 's'}, ${t.api_calls.toLocaleString('en-US')} API calls, 0 × 429`);
+      expect(summaryLines[1]).toBe(`reports in ${out}:`);
+      expect(summaryLines.at(-1)).toBe(`open file://${join(out, 'index.html')}`);
       const [, ...rows] = (await readFile(summary, 'utf8')).trim().split('\n');
       expect(rows.map((row) => row.split(',').slice(1, 3).join(':'))).toEqual([`segment:${kept.id}`]);
     });

@@ -17,7 +17,18 @@ import { generateWorkspace } from '../../src/sandbox/index.js';
 import { listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
-import { HAS_CHROMIUM, markLabels, markTitles, parseAriaLabel, startPageBrowser, tableRows, type PageBrowser } from '../support/report-browser.js';
+import {
+  drawnTexts,
+  HAS_CHROMIUM,
+  markBoxes,
+  markLabels,
+  markTitles,
+  parseAriaLabel,
+  startPageBrowser,
+  tableRows,
+  type DrawnText,
+  type PageBrowser,
+} from '../support/report-browser.js';
 import { outputFolderFiles } from '../support/report-pages.js';
 import { monthBefore } from '../support/report-reference.js';
 
@@ -29,6 +40,8 @@ const INJECTIONS = {
   key: '"><iframe src="https://example.com/x"></iframe>',
 };
 const CHARTED = 20;
+/** Longer than any chart has room for: cut, and cut where its room ends. */
+const LONG_NAME = 'Customers who signed up through the partner programme in Europe, the Middle East and Africa, then upgraded within 30 days';
 
 type Row = Record<string, string>;
 
@@ -50,14 +63,20 @@ let tmp: string;
 let months: string[];
 let runA: CliResult;
 let browser: PageBrowser;
+/** Contacts that are members of at least one cohort, counted from the workspace itself. */
+let memberContacts: number;
 const outA = (): string => join(tmp, 'a');
 const outB = (): string => join(tmp, 'b');
+/** The last of the two months alone. */
+const outOne = (): string => join(tmp, 'one');
 
 beforeAll(async () => {
   const clockMs = Math.floor(Date.now() / 1000) * 1000;
   const workspace = generateWorkspace({ contacts: 300, seed: 21, nowSec: clockMs / 1000 });
   workspace.segments[0]!.name = INJECTIONS.segment;
+  workspace.segments[1]!.name = LONG_NAME;
   workspace.tags[0]!.name = INJECTIONS.tag;
+  memberContacts = new Set([...workspace.membersByCohort.values()].flat()).size;
   const renamed = [...workspace.eventsByContact.values()].flat()[0]!.event_name;
   for (const list of workspace.eventsByContact.values()) {
     for (const e of list) {
@@ -83,8 +102,11 @@ beforeAll(async () => {
     expect(result.code, result.stderr).toBe(0);
     if (out === outA()) runA = result;
   }
+  sb.freshRun();
+  const one = await runCli(['run', '--month', months[1]!, '--out', outOne()], { ...sb.env, LOG_LEVEL: 'warn' });
+  expect(one.code, one.stderr).toBe(0);
   if (HAS_CHROMIUM) browser = await startPageBrowser();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -284,6 +306,167 @@ describe.skipIf(!HAS_CHROMIUM)('in headless Chromium (needs /usr/bin/chromium)',
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     }
   });
+});
+
+describe.skipIf(!HAS_CHROMIUM)('read at 800 and 1400 px in headless Chromium (needs /usr/bin/chromium)', () => {
+  /** Labels as the charts number them ("3. name"), by rank, from the CSV rows ranked here. */
+  const labelsByRank = (rows: Row[]): Map<string, string> => new Map(byMembers(rows).map((r, i) => [String(i + 1), `${i + 1}. ${unguardFormula(r.cohort_name!)}`]));
+  const width = (t: DrawnText): number => t.box.right - t.box.left;
+  /** vega's padding around a chart (5 px), as drawn. */
+  const pad = (t: DrawnText): number => 5 * t.scale;
+
+  /**
+   * `t` shows `full`, or as much of it as its room holds: cut only with "…", and then filling the
+   * room but for the ellipsis and one character (2.5 em at most).
+   */
+  function expectLabel(t: DrawnText, full: string, roomPx: number): void {
+    if (t.text === full) return;
+    expect(t.text.endsWith('…'), `${t.section}: ${t.text} is ${full}`).toBe(true);
+    expect(full.startsWith(t.text.slice(0, -1)), `${t.section}: ${t.text} begins ${full}`).toBe(true);
+    expect(width(t), `${t.section}: ${t.text} fills its ${roomPx.toFixed(0)} px`).toBeGreaterThanOrEqual(roomPx - 2.5 * t.fontPx);
+  }
+
+  /** The room of a label right-aligned at an axis: from the chart's left edge (inside vega's padding) to the label's end. */
+  const roomLeftOf = (t: DrawnText): number => t.box.right - t.svgBox.left - pad(t);
+  /** The room of a title starting at `t`'s left: to the chart's right edge. */
+  const roomRightOf = (t: DrawnText): number => t.svgBox.right - t.box.left - pad(t);
+
+  function expectReadable(texts: DrawnText[], widthPx: number): void {
+    expect(texts.length).toBeGreaterThan(100);
+    for (const t of texts) {
+      expect(t.fontPx, `${t.section}: "${t.text}" at ${widthPx} px`).toBeGreaterThanOrEqual(10);
+      const inside = t.box.left >= t.svgBox.left - 0.5 && t.box.right <= t.svgBox.right + 0.5 && t.box.top >= t.svgBox.top - 0.5 && t.box.bottom <= t.svgBox.bottom + 0.5;
+      expect(inside, `${t.section}: "${t.text}" inside its chart at ${widthPx} px`).toBe(true);
+    }
+  }
+
+  for (const widthPx of [800, 1400]) {
+    describe(`at ${widthPx} px`, () => {
+      const month = (): string => months[1]!;
+      let page: Page;
+      let texts: DrawnText[];
+      let summary: Row[];
+
+      beforeAll(async () => {
+        ({ page } = await browser.open(join(outA(), month(), 'report.html'), { widthPx }));
+        texts = await drawnTexts(page);
+        summary = readCsvRows(await readFile(join(outA(), month(), 'cohort_summary.csv'), 'utf8'));
+      });
+
+      it('fits the month page in the window, with every chart text at least 10 px and inside its chart', async () => {
+        expect(await page.$eval('html', (html) => html.scrollWidth)).toBeLessThanOrEqual(widthPx);
+        expectReadable(texts, widthPx);
+      });
+
+      it("labels each cohort's bars with its name, cut only where the chart has no more room", () => {
+        const labels = labelsByRank(summary);
+        const cohortAxes = ['active-rate', 'lifecycle', 'stickiness', 'amounts', 'conversation-rates', 'conversation-counts'];
+        const drawn = texts.filter((t) => cohortAxes.includes(t.section) && t.role === 'axis-label' && t.axis === 'Y');
+        expect(new Set(drawn.map((t) => t.section))).toEqual(new Set(cohortAxes));
+        for (const t of drawn) expectLabel(t, labels.get(/^(\d+)\. /.exec(t.text)![1]!)!, roomLeftOf(t));
+        // The long name is cut, everywhere at the same place, and every other name is whole.
+        const long = drawn.filter((t) => t.text !== labels.get(/^(\d+)\. /.exec(t.text)![1]!));
+        expect(long.length).toBeGreaterThanOrEqual(5);
+        expect(new Set(long.map((t) => t.text)).size).toBe(1);
+        expect(labels.get(/^(\d+)\. /.exec(long[0]!.text)![1]!)).toContain(LONG_NAME);
+        // Half the chart's width for the labels.
+        expect(width(long[0]!)).toBeGreaterThan(0.4 * (long[0]!.svgBox.right - long[0]!.svgBox.left));
+      });
+
+      it('draws the top events as panels of one size, three to a row at 1400 px and two at 800, names cut only where their room ends', async () => {
+        const boxes = await page.$$eval('section#top-events svg', (svgs) => svgs.map((s) => s.getBoundingClientRect()).map((r) => ({ left: r.left, top: r.top, width: r.width })));
+        expect(boxes.length).toBeGreaterThan(6);
+        expect(new Set(boxes.map((b) => b.width.toFixed(1))).size).toBe(1);
+        const perRow = boxes.filter((b) => Math.abs(b.top - boxes[0]!.top) < 1).length;
+        expect(perRow).toBe(widthPx === 1400 ? 3 : 2);
+        expect(new Set(boxes.map((b) => b.left.toFixed(1))).size).toBe(perRow);
+
+        const labels = labelsByRank(summary);
+        const titles = texts.filter((t) => t.section === 'top-events' && t.role === 'title-text');
+        expect(titles).toHaveLength(boxes.length);
+        for (const t of titles) expectLabel(t, labels.get(/^(\d+)\. /.exec(t.text)![1]!)!, roomRightOf(t));
+        const names = new Set(readCsvRows(await readFile(join(outA(), month(), 'cohort_events.csv'), 'utf8')).map((r) => unguardFormula(r.event_name!)));
+        const events = texts.filter((t) => t.section === 'top-events' && t.role === 'axis-label' && t.axis === 'Y');
+        for (const t of events) expectLabel(t, names.has(t.text) ? t.text : [...names].find((n) => n.startsWith(t.text.slice(0, -1)))!, roomLeftOf(t));
+        // The injected event name is longer than a panel has room for.
+        expect(events.some((t) => t.text.endsWith('…') && INJECTIONS.event.startsWith(t.text.slice(0, -1)))).toBe(true);
+      });
+
+      it('reads the lifecycle axis from 0 both ways, its title saying which way is which', () => {
+        const axis = texts.filter((t) => t.section === 'lifecycle' && t.axis === 'X');
+        const ticks = axis.filter((t) => t.role === 'axis-label').map((t) => t.text);
+        expect(ticks).toContain('0');
+        expect(ticks.join(' ')).not.toMatch(/[-−]/);
+        expect(axis.find((t) => t.role === 'axis-title')?.text).toBe('← dormant members · new, returning and resurrecting members →');
+      });
+
+      for (const [label, out] of [
+        ['two months', outA],
+        ['one month', outOne],
+      ] as const) {
+        it(`fits index.html of ${label} in the window, says what its counts count, and keeps heatmap labels inside their cells`, async () => {
+          const opened = await browser.open(join(out(), 'index.html'), { widthPx });
+          expect(opened.requests).toEqual([]);
+          expect(await opened.page.$eval('html', (html) => html.scrollWidth)).toBeLessThanOrEqual(widthPx);
+          const index = await drawnTexts(opened.page);
+          expectReadable(index, widthPx);
+
+          const written = label === 'one month' ? [months[1]!] : months;
+          const items = await opened.page.$$eval('section#months li', (lis) => lis.map((li) => li.textContent ?? ''));
+          const expected = [];
+          for (const m of written) {
+            const rows = readCsvRows(await readFile(join(out(), m, 'cohort_summary.csv'), 'utf8'));
+            const memberships = rows.reduce((n, r) => n + Number(r.members), 0);
+            expected.push(`${m}: ${rows.length} cohorts, ${memberships.toLocaleString('en-US')} memberships of ${memberContacts.toLocaleString('en-US')} contacts`);
+          }
+          expect(items).toEqual(expected);
+
+          for (const id of ['active-members', 'active-rate-trend']) {
+            const section = (await opened.page.textContent(`section#${id}`)) ?? '';
+            if (label === 'one month') {
+              expect(await markLabels(opened.page, id, ['point']), id).toEqual([]);
+              expect(section).toContain(`One month so far (${months[1]}): the lines start with a second month.`);
+            } else {
+              expect((await markLabels(opened.page, id, ['point'])).length, id).toBeGreaterThan(10);
+            }
+          }
+
+          // Every cell label lies inside the cell it labels; a cell whose rate would not fit ("100%")
+          // has none, its tooltip giving the rate as every cell's does.
+          const cells = await markBoxes(opened.page, 'retention', 'rect mark');
+          const cellLabels = index.filter((t) => t.section === 'retention' && t.role === 'mark');
+          const rates = (await markLabels(opened.page, 'retention', ['rect mark'])).map((l) => Number(parseAriaLabel(l, ['active_rate']).active_rate));
+          expect(rates).toHaveLength(cells.length);
+          expect(cellLabels.length).toBeGreaterThan(10);
+          expect(cellLabels.length).toBe(rates.filter((r) => Math.round(r * 100) < 100).length);
+          expect(cellLabels.every((t) => /^\d{1,2}%$/.test(t.text))).toBe(true);
+          for (const t of cellLabels) {
+            const x = (t.box.left + t.box.right) / 2;
+            const y = (t.box.top + t.box.bottom) / 2;
+            const cell = cells.find((c) => c.svg === t.svg && c.left <= x && x <= c.right && c.top <= y && y <= c.bottom);
+            expect(cell, `cell of ${t.text}`).toBeDefined();
+            expect(t.box.left >= cell!.left && t.box.right <= cell!.right && t.box.top >= cell!.top - 0.5 && t.box.bottom <= cell!.bottom + 0.5, `${t.text} inside its cell`).toBe(true);
+          }
+          const trends = readCsvRows(await readFile(join(out(), 'trends.csv'), 'utf8'));
+          const latest = new Map<string, Row>();
+          for (const r of trends) if ((latest.get(key(r))?.month ?? '') < r.month!) latest.set(key(r), r);
+          const labels = labelsByRank([...latest.values()]);
+          for (const t of index.filter((x) => x.section === 'retention' && x.role === 'title-text')) expectLabel(t, labels.get(/^(\d+)\. /.exec(t.text)![1]!)!, roomRightOf(t));
+
+          const shots = screenshotDir();
+          await mkdir(shots, { recursive: true });
+          await opened.page.screenshot({ path: join(shots, `index-${label.replace(' ', '-')}-${widthPx}.png`), fullPage: true });
+        });
+      }
+
+      it('writes a screenshot of the month page', async () => {
+        const shots = screenshotDir();
+        await mkdir(shots, { recursive: true });
+        await page.screenshot({ path: join(shots, `month-${widthPx}.png`), fullPage: true });
+        expect((await readFile(join(shots, `month-${widthPx}.png`))).readUInt32BE(16)).toBe(widthPx);
+      });
+    });
+  }
 });
 
 function monthsBack(month: string, count: number): string {

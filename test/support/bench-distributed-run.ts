@@ -2,8 +2,13 @@
  * One month run by `cohort-reports worker` processes sharing a redis-server of their own (see
  * bench-redis-server.ts), against a sandbox the caller started: what the load and scale benchmarks
  * measure. Figures (the sandbox's counters are the source for calls and 429s):
- * - lower_bound_s = min_calls / (allowance × share / window); wall_s: from the run job being queued
+ * - lower_bound_s = min_calls / (allowance × share / window), min_calls counting every call the run
+ *   makes (bench-month-minimum.ts: with conversations on, the access probe and each month's
+ *   conversation pages too; the conversation_* columns show them beside what the sandbox counted under
+ *   'conversations.search'); wall_s: from the run job being queued
  *   to its reports being written (BullMQ timestamp → finishedOn); wall_ratio = wall_s / lower_bound_s.
+ * - conversation_*_s, last_other_call_s: when the conversation pages were listed, against the other
+ *   calls (bench-watch-conversations.ts).
  * - busiest_window: the most requests one server window received ÷ the allowance (≤ share expected).
  * - mid_rate_ratio: requests/s between the 10th and 90th percentile of the run's requests ÷ the
  *   limiter's rate (≈ 1: the limiter binds; well below with cpu_busy ≈ 1: the cores bind).
@@ -23,7 +28,9 @@ import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import type { BenchContext, BenchRow } from '../bench/bench-types.js';
+import { conversationColumns, type MinimumCalls } from './bench-month-minimum.js';
 import { memoryByFamily, memoryInfo, startRedisServer } from './bench-redis-server.js';
+import { watchConversationCalls } from './bench-watch-conversations.js';
 import { spawnBenchProcess, stopBenchProcess, tail, usageOf, waitForOutput, type BenchProcess } from './bench-month-spawn.js';
 
 const SAMPLE_MS = 500;
@@ -62,18 +69,30 @@ export function midRate(samples: Array<[atMs: number, requests: number]>): numbe
   return lo && hi && hi[0] > lo[0] ? ((hi[1] - lo[1]) * 1000) / (hi[0] - lo[0]) : null;
 }
 
-/** The figures every paced run reports: calls and 429s (the sandbox's counters), wall against the bound, pace, CPU. */
-export function pacedFigures(f: { sandbox: Sandbox; pace: PacedRun; minCalls: number; wallS: number; cpuS: number; samples: Array<[number, number]> }): Record<string, number | null> {
+/**
+ * The figures every paced run reports: calls and 429s (the sandbox's counters), the conversation
+ * calls beside their minimum, wall against the bound (every call of the minimum counted), pace, CPU.
+ */
+export function pacedFigures(f: {
+  sandbox: Sandbox;
+  pace: PacedRun;
+  minimum: MinimumCalls;
+  wallS: number;
+  cpuS: number;
+  samples: Array<[number, number]>;
+}): Record<string, string | number | null> {
   const { sandbox, pace } = f;
   const rate = limiterRate(pace);
-  const lowerBoundS = f.minCalls / rate;
+  const minCalls = f.minimum.total;
+  const lowerBoundS = minCalls / rate;
   const mid = midRate(f.samples);
   const busiest = Math.max(0, ...sandbox.counters.requestsByWindow.values());
   return {
     responses_429: sandbox.counters.responses429,
     api_calls: sandbox.counters.requests,
-    min_calls: f.minCalls,
-    calls_ratio: round(sandbox.counters.requests / f.minCalls, 4),
+    min_calls: minCalls,
+    calls_ratio: round(sandbox.counters.requests / minCalls, 4),
+    ...conversationColumns(f.minimum, sandbox.counters.byEndpoint['conversations.search']),
     wall_s: round(f.wallS),
     lower_bound_s: round(lowerBoundS),
     wall_ratio: round(f.wallS / lowerBoundS, 3),
@@ -89,9 +108,10 @@ export interface DistributedRunInput extends PacedRun {
   month: string;
   workers: number;
   concurrency: number;
-  /** The fewest calls and the contacts listed (bench-month-minimum.ts). */
-  minCalls: number;
-  listedContacts: number;
+  /** The fewest calls and the contacts listed (bench-month-minimum.ts), for the workers' configuration. */
+  minimum: MinimumCalls;
+  /** Added to every worker's command line (e.g. a --config file). */
+  args?: string[];
   /** Called with the reports folder once the run is done, before it is removed. */
   onReports?: (outDir: string) => Promise<void>;
 }
@@ -99,7 +119,8 @@ export interface DistributedRunInput extends PacedRun {
 export async function runDistributed(ctx: BenchContext, input: DistributedRunInput): Promise<BenchRow> {
   const { sandbox, label } = input;
   const rate = limiterRate(input);
-  const lowerBoundS = input.minCalls / rate;
+  const lowerBoundS = input.minimum.total / rate;
+  const listedContacts = input.minimum.uniqueContacts;
   const workDir = await mkdtemp(join(tmpdir(), `bench-${label}-`));
   const outDir = join(workDir, 'reports');
   const server = await startRedisServer();
@@ -123,7 +144,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
       REPORT_TIMEZONE: 'UTC',
       LOG_LEVEL: 'info',
     };
-    for (let i = 0; i < input.workers; i += 1) workers.push(spawnBenchProcess(`worker ${i + 1}`, 'src/cli/main.ts', ['worker', '--concurrency', String(input.concurrency)], env));
+    for (let i = 0; i < input.workers; i += 1) workers.push(spawnBenchProcess(`worker ${i + 1}`, 'src/cli/main.ts', ['worker', '--concurrency', String(input.concurrency), ...(input.args ?? [])], env));
     await Promise.all(workers.map((w) => waitForOutput(w, '"worker started"', 30_000)));
 
     const baseline = await memoryInfo(redis);
@@ -131,6 +152,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
     let rssPeak = baseline.rss;
     const requestSamples: Array<[number, number]> = [];
     sandbox.resetCounters();
+    const conversationWatch = watchConversationCalls(sandbox);
     timers.push(
       setInterval(() => {
         requestSamples.push([Date.now(), sandbox.counters.requests]);
@@ -163,6 +185,7 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
     }
     const cpuS = (await machineCpuSeconds()) - cpu0;
     for (const t of timers.splice(0)) clearInterval(t);
+    const conversationTiming = conversationWatch.stop();
     const job = (await queue.getJob(outcome.jobId))!;
     if (state === 'failed') throw new Error(`${label}: the run failed: ${job.failedReason}`);
     const end = await memoryInfo(redis);
@@ -176,24 +199,25 @@ export async function runDistributed(ctx: BenchContext, input: DistributedRunInp
     const rssMb = workers.map((w) => round((usageOf(w)?.maxRssKb ?? 0) / 1024, 1));
     return {
       scenario: label,
-      listed_contacts: input.listedContacts,
+      listed_contacts: listedContacts,
       workers: input.workers,
       worker_concurrency: input.concurrency,
       allowance_per_window: input.allowancePerWindow,
       window_s: input.windowSeconds,
       share: input.share,
-      ...pacedFigures({ sandbox, pace: input, minCalls: input.minCalls, wallS, cpuS, samples: requestSamples }),
+      ...pacedFigures({ sandbox, pace: input, minimum: input.minimum, wallS, cpuS, samples: requestSamples }),
+      ...conversationTiming,
       redis_baseline_mb: mb(baseline.used),
       redis_peak_mb: mb(end.peak),
       redis_sampled_peak_mb: mb(sampledPeak),
       redis_peak_rss_mb: mb(rssPeak),
       redis_end_mb: mb(end.used),
-      redis_bytes_per_contact: Math.round((sampledPeak - baseline.used) / input.listedContacts),
-      redis_end_bytes_per_contact: Math.round((end.used - baseline.used) / input.listedContacts),
+      redis_bytes_per_contact: Math.round((sampledPeak - baseline.used) / listedContacts),
+      redis_end_bytes_per_contact: Math.round((end.used - baseline.used) / listedContacts),
       redis_end_by_family: endByFamily,
       worker_peak_rss_mb: Math.max(...rssMb),
       worker_rss_each_mb: rssMb.join(' '),
-      contacts_ok: manifest.totals.unique_contacts === input.listedContacts,
+      contacts_ok: manifest.totals.unique_contacts === listedContacts,
     };
   } finally {
     for (const t of timers) clearInterval(t);

@@ -12,8 +12,21 @@
  *     m > n: the client must see the first older event (index n) to know it has them all:
  *            floor(n / eventsPerPage) + 1 pages.
  *   Reading fewer would need knowledge the API does not give.
+ * - with conversations on (report.conversations, the default): 1 POST /conversations/search probing
+ *   the Read conversations permission (per run attempt; one attempt here), and per reported month M
+ *   ceil(max(n, 1) / 150) search pages, n the conversations the search returns for the window the
+ *   client asks for: W(M) widened by CONVERSATION_PADDING_SEC on each side, matched as the sandbox's
+ *   default date rule does (strict `>` and `<`). W(M) starts at the first second of M in the report's
+ *   zone (e2e-reference.ts finds it by bisection over Intl, not with src/report). The conversations
+ *   are the sandbox's own ground truth (generateConversations), whoever opened them: the search
+ *   cannot be narrowed to listed contacts.
  */
+import { generateConversations } from '../../src/sandbox/generate-conversations.js';
 import type { SandboxWorkspace } from '../../src/sandbox/types.js';
+import { CONVERSATION_PADDING_SEC, CONVERSATIONS_PER_PAGE, monthAfter, monthStartSec } from './e2e-reference.js';
+
+/** The access probe before a run lists conversations: one call per run attempt. */
+export const CONVERSATION_PROBE_CALLS = 1;
 
 export interface MinimumCallsInput {
   /** First second of the earliest window the run needs (the start of M-1). */
@@ -22,12 +35,29 @@ export interface MinimumCallsInput {
   cutoffMs: number;
   eventsPerPage: number;
   searchPerPage: number;
+  /** The run lists these months' conversations (report.conversations on), in `timeZone`; null: it lists none. */
+  conversations: { months: readonly string[]; timeZone: string } | null;
+}
+
+/** One reported month's conversation listing. */
+export interface MonthConversationCalls {
+  month: string;
+  /** Conversations the search returns for the padded window (strict `>` and `<`). */
+  inWindow: number;
+  /** ceil(max(inWindow, 1) / 150). */
+  pages: number;
 }
 
 export interface MinimumCalls {
   total: number;
   searchPages: number;
   eventsPages: number;
+  /** POST /conversations/search calls: the probe and every month's pages (0 with conversations off). */
+  conversationCalls: number;
+  /** The months' listings, in the order given; empty with conversations off. */
+  conversationMonths: MonthConversationCalls[];
+  /** How far beyond W(M) the listing asks, each side, in days (null with conversations off). */
+  conversationPaddingDays: number | null;
   uniqueContacts: number;
   /** Cohort memberships (a contact in two cohorts counts twice). */
   memberships: number;
@@ -37,16 +67,41 @@ export interface MinimumCalls {
   eventsPagesAllPerMembership: number;
 }
 
+/** Every conversation's created_at, ascending, per workspace: generated once (~1.5 s at 100k contacts). */
+const createdAtByWorkspace = new WeakMap<SandboxWorkspace, Float64Array>();
+
+function conversationTimes(workspace: SandboxWorkspace): Float64Array {
+  let times = createdAtByWorkspace.get(workspace);
+  if (times === undefined) {
+    times = Float64Array.from(generateConversations(workspace), (c) => c.created_at).sort();
+    createdAtByWorkspace.set(workspace, times);
+  }
+  return times;
+}
+
+/** The POST /conversations/search calls listing `month`: pages of 150 over the padded window, strictly. */
+export function monthConversationCalls(workspace: SandboxWorkspace, month: string, timeZone: string): MonthConversationCalls {
+  const afterSec = monthStartSec(month, timeZone) - CONVERSATION_PADDING_SEC;
+  const beforeSec = monthStartSec(monthAfter(month), timeZone) + CONVERSATION_PADDING_SEC;
+  let inWindow = 0;
+  for (const t of conversationTimes(workspace)) if (t > afterSec && t < beforeSec) inWindow += 1;
+  return { month, inWindow, pages: Math.ceil(Math.max(inWindow, 1) / CONVERSATIONS_PER_PAGE) };
+}
+
 /** Pages needed to read the whole listable list of `listable` events. */
 function pagesForAll(listable: number, perPage: number): number {
   return Math.ceil(Math.max(listable, 1) / perPage);
 }
 
 /**
- * @example minimumCalls(sandbox.workspace, { fetchFromSec, cutoffMs: Date.now() - 90 * 86_400_000, eventsPerPage: 50, searchPerPage: 150 }).total
+ * @example
+ * minimumCalls(sandbox.workspace, {
+ *   fetchFromSec, cutoffMs: Date.now() - 90 * 86_400_000, eventsPerPage: 50, searchPerPage: 150,
+ *   conversations: { months: ['2026-01'], timeZone: 'UTC' },
+ * }).total
  */
 export function minimumCalls(workspace: SandboxWorkspace, input: MinimumCallsInput): MinimumCalls {
-  const { fetchFromSec, cutoffMs, eventsPerPage, searchPerPage } = input;
+  const { fetchFromSec, cutoffMs, eventsPerPage, searchPerPage, conversations } = input;
   const listableCount = new Map<string, { listable: number; needed: number }>();
   const countsOf = (contactId: string): { listable: number; needed: number } => {
     let counts = listableCount.get(contactId);
@@ -82,13 +137,38 @@ export function minimumCalls(workspace: SandboxWorkspace, input: MinimumCallsInp
     eventsPagesByContact.set(id, pages);
     eventsPages += pages;
   }
+  const conversationMonths = (conversations?.months ?? []).map((m) => monthConversationCalls(workspace, m, conversations!.timeZone));
+  const conversationCalls = conversations === null ? 0 : CONVERSATION_PROBE_CALLS + conversationMonths.reduce((sum, m) => sum + m.pages, 0);
   return {
-    total: 3 + searchPages + eventsPages,
+    total: 3 + searchPages + eventsPages + conversationCalls,
     searchPages,
     eventsPages,
+    conversationCalls,
+    conversationMonths,
+    conversationPaddingDays: conversations === null ? null : CONVERSATION_PADDING_SEC / 86_400,
     uniqueContacts: unique.size,
     memberships,
     eventsPagesByContact,
     eventsPagesAllPerMembership,
+  };
+}
+
+/**
+ * The conversation columns of a benchmark row: the calls the sandbox counted under
+ * 'conversations.search' (`measured`) beside the minimum's, split into the probe and each month's
+ * pages, with n per month and the window's padding.
+ */
+export function conversationColumns(minimum: MinimumCalls, measured: number): Record<string, string | number | null> {
+  const on = minimum.conversationPaddingDays !== null;
+  const byMonth = (f: (m: MonthConversationCalls) => number): string | null => (on ? minimum.conversationMonths.map((m) => `${m.month}:${f(m)}`).join(' ') : null);
+  return {
+    conversations: on ? 'on' : 'off',
+    conversation_calls: measured,
+    min_conversation_calls: minimum.conversationCalls,
+    extra_conversation_calls: measured - minimum.conversationCalls,
+    conversation_probe_calls: on ? CONVERSATION_PROBE_CALLS : 0,
+    conversation_pages_by_month: byMonth((m) => m.pages),
+    conversations_in_window_by_month: byMonth((m) => m.inWindow),
+    conversation_padding_days: minimum.conversationPaddingDays,
   };
 }

@@ -4,14 +4,17 @@
  *   GET /segments, GET /tags; then for each cohort, one after another: list all its members
  *   (POST /contacts/search, per_page 150, following the starting_after cursor), then for each member
  *   GET /events?type=user&intercom_user_id=… and follow every pages.next to the end (server default
- *   page size, no early stop at the month). One request at a time, no de-duplication across cohorts,
- *   no rate limiter.
+ *   page size, no early stop at the month); then, when BENCH_CONVERSATIONS_FROM_SEC and _TO_SEC are
+ *   set, the month's conversations (POST /conversations/search on created_at > from − 1 AND < to, the
+ *   server's default page size, following the cursor): the same work as the project's run. One
+ *   request at a time, no de-duplication across cohorts, no rate limiter.
  *   On a 429: sleep until X-RateLimit-Reset (Unix s), no jitter, then send the same request again,
  *   with no cap on the number of retries. Any other non-2xx status ends the run with an error.
  *
  * It only counts what it fetches (it computes no report). At BENCH_DEADLINE_MS (ms since the epoch)
  * it stops and reports `finished: false`. Prints one line `NAIVE_MARKER {json}` on stdout.
- * Env: BENCH_BASE_URL, BENCH_TOKEN, BENCH_DEADLINE_MS.
+ * Env: BENCH_BASE_URL, BENCH_TOKEN, BENCH_DEADLINE_MS; BENCH_CONVERSATIONS_FROM_SEC and
+ * BENCH_CONVERSATIONS_TO_SEC (W(M), half-open; optional).
  */
 import { fetch } from 'undici';
 
@@ -25,6 +28,7 @@ export interface NaiveResult {
   searchPages: number;
   eventsPages: number;
   eventsFetched: number;
+  conversationPages: number;
   /** Members visited, a contact once per cohort it is in. */
   memberships: number;
   /** Milliseconds spent asleep waiting for X-RateLimit-Reset. */
@@ -42,10 +46,17 @@ interface Page<T> {
   data?: T[];
   segments?: T[];
   events?: T[];
+  conversations?: T[];
   pages?: { next?: string | { starting_after?: string } | null } | null;
 }
 
-async function runNaive(baseUrl: string, token: string, deadlineMs: number, result: NaiveResult): Promise<void> {
+async function runNaive(
+  baseUrl: string,
+  token: string,
+  deadlineMs: number,
+  conversationsWindow: { fromSec: number; toSec: number } | null,
+  result: NaiveResult,
+): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'intercom-version': '2.14' };
 
   const sleepUntil = (atMs: number): Promise<void> => {
@@ -111,6 +122,22 @@ async function runNaive(baseUrl: string, token: string, deadlineMs: number, resu
       }
     }
   }
+
+  if (conversationsWindow === null) return;
+  const query = {
+    operator: 'AND',
+    value: [
+      { field: 'created_at', operator: '>', value: conversationsWindow.fromSec - 1 },
+      { field: 'created_at', operator: '<', value: conversationsWindow.toSec },
+    ],
+  };
+  let cursor: string | undefined;
+  do {
+    const page = await call<unknown>(`${baseUrl}/conversations/search`, { query, ...(cursor === undefined ? {} : { pagination: { starting_after: cursor } }) });
+    result.conversationPages += 1;
+    const next = page.pages?.next;
+    cursor = typeof next === 'object' && next !== null ? next.starting_after : undefined;
+  } while (cursor);
 }
 
 async function main(): Promise<void> {
@@ -124,13 +151,17 @@ async function main(): Promise<void> {
     searchPages: 0,
     eventsPages: 0,
     eventsFetched: 0,
+    conversationPages: 0,
     memberships: 0,
     sleptMs: 0,
     error: null,
   };
   try {
     if (baseUrl === '' || token === '' || !Number.isFinite(deadlineMs)) throw new Error('BENCH_BASE_URL, BENCH_TOKEN and BENCH_DEADLINE_MS are required');
-    await runNaive(baseUrl, token, deadlineMs, result);
+    const fromSec = Number(process.env.BENCH_CONVERSATIONS_FROM_SEC);
+    const toSec = Number(process.env.BENCH_CONVERSATIONS_TO_SEC);
+    const window = process.env.BENCH_CONVERSATIONS_FROM_SEC && Number.isSafeInteger(fromSec) && Number.isSafeInteger(toSec) ? { fromSec, toSec } : null;
+    await runNaive(baseUrl, token, deadlineMs, window, result);
     result.finished = true;
   } catch (err) {
     if (!(err instanceof DeadlineReached)) result.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -2,9 +2,12 @@
  * What each listed contact costs the run's store, measured by driving the store itself (no API, no
  * workers) with a sandbox workspace's ground truth: every cohort's member pages as the search lists
  * them (150 a page), then, per fetch-contacts job of 50, the job's claims and each contact's result
- * (its listable events folded as fetchContact folds them). Redis: used_memory of a server of its
- * own before and after, and MEMORY USAGE per key family; `run`'s memory store: V8 heap after a full
- * GC, and its journal's bytes.
+ * (its listable events folded as fetchContact folds them); then, with conversations on, each reported
+ * month's conversations as the search lists them for the padded window (150 a page, strict `>`/`<`,
+ * the sandbox's default), read by the client's own parser and kept to W(M) as the client keeps them,
+ * one saveConversationPage per page. Redis: used_memory of a server of its own before and after, and
+ * MEMORY USAGE per key family (the conversations family is `conversations`, beside `contacts`);
+ * `run`'s memory store: V8 heap after a full GC, and its journal's bytes.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
+import type { ConversationPage } from '../../src/intercom/conversation-types.js';
+import { parseConversationList } from '../../src/intercom/conversation-schemas.js';
 import type { Member, MemberPage } from '../../src/intercom/types.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
 import type { RunPlan } from '../../src/pipeline/plan-run.js';
@@ -19,11 +24,49 @@ import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { cohortKeyOf, type ContactResult, type RunStore } from '../../src/pipeline/run-store.js';
 import { createContactAccumulator, finishContact, foldEvent } from '../../src/report/contact-accumulator.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
+import { findWindow } from '../../src/report/create-report-windows.js';
+import { generateConversations } from '../../src/sandbox/generate-conversations.js';
 import { LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX } from '../../src/sandbox/index.js';
 import type { SandboxWorkspace } from '../../src/sandbox/types.js';
 import { memoryInfo, startRedisServer } from './bench-redis-server.js';
+import { CONVERSATION_PADDING_SEC, CONVERSATIONS_PER_PAGE } from './e2e-reference.js';
 
 const CONTACTS_PER_JOB = 50;
+
+/** Store measurements with (the run's default) or without report.conversations. */
+export interface StoreCostOptions {
+  conversations: boolean;
+}
+
+interface ConversationStep {
+  month: string;
+  from: string | null;
+  page: ConversationPage;
+}
+
+/**
+ * Each reported month's conversation pages as the run records them: the sandbox's conversations in
+ * the padded window, 150 a page, parsed as the client parses them and kept to W(M), each id once.
+ */
+function conversationSteps(ws: SandboxWorkspace, plan: RunPlan): ConversationStep[] {
+  const all = generateConversations(ws);
+  const steps: ConversationStep[] = [];
+  for (const { month } of plan.months) {
+    const w = findWindow(plan.windows, month);
+    const asked = all.filter((c) => c.created_at > w.startSec - CONVERSATION_PADDING_SEC && c.created_at < w.endSec + CONVERSATION_PADDING_SEC);
+    let from: string | null = null;
+    for (let i = 0; i === 0 || i < asked.length; i += CONVERSATIONS_PER_PAGE) {
+      const wire = asked.slice(i, i + CONVERSATIONS_PER_PAGE);
+      const parsed = parseConversationList({ type: 'conversation.list', conversations: wire, total_count: asked.length, pages: { type: 'pages' } });
+      if (!parsed.ok) throw new Error(`the client refuses a page of the sandbox's conversations: ${parsed.problem}`);
+      const next = i + CONVERSATIONS_PER_PAGE < asked.length ? `c${i + CONVERSATIONS_PER_PAGE}` : null;
+      const conversations = parsed.value.conversations.filter((c) => c.createdAtSec >= w.startSec && c.createdAtSec < w.endSec);
+      steps.push({ month, from, page: { conversations, nextCursor: next } });
+      from = next;
+    }
+  }
+  return steps;
+}
 
 /** The cohorts, member pages and per-contact results a run over `ws` records. */
 function* runSteps(ws: SandboxWorkspace, plan: RunPlan) {
@@ -65,7 +108,13 @@ function cohortsOf(ws: SandboxWorkspace) {
   ];
 }
 
-async function record(store: RunStore, ws: SandboxWorkspace, plan: RunPlan, claim: (jobId: string, ids: string[]) => Promise<unknown>): Promise<number> {
+async function record(
+  store: RunStore,
+  ws: SandboxWorkspace,
+  plan: RunPlan,
+  claim: (jobId: string, ids: string[]) => Promise<unknown>,
+  options: StoreCostOptions,
+): Promise<number> {
   await store.saveCohorts(cohortsOf(ws));
   let listed = 0;
   for (const step of runSteps(ws, plan)) {
@@ -76,6 +125,7 @@ async function record(store: RunStore, ws: SandboxWorkspace, plan: RunPlan, clai
       listed += job.results.length;
     }
   }
+  if (options.conversations) for (const step of conversationSteps(ws, plan)) await store.saveConversationPage(step.month, step.from, step.page);
   return listed;
 }
 
@@ -88,14 +138,19 @@ export interface RedisStoreCost {
   releasedBytesPerContact: number | null;
 }
 
-export async function measureRedisStoreCost(ws: SandboxWorkspace, plan: RunPlan, release?: (store: RunStore) => Promise<void>): Promise<RedisStoreCost> {
+export async function measureRedisStoreCost(
+  ws: SandboxWorkspace,
+  plan: RunPlan,
+  options: StoreCostOptions,
+  release?: (store: RunStore) => Promise<void>,
+): Promise<RedisStoreCost> {
   const server = await startRedisServer();
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
   try {
     const prefix = 'bench-scale';
     const baseline = (await memoryInfo(redis)).used;
     const store = createRedisStore({ redis, prefix, runId: plan.runId });
-    const listed = await record(store, ws, plan, (jobId, ids) => store.claimContacts('1.1', jobId, ids));
+    const listed = await record(store, ws, plan, (jobId, ids) => store.claimContacts('1.1', jobId, ids), options);
     const used = (await memoryInfo(redis)).used;
     const families: Record<string, number> = {};
     let cursor = '0';
@@ -130,13 +185,14 @@ export interface MemoryStoreCost {
 }
 
 /** The memory store's heap (after a full GC, the store kept alive) and its journal, per listed contact. */
-export async function measureMemoryStoreCost(ws: SandboxWorkspace, plan: RunPlan): Promise<MemoryStoreCost> {
+export async function measureMemoryStoreCost(ws: SandboxWorkspace, plan: RunPlan, options: StoreCostOptions): Promise<MemoryStoreCost> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-scale-store-'));
   try {
     const journalPath = join(dir, 'run.journal.jsonl');
     // The steps are built first and stay alive, and the store is handed copies, so the heap's growth is
     // what the store keeps and nothing else.
     const steps = [...runSteps(ws, plan)];
+    const conversations = options.conversations ? conversationSteps(ws, plan) : [];
     gc();
     const before = process.memoryUsage().heapUsed;
     const store = createMemoryStore({ journalPath });
@@ -151,9 +207,11 @@ export async function measureMemoryStoreCost(ws: SandboxWorkspace, plan: RunPlan
         }
       }
     }
+    for (const step of conversations) await store.saveConversationPage(step.month, step.from, structuredClone(step.page));
     gc();
     const heap = process.memoryUsage().heapUsed - before;
-    if (steps.length === 0) throw new Error('no steps');
+    // Read after the GC, so neither list could be collected before it (its bytes would then count against the store).
+    if (steps.length === 0 || (options.conversations && conversations.length === 0)) throw new Error('no steps');
     store.close();
     const journal = (await stat(journalPath)).size;
     await store.progress();

@@ -14,8 +14,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 
 export interface PageBrowser {
-  /** Opens `path` at 1280 px; `requests` are every URL the page asked for, blocked, the page itself excluded. */
-  open(path: string): Promise<{ page: Page; requests: string[]; dialogs: string[] }>;
+  /**
+   * Opens `path` in a window `widthPx` wide (1280 unless told); `requests` are every URL the page
+   * asked for, blocked, the page itself excluded.
+   */
+  open(path: string, options?: { widthPx?: number }): Promise<{ page: Page; requests: string[]; dialogs: string[] }>;
   close(): Promise<void>;
 }
 
@@ -40,9 +43,10 @@ export async function startPageBrowser(): Promise<PageBrowser> {
   });
   const pages: Page[] = [];
   return {
-    async open(path) {
+    async open(path, options = {}) {
       const page = await context.newPage();
       pages.push(page);
+      if (options.widthPx !== undefined) await page.setViewportSize({ width: options.widthPx, height: 900 });
       const url = pathToFileURL(path).href;
       const requests: string[] = [];
       const dialogs: string[] = [];
@@ -109,5 +113,79 @@ export function parseAriaLabel(label: string, keys: readonly string[]): Record<s
 export async function tableRows(page: Page): Promise<Array<Record<string, string>>> {
   return page.$$eval('table#cohorts tbody tr', (rows) =>
     rows.map((row) => Object.fromEntries([...row.querySelectorAll('td')].map((td) => [td.dataset.column ?? '', td.textContent ?? '']))),
+  );
+}
+
+/** A box on the page, in CSS px. */
+export interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** A piece of text as a chart draws it, measured in the page. */
+export interface DrawnText {
+  /** The id of the chart's section. */
+  section: string;
+  /** Which SVG of the section it is in (a chart of panels has one per panel). */
+  svg: number;
+  /** vega's role for it: axis-label, axis-title, title-text, legend-label, legend-title, mark (a text mark), … */
+  role: string;
+  /** For an axis's text, "X" or "Y". */
+  axis: string | null;
+  text: string;
+  /** The size the reader sees: the font size times the scale the SVG is drawn at. */
+  fontPx: number;
+  box: Box;
+  svgBox: Box;
+  /** The SVG's drawn width over its own: below 1 where the page is narrower than the chart. */
+  scale: number;
+}
+
+/** Every text of every chart on the page, with its drawn size and place. */
+export async function drawnTexts(page: Page): Promise<DrawnText[]> {
+  return page.$$eval('section svg', (svgs) =>
+    svgs.flatMap((svg) => {
+      const section = svg.closest('section')?.id ?? '';
+      const index = [...(svg.closest('section')?.querySelectorAll('svg') ?? [])].indexOf(svg);
+      const svgRect = svg.getBoundingClientRect();
+      const scale = svgRect.width / Number(svg.getAttribute('width'));
+      const asBox = (r: Box) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+      // The page's own function; the tests compile without the DOM's types.
+      const styleOf = (globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle;
+      return [...svg.querySelectorAll('text')]
+        .filter((t) => (t.textContent ?? '') !== '')
+        .map((t) => {
+          const group = t.closest('g[class^="mark-text"]')?.getAttribute('class') ?? '';
+          const axisLabel = t.closest('[aria-roledescription="axis"]')?.getAttribute('aria-label') ?? '';
+          return {
+            section,
+            svg: index,
+            role: /role-([a-z-]+)/.exec(group)?.[1] ?? '',
+            axis: /^([XY])-axis/.exec(axisLabel)?.[1] ?? null,
+            text: t.textContent ?? '',
+            fontPx: parseFloat(styleOf(t).fontSize) * scale,
+            box: asBox(t.getBoundingClientRect()),
+            svgBox: asBox(svgRect),
+            scale,
+          };
+        });
+    }),
+  );
+}
+
+/** The boxes of a section's data marks of one kind (`rect mark` for heatmap cells, `bar`), per SVG. */
+export async function markBoxes(page: Page, sectionId: string, role: string): Promise<Array<Box & { svg: number }>> {
+  return page.$$eval(
+    `section#${sectionId} svg`,
+    (svgs, wanted) =>
+      svgs.flatMap((svg, index) =>
+        [...svg.querySelectorAll(`[aria-roledescription="${wanted}"]`)].map((e) => {
+          const r = e.getBoundingClientRect();
+          return { svg: index, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        }),
+      ),
+    role,
   );
 }

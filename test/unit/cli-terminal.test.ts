@@ -17,8 +17,8 @@ describe('formatProgressLine', () => {
       const line = formatProgressLine(big, { width, etaSec: 3725 });
       expect([...line].length, `width ${width}: ${line}`).toBeLessThanOrEqual(Math.max(1, width - 1));
     }
-    expect(formatProgressLine(big, { width: 60, etaSec: 3725 })).toBe('waiting-children · contacts 345678/1234567 · ETA 1h02m');
-    expect(formatProgressLine(big, { width: 40, etaSec: 3725 })).toBe('contacts 345678/1234567 · ETA 1h02m');
+    expect(formatProgressLine(big, { width: 60, etaSec: 3725 })).toBe('waiting-children · contacts 345,678/1,234,567 · ETA 1h02m');
+    expect(formatProgressLine(big, { width: 40, etaSec: 3725 })).toBe('contacts 345,678/1,234,567 · ETA 1h02m');
   });
 
   it('formats durations', () => {

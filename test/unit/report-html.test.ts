@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChartCohort } from '../../src/report-html/chart-parts.js';
+import { facetPanels } from '../../src/report-html/facet-panels.js';
 import { escapeHtml, renderChart } from '../../src/report-html/index.js';
 import { rankCohorts } from '../../src/report-html/rank-cohorts.js';
 import { writeMonthsFromRaw } from '../support/report-write.js';
@@ -82,19 +84,51 @@ describe('the chart specs written beside a month page', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** Renders a spec reading its CSV from the month's charts folder, as any Vega-Lite tool would. */
+  async function renderFromDisk(spec: object): Promise<string> {
+    const view = new vega.View(vega.parse(compile(spec as TopLevelSpec).spec), { renderer: 'none', loader: vega.loader({ baseURL: `${join(dir, month, 'charts')}/`, mode: 'file' }) });
+    const svg = await view.toSVG();
+    view.finalize();
+    return svg;
+  }
+
+  /** An inlined SVG without what renderChart adds (titles, id prefixes), clip and gradient numbers aside. */
+  const normalize = (svg: string, prefix: string): string =>
+    svg
+      .replace(/><title>[^<]*<\/title><\/\w+>/g, '/>')
+      .replaceAll(`id="${prefix}-`, 'id="')
+      .replaceAll(`url(#${prefix}-`, 'url(#')
+      .replace(/(id="|url\(#)(clip|gradient_)\d+/g, '$1$2N');
+
   it('draw, reading the CSV from disk, exactly the chart inlined in report.html', async () => {
     const page = await readFile(join(dir, month, 'report.html'), 'utf8');
-    for (const name of ['active-rate', 'lifecycle', 'stickiness', 'top-events', 'amounts']) {
+    for (const name of ['active-rate', 'lifecycle', 'stickiness', 'amounts']) {
       const spec = JSON.parse(await readFile(join(dir, month, 'charts', `${name}.vl.json`), 'utf8')) as TopLevelSpec;
-      const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', loader: vega.loader({ baseURL: `${join(dir, month, 'charts')}/`, mode: 'file' }) });
-      const fromFile = await view.toSVG();
-      view.finalize();
+      const fromFile = await renderFromDisk(spec);
       const inline = new RegExp(`<section id="${name}">[\\s\\S]*?(<svg[\\s\\S]*?</svg>)`).exec(page)?.[1];
       expect(inline, name).toBeDefined();
-      // Undo what renderChart adds (titles, id prefixes); the rest must be the same bytes.
-      const normalized = inline!.replace(/><title>[^<]*<\/title><\/\w+>/g, '/>').replaceAll(`id="${name}-`, 'id="').replaceAll(`url(#${name}-`, 'url(#');
-      expect(normalized.length, name).toBeGreaterThan(1000);
-      expect(fromFile.replace(/(id="|url\(#)(clip|gradient_)\d+/g, '$1$2N'), name).toBe(normalized.replace(/(id="|url\(#)(clip|gradient_)\d+/g, '$1$2N'));
+      expect(inline!.length, name).toBeGreaterThan(1000);
+      expect(fromFile.replace(/(id="|url\(#)(clip|gradient_)\d+/g, '$1$2N'), name).toBe(normalize(inline!, name));
     }
+  });
+
+  it("draw the top events as panels, each exactly its cohort's cell of the facet written beside the page", async () => {
+    const page = await readFile(join(dir, month, 'report.html'), 'utf8');
+    const section = /<section id="top-events">[\s\S]*?<\/section>/.exec(page)![0];
+    const inline = [...section.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    const spec = JSON.parse(await readFile(join(dir, month, 'charts', 'top-events.vl.json'), 'utf8')) as { transform: Array<{ lookup?: string; from?: { data: { values: ChartCohort[] } } }> };
+    // The cohorts the facet draws, from the spec itself; a cohort without events has no cell and no panel.
+    const cohorts = spec.transform.find((t) => t.lookup === 'cohort_key')!.from!.data.values;
+    const panels: Array<{ name: string; svg: string }> = [];
+    for (const panel of facetPanels('top-events', spec, cohorts)) {
+      const svg = await renderFromDisk(panel.spec);
+      if (svg.includes('aria-roledescription="bar"')) panels.push({ name: panel.name, svg });
+    }
+    expect(inline.length).toBeGreaterThan(5);
+    expect(panels).toHaveLength(inline.length);
+    panels.forEach((p, i) => expect(p.svg.replace(/(id="|url\(#)(clip|gradient_)\d+/g, '$1$2N'), p.name).toBe(normalize(inline[i]!, p.name)));
+    // The same bars as the facet draws in one SVG.
+    const bars = (svg: string): string[] => [...svg.matchAll(/aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="bar"/g)].map((m) => m[1]!).sort();
+    expect(inline.flatMap(bars).sort()).toEqual(bars(await renderFromDisk(spec)));
   });
 });

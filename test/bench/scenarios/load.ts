@@ -12,7 +12,8 @@
  * Figures:
  * - responses_429: 429s the sandbox sent (its counters); the target is 0.
  * - min_calls: the fewest calls the run can make, from the workspace's ground truth
- *   (test/support/bench-month-minimum.ts); api_calls: what the sandbox received.
+ *   (test/support/bench-month-minimum.ts; conversations on, as the run's default: the access probe
+ *   and the month's conversation pages counted); api_calls: what the sandbox received.
  * - lower_bound_s = min_calls / (allowance × share / window); wall_s: from the run job being queued
  *   to its reports being written (BullMQ timestamp → finishedOn); wall_ratio = wall_s / lower_bound_s.
  * - busiest_window: the most requests one server window received ÷ the allowance (≤ share expected).
@@ -52,6 +53,8 @@ export default async function load(ctx: BenchContext): Promise<BenchRow[]> {
       // The client asks for 150 events per page, the most the sandbox serves.
       eventsPerPage: EVENTS_PER_PAGE_MAX,
       searchPerPage: SEARCH_PER_PAGE_MAX,
+      // report.conversations is on by default; the workers report in UTC (REPORT_TIMEZONE).
+      conversations: { months: [month], timeZone: 'UTC' },
     });
     ctx.log(`load: month ${month}, minimum ${minimum.total} calls for ${minimum.uniqueContacts} listed contacts`);
     const row = await runDistributed(ctx, {
@@ -63,8 +66,7 @@ export default async function load(ctx: BenchContext): Promise<BenchRow[]> {
       share: SHARE,
       workers: WORKERS,
       concurrency: WORKER_CONCURRENCY,
-      minCalls: minimum.total,
-      listedContacts: minimum.uniqueContacts,
+      minimum,
     });
     return [{ ...row, contacts }];
   } finally {

@@ -1,14 +1,17 @@
 /**
  * month — a whole month run against a 20,000-contact sandbox workspace with a fixed allowance
- * (3,300 requests per 10-second fixed window), three contenders one after another, each against a
+ * (3,300 requests per 10-second fixed window), five contenders one after another, each against a
  * FRESH sandbox (same seed, same nowSec: the same data, a new rate window and new counters):
  *
  * - run:     `cohort-reports run --month M`, one process, in-memory limiter;
  * - workers: 4 `cohort-reports worker --concurrency 8` processes (started and ready first, not timed)
  *            + `cohort-reports enqueue --month M --wait`, sharing the Redis limiter under a fresh prefix;
+ * - run and workers again with `report.conversations: false` (a --config file): the figures as they
+ *   were before the run listed conversations, side by side with the default's (conversations on);
  * - naive:   what the Intercom tutorials do (see test/support/bench-month-naive.ts): per cohort list
- *            the members, per member follow every events page; no sharing, no limiter, sleep until
- *            X-RateLimit-Reset on a 429. Given up at 3 × the lower bound ("did not finish").
+ *            the members, per member follow every events page, then the month's conversations; no
+ *            sharing, no limiter, sleep until X-RateLimit-Reset on a 429. Given up at 3 × the lower
+ *            bound ("did not finish").
  *
  * M is the last complete UTC month before Date.now(); the reports use UTC (REPORT_TIMEZONE=UTC).
  * --quick: 2,000 contacts, same allowance (a smoke test; its runs are short enough that the limiter's
@@ -20,9 +23,14 @@
  *   sandbox's maximum; the naive client sends no per_page and gets the default, 50), plus the asks a
  *   regime refuses (see the pagesize scenario, which reuses `measure` with other regimes). extra_search_calls and
  *   extra_events_calls: the calls per endpoint beyond the minimum (the log names how many contacts
- *   took more events pages than they needed).
+ *   took more events pages than they needed). With conversations on the minimum counts the access
+ *   probe and ceil(n / 150) POST /conversations/search pages per month (bench-month-minimum.ts);
+ *   conversation_calls is what the sandbox counted under 'conversations.search', beside
+ *   min_conversation_calls (probe + pages), conversation_pages_by_month, conversations_in_window_by_month
+ *   (n) and conversation_padding_days (the window asked for is W(M) widened by that much each side).
  * - lower_bound_s = min_calls / (allowance × share / window): the time the configured share (0.9, the
- *   project's default, passed as RATE_LIMIT_SHARE) of the allowance needs for them. The naive client
+ *   project's default, passed as RATE_LIMIT_SHARE) of the allowance needs for them, every call the
+ *   run makes counted (the conversation calls too, when on). The naive client
  *   uses no share, so it could beat the bound by up to 1/share if it made only the minimum calls.
  * - wall_s: from spawning the process (run, enqueue; workers were already up) until the reports are
  *   written (run: exit; workers: the run job's finishedOn), so it includes the CLI's start-up
@@ -30,6 +38,9 @@
  *   (finish_s = last request → done). Naive: spawn → exit.
  * - mid_rate_ratio: requests per second between the 10th and 90th percentile of the run's requests,
  *   divided by allowance × share / window; ≈ 1 means the limiter sets the pace.
+ * - conversation_listing_start_s / _end_s, last_other_call_s: from the first request, when the month's
+ *   conversation pages were listed and when the last other call was made; conversation_tail_s: how
+ *   long the listing kept calling after the rest (bench-watch-conversations.ts).
  * - cpu_busy: CPU seconds of every process involved (sandbox_cpu_s: this process, i.e. the sandbox
  *   and the harness; client_cpu_s: the contender's processes from its start; redis_cpu_s) over
  *   wall_s × cores: near 1 the cores, not the limiter, are the bottleneck. other_cpu_busy: the share
@@ -39,12 +50,13 @@
  *   on a shared machine another job's CPU would otherwise be charged to the contender's wall time.
  * - peak_rss_mb: the largest peak RSS (getrusage maxrss) among the contender's processes (the enqueue
  *   process excluded: it only waits); rss_each_mb lists every one.
- * - csv_identical: the CSVs written by run and workers, byte for byte.
+ * - csv_identical: the CSVs written by run and workers (with the same conversations setting), byte for
+ *   byte.
  * The log also shows each contender's requests per 5 s, as a multiple of the limiter's rate, from
  * the first request on: where a run loses time (start, ramp, dips, tail) is visible there.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
@@ -52,7 +64,8 @@ import { Redis } from 'ioredis';
 import { bullPrefix, QUEUE_NAME } from '../../../jobs/job-types.js';
 import { EVENTS_PER_PAGE_MAX, LISTABLE_EVENT_AGE_SEC, SEARCH_PER_PAGE_MAX, startSandbox, type SandboxVariant } from '../../../src/sandbox/index.js';
 import type { Sandbox } from '../../../src/sandbox/types.js';
-import { minimumCalls, type MinimumCalls } from '../../support/bench-month-minimum.js';
+import { conversationColumns, minimumCalls, type MinimumCalls } from '../../support/bench-month-minimum.js';
+import { monthAfter, monthStartSec } from '../../support/e2e-reference.js';
 import { NAIVE_MARKER, type NaiveResult } from '../../support/bench-month-naive.js';
 import {
   sampleProcUsage,
@@ -65,6 +78,7 @@ import {
   type BenchProcess,
 } from '../../support/bench-month-spawn.js';
 import type { ProcessUsage } from '../../support/bench-month-usage.js';
+import { watchConversationCalls } from '../../support/bench-watch-conversations.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
 
 const SEED = 1;
@@ -77,6 +91,8 @@ const NAIVE_GIVE_UP_FACTOR = 3;
 const CLI = 'src/cli/main.ts';
 const QUIET_BUSY = 0.15;
 const QUIET_WAIT_MS = 300_000;
+/** The reports' zone (REPORT_TIMEZONE): W(M) is M in it. */
+const REPORT_ZONE = 'UTC';
 
 export interface Workload {
   contacts: number;
@@ -86,6 +102,13 @@ export interface Workload {
   nowSec: number;
   workDir: string;
   redisUrl: string;
+}
+
+/** CLI arguments that turn conversations off (a config file written into `work.workDir`). */
+async function conversationsOffArgs(work: Workload): Promise<string[]> {
+  const path = join(work.workDir, 'conversations-off.json');
+  await writeFile(path, JSON.stringify({ report: { conversations: false } }));
+  return ['--config', path];
 }
 
 /** The last complete UTC month before `nowMs`, and the first second of the month before it. */
@@ -260,13 +283,18 @@ export interface EventsRegime {
 /** The sandbox's defaults: per_page 150 is served as asked. */
 const DEFAULT_REGIME: EventsRegime = { variant: {}, servedPerPage: EVENTS_PER_PAGE_MAX, refusedCalls: 0 };
 
-/** Starts a fresh sandbox, runs one contender against it and turns what happened into a row. */
+/**
+ * Starts a fresh sandbox, runs one contender against it and turns what happened into a row.
+ * `conversations`: whether the contender lists the month's conversations (the run's default), which
+ * the minimum and the bound then count.
+ */
 export async function measure(
   ctx: BenchContext,
   work: Workload,
   contender: string,
   run: (arena: Arena) => Promise<ContenderOutcome>,
   regime: EventsRegime = DEFAULT_REGIME,
+  { conversations = true }: { conversations?: boolean } = {},
 ): Promise<Measured> {
   const sandbox = await startSandbox({
     ...regime.variant,
@@ -285,6 +313,7 @@ export async function measure(
         cutoffMs: nowMs - LISTABLE_EVENT_AGE_SEC * 1000,
         eventsPerPage: regime.servedPerPage,
         searchPerPage: SEARCH_PER_PAGE_MAX,
+        conversations: conversations ? { months: [work.month], timeZone: REPORT_ZONE } : null,
       });
       return { ...pages, total: pages.total + regime.refusedCalls, eventsPages: pages.eventsPages + regime.refusedCalls };
     };
@@ -293,11 +322,13 @@ export async function measure(
     const lowerBoundS = minimum.total / limiterRatePerSec;
     ctx.log(
       `month: ${contender}: ${work.contacts} contacts, month ${work.month}, minimum ${minimum.total} calls ` +
-        `(${minimum.searchPages} search pages, ${minimum.eventsPages} events pages for ${minimum.uniqueContacts} contacts), ` +
+        `(${minimum.searchPages} search pages, ${minimum.eventsPages} events pages for ${minimum.uniqueContacts} contacts, ` +
+        `${minimum.conversationCalls} conversations searches${conversations ? `: 1 probe + ${minimum.conversationMonths.map((m) => `${m.pages} pages for ${m.inWindow} conversations in ${m.month} ± ${minimum.conversationPaddingDays} days`).join(', ')}` : ''}), ` +
         `lower bound ${lowerBoundS.toFixed(1)} s`,
     );
 
     const watch = watchRequests(sandbox);
+    const conversationWatch = watchConversationCalls(sandbox);
     let baseline = { sandbox: process.cpuUsage(), redis: 0, machine: 0 };
     const markStart = async (): Promise<void> => {
       baseline = { sandbox: process.cpuUsage(), redis: await redisCpuSeconds(redis), machine: await machineCpuSeconds() };
@@ -308,6 +339,7 @@ export async function measure(
     const sandboxCpu = process.cpuUsage(baseline.sandbox);
     const redisCpu = (await redisCpuSeconds(redis)) - baseline.redis;
     const seen = watch.stop();
+    const conversationTiming = conversationWatch.stop();
 
     // The cutoff moves with the clock during the run; a changed minimum is reported, not hidden.
     const minimumAtEnd = minimumAt(Date.now()).total;
@@ -339,7 +371,8 @@ export async function measure(
     ctx.log(`month: ${contender}: requests per 5 s from the first one, ÷ the limiter's rate: ${timeline(seen.samples, 5_000)}`);
     ctx.log(
       `month: ${contender}: ${calls} requests (${sandbox.counters.byEndpoint['contacts.search']} search, ` +
-        `${sandbox.counters.byEndpoint.events} events, ${sandbox.counters.responses429} answered 429); ` +
+        `${sandbox.counters.byEndpoint.events} events, ${sandbox.counters.byEndpoint['conversations.search']} conversations search, ` +
+        `${sandbox.counters.responses429} answered 429); ` +
         `${overContacts} contacts read with ${overPages} events pages more than they needed`,
     );
     const row: BenchRow = {
@@ -359,6 +392,7 @@ export async function measure(
       calls_ratio: round(calls / minimum.total, 4),
       extra_search_calls: sandbox.counters.byEndpoint['contacts.search'] - minimum.searchPages,
       extra_events_calls: sandbox.counters.byEndpoint.events - minimum.eventsPages,
+      ...conversationColumns(minimum, sandbox.counters.byEndpoint['conversations.search']),
       responses_429: sandbox.counters.responses429,
       peak_rss_mb: outcome.rssKb.length === 0 ? null : round(Math.max(...outcome.rssKb) / 1024, 1),
       rss_each_mb: outcome.rssKb.map((kb) => (kb / 1024).toFixed(0)).join('/'),
@@ -368,6 +402,7 @@ export async function measure(
       api_span_s: seen.firstMs === null || seen.lastMs === null ? null : round((seen.lastMs - seen.firstMs) / 1000, 2),
       finish_s: seen.lastMs === null || outcome.doneAtMs === null ? null : round((outcome.doneAtMs - seen.lastMs) / 1000, 2),
       mid_rate_ratio: rate === null ? null : round(rate / limiterRatePerSec),
+      ...conversationTiming,
       cpu_busy: round(ownCpuS / (elapsedS * availableParallelism())),
       other_cpu_busy: round(otherBusy),
       sandbox_cpu_s: round(sandboxCpuS, 1),
@@ -425,8 +460,14 @@ export async function runSingleProcess(
   };
 }
 
-async function runWorkers(work: Workload, { sandbox, lowerBoundS, redis, markStart }: Arena): Promise<ContenderOutcome> {
-  const outDir = join(work.workDir, 'workers');
+/** 4 workers and `enqueue --wait`, into WORKDIR/<outName>, with `args` added to every command line. */
+async function runWorkers(
+  work: Workload,
+  { sandbox, lowerBoundS, redis, markStart }: Arena,
+  options: { outName?: string; args?: string[] } = {},
+): Promise<ContenderOutcome> {
+  const outDir = join(work.workDir, options.outName ?? 'workers');
+  const args = options.args ?? [];
   const prefix = `bench-month-${randomUUID()}`;
   const env = cliEnv(sandbox, outDir, { REDIS_URL: work.redisUrl, COHORT_REPORTS_PREFIX: prefix });
   const workers: BenchProcess[] = [];
@@ -434,13 +475,13 @@ async function runWorkers(work: Workload, { sandbox, lowerBoundS, redis, markSta
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: bullPrefix(prefix) });
   try {
     for (let i = 0; i < WORKERS; i += 1) {
-      workers.push(spawnBenchProcess(`worker ${i + 1}`, CLI, ['worker', '--concurrency', String(WORKER_CONCURRENCY)], env));
+      workers.push(spawnBenchProcess(`worker ${i + 1}`, CLI, ['worker', '--concurrency', String(WORKER_CONCURRENCY), ...args], env));
     }
     await Promise.all(workers.map((w) => waitForOutput(w, '"worker started"', 60_000)));
     // Start-up CPU is not part of the run: counted from here.
     const cpuAtStart = workers.map((w) => cpuSecondsOf(w.child.pid === undefined ? null : sampleProcUsage(w.child.pid)));
     await markStart();
-    enqueue = spawnBenchProcess('enqueue', CLI, ['enqueue', '--month', work.month, '--wait'], env);
+    enqueue = spawnBenchProcess('enqueue', CLI, ['enqueue', '--month', work.month, '--wait', ...args], env);
     const finished = await waitForExit(enqueue, projectTimeoutMs(lowerBoundS));
     if (!finished) await stopBenchProcess(enqueue, 'SIGTERM', 10_000);
     const exit = await enqueue.exited;
@@ -470,7 +511,7 @@ async function runWorkers(work: Workload, { sandbox, lowerBoundS, redis, markSta
   }
 }
 
-async function runNaive({ sandbox, lowerBoundS, markStart }: Arena): Promise<ContenderOutcome> {
+async function runNaive(work: Workload, { sandbox, lowerBoundS, markStart }: Arena): Promise<ContenderOutcome> {
   const giveUpMs = lowerBoundS * NAIVE_GIVE_UP_FACTOR * 1000;
   await markStart();
   const p = spawnBenchProcess('naive', 'test/support/bench-month-naive.ts', [], {
@@ -480,6 +521,8 @@ async function runNaive({ sandbox, lowerBoundS, markStart }: Arena): Promise<Con
     BENCH_BASE_URL: sandbox.url,
     BENCH_TOKEN: sandbox.token,
     BENCH_DEADLINE_MS: String(Date.now() + giveUpMs),
+    BENCH_CONVERSATIONS_FROM_SEC: String(monthStartSec(work.month, REPORT_ZONE)),
+    BENCH_CONVERSATIONS_TO_SEC: String(monthStartSec(monthAfter(work.month), REPORT_ZONE)),
   });
   const exited = await waitForExit(p, giveUpMs + 30_000);
   if (!exited) await stopBenchProcess(p, 'SIGKILL', 5_000);
@@ -497,6 +540,7 @@ async function runNaive({ sandbox, lowerBoundS, markStart }: Arena): Promise<Con
     outDir: null,
     extra: {
       naive_memberships: result?.memberships ?? null,
+      naive_conversation_pages: result?.conversationPages ?? null,
       naive_slept_s: result === null ? null : round(result.sleptMs / 1000, 1),
     },
   };
@@ -515,16 +559,29 @@ export default async function month(ctx: BenchContext): Promise<BenchRow[]> {
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
   try {
+    const off = await conversationsOffArgs(work);
     const single = await measure(ctx, work, 'run', (arena) => runSingleProcess(work, arena));
+    const singleOff = await measure(ctx, work, 'run, conversations off', (arena) => runSingleProcess(work, arena, { outName: 'run-off', args: off }), DEFAULT_REGIME, {
+      conversations: false,
+    });
     const distributed = await measure(ctx, work, `workers x${WORKERS}`, (arena) => runWorkers(work, arena));
-    const naive = await measure(ctx, work, 'naive', runNaive);
-    if (single.outDir !== null && distributed.outDir !== null) {
-      const same = await sameCsvs(single.outDir, distributed.outDir);
-      single.row.csv_identical = same.identical;
-      distributed.row.csv_identical = same.identical;
-      ctx.log(`month: ${same.files} CSV files compared; ${same.differing.length === 0 ? 'all identical' : `differing: ${same.differing.join(', ')}`}`);
+    const distributedOff = await measure(
+      ctx,
+      work,
+      `workers x${WORKERS}, conversations off`,
+      (arena) => runWorkers(work, arena, { outName: 'workers-off', args: off }),
+      DEFAULT_REGIME,
+      { conversations: false },
+    );
+    const naive = await measure(ctx, work, 'naive', (arena) => runNaive(work, arena));
+    for (const [a, b] of [[single, distributed], [singleOff, distributedOff]] as const) {
+      if (a.outDir === null || b.outDir === null) continue;
+      const same = await sameCsvs(a.outDir, b.outDir);
+      a.row.csv_identical = same.identical;
+      b.row.csv_identical = same.identical;
+      ctx.log(`month: ${a.row.contender} / ${b.row.contender}: ${same.files} CSV files compared; ${same.differing.length === 0 ? 'all identical' : `differing: ${same.differing.join(', ')}`}`);
     }
-    return [single.row, distributed.row, naive.row];
+    return [single.row, singleOff.row, distributed.row, distributedOff.row, naive.row];
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
