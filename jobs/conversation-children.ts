@@ -5,7 +5,6 @@
  * BullMQ keeps one of each.
  */
 import type { RedisStore } from '../src/pipeline/redis-store.js';
-import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import { childJob, type AnyChildJob } from './child-job.js';
 import { conversationsJobId, type ListConversationsData, type PlannedRun } from './job-types.js';
 
@@ -16,14 +15,6 @@ export interface ConversationChildrenInput {
   parent: { id: string; queue: string };
   round: number;
   claimScope: string;
-}
-
-/** Whether every cohort of the run is paged to its end: who is a member is known. */
-export async function allCohortsPaged(store: RedisStore): Promise<boolean> {
-  const cohorts = await store.loadCohorts();
-  if (cohorts === null) return false;
-  for (const cohort of cohorts) if (!(await store.cohortProgress(cohortKeyOf(cohort))).done) return false;
-  return true;
 }
 
 export async function conversationChildren(store: RedisStore, input: ConversationChildrenInput): Promise<AnyChildJob[]> {

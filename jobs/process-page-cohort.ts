@@ -7,7 +7,7 @@
  */
 import { pageCohort } from '../src/pipeline/page-cohort.js';
 import { childJob } from './child-job.js';
-import { allCohortsPaged, conversationChildren } from './conversation-children.js';
+import { conversationChildren } from './conversation-children.js';
 import { eventsJobId, incarnationOf, type FetchContactsData } from './job-types.js';
 import { refreshRunProgress } from './refresh-run-progress.js';
 import { cohortKeyOf } from '../src/pipeline/run-store.js';
@@ -47,7 +47,7 @@ export const processPageCohort: Processor<'page-cohort'> = async (job, _token, s
   // The job that pages the last cohort starts the conversation listing at once, beside the event
   // fetches still queued, rather than after them in the run job's next round. Two jobs finishing
   // together both see every cohort paged; they add the same job ids, which BullMQ keeps once.
-  if (ctx.config.report.conversations && (await allCohortsPaged(store))) {
+  if (ctx.config.report.conversations && (await store.cohortsPaged())) {
     const plan = ctx.planFor(d.run);
     const children = await conversationChildren(store, {
       run: d.run,

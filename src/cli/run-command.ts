@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config.js';
+import { isTimeZone } from '../config-schema.js';
 import { createMetrics, meterApi, meterLimiter, summarizeMetrics } from '../metrics/index.js';
 import { collectRun } from '../pipeline/collect-run.js';
 import type { WorkspaceIdentity } from '../intercom/types.js';
@@ -81,14 +82,7 @@ function zoneOfRunId(spelt: string): string | null {
   if (parts.length > 6) return null;
   let spellings = [parts[0]!];
   for (const part of parts.slice(1)) spellings = spellings.flatMap((s) => ['/', '_', '+', '-'].map((sep) => `${s}${sep}${part}`));
-  const zones = spellings.filter((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const zones = spellings.filter(isTimeZone);
   return zones.length === 1 ? zones[0]! : null;
 }
 

@@ -1,10 +1,5 @@
-import { parseConversationList } from './conversation-schemas.js';
 import type { Transport } from './create-transport.js';
-import { AuthenticationError } from './errors.js';
-import { nameReadConversationsPermission } from './list-conversation-pages.js';
-
-/** The label the listing counts its calls under: the probe is one more of them. */
-const ENDPOINT = 'conversations.search';
+import { searchConversations } from './list-conversation-pages.js';
 
 const DAY_SEC = 86_400;
 
@@ -28,20 +23,9 @@ export async function checkConversationsAccess(
   options: { nowSec: number; signal?: AbortSignal | undefined },
 ): Promise<void> {
   const sinceSec = Math.floor(options.nowSec) - DAY_SEC;
-  await transport
-    .send({
-      endpoint: ENDPOINT,
-      method: 'POST',
-      url: `${baseUrl}/conversations/search`,
-      body: {
-        query: { field: 'created_at', operator: '>', value: sinceSec },
-        pagination: { per_page: 1 },
-      },
-      parse: parseConversationList,
-      signal: options.signal,
-      subject: `created_at > ${sinceSec} (access check)`,
-    })
-    .catch((error: unknown) => {
-      throw error instanceof AuthenticationError ? nameReadConversationsPermission(error) : error;
-    });
+  await searchConversations(transport, baseUrl, {
+    body: { query: { field: 'created_at', operator: '>', value: sinceSec }, pagination: { per_page: 1 } },
+    subject: `created_at > ${sinceSec} (access check)`,
+    signal: options.signal,
+  });
 }

@@ -1,6 +1,10 @@
 import { checkLastSearchPage } from './check-last-search-page.js';
 import type { ConversationPage, ConversationWindow } from './conversation-types.js';
 import { parseConversationList } from './conversation-schemas.js';
+import type { BodyParser } from './wire-values.js';
+
+/** A search answer as parseConversationList reads it. */
+type ConversationList = typeof parseConversationList extends BodyParser<infer T> ? T : never;
 import type { Transport } from './create-transport.js';
 import { createProgressGuard } from './create-progress-guard.js';
 import { AuthenticationError, IntercomOptionsError, PaginationLoopError } from './errors.js';
@@ -56,22 +60,14 @@ export async function* listConversationPages(
   const subject = `created_at in [${startSec}, ${endSec})`;
   const progress = createProgressGuard({ endpoint: ENDPOINT, subject, item: 'conversation', remember: 'fingerprints' });
   for (;;) {
-    const page = await transport
-      .send({
-        endpoint: ENDPOINT,
-        method: 'POST',
-        url: `${baseUrl}/conversations/search`,
-        body: {
-          query,
-          pagination: cursor === null ? { per_page: options.perPage } : { per_page: options.perPage, starting_after: cursor },
-        },
-        parse: parseConversationList,
-        signal: options.signal,
-        subject,
-      })
-      .catch((error: unknown) => {
-        throw error instanceof AuthenticationError ? nameReadConversationsPermission(error) : error;
-      });
+    const page = await searchConversations(transport, baseUrl, {
+      body: {
+        query,
+        pagination: cursor === null ? { per_page: options.perPage } : { per_page: options.perPage, starting_after: cursor },
+      },
+      subject,
+      signal: options.signal,
+    });
     const nextCursor = page.pages?.next?.starting_after || null;
     if (nextCursor === null) checkLastSearchPage(page, page.conversations.length, options.perPage, { endpoint: ENDPOINT, subject, item: 'conversation' });
     const conversations = page.conversations.filter((c) => {
@@ -91,6 +87,31 @@ export async function* listConversationPages(
     seenCursors.add(nextCursor);
     cursor = nextCursor;
   }
+}
+
+/**
+ * One POST /conversations/search with `body`, shape-checked, its refusal (401/403) naming the Read
+ * conversations permission: the one sender of the listing and the access probe
+ * (check-conversations-access.ts).
+ */
+export async function searchConversations(
+  transport: Transport,
+  baseUrl: string,
+  request: { body: unknown; subject: string; signal?: AbortSignal | undefined },
+): Promise<ConversationList> {
+  return transport
+    .send({
+      endpoint: ENDPOINT,
+      method: 'POST',
+      url: `${baseUrl}/conversations/search`,
+      body: request.body,
+      parse: parseConversationList,
+      signal: request.signal,
+      subject: request.subject,
+    })
+    .catch((error: unknown) => {
+      throw error instanceof AuthenticationError ? nameReadConversationsPermission(error) : error;
+    });
 }
 
 /**

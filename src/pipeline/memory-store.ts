@@ -309,6 +309,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       journal({ t: 'page', key, from, next: page.nextCursor, total: page.totalCount, members, ...tupleOf(takeRequests()) });
       return fresh;
     },
+    async cohortsPaged() {
+      return allCohortsPaged();
+    },
     async conversationProgress(month) {
       return progressByMonth.get(month) ?? { cursor: null, pages: 0, done: false };
     },

@@ -196,6 +196,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       if (batch.length > 0) yield batch;
     }
   }
+  async function cohortsPaged(): Promise<boolean> {
+    const raw = await redis.get(k.cohorts);
+    if (raw === null) return false;
+    const cohorts = JSON.parse(raw) as Cohort[];
+    if (cohorts.length === 0) return true;
+    const paged = await redis.hmget(k.progress, ...cohorts.map(cohortKeyOf));
+    return paged.every((p) => p !== null && (JSON.parse(p) as CohortProgress).done);
+  }
   async function cohortIndexes(): Promise<Map<string, string>> {
     const byKey = await redis.hgetall(k.cohortIndex);
     return new Map(Object.entries(byKey).map(([key, index]) => [index, key]));
@@ -256,6 +264,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (out.length > 0) yield out;
       }
     },
+    cohortsPaged,
     async conversationProgress(month): Promise<ConversationProgress> {
       const raw = await redis.hget(k.conversationProgress, month);
       return raw === null ? { cursor: null, pages: 0, done: false } : (JSON.parse(raw) as ConversationProgress);
@@ -263,10 +272,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async saveConversationPage(month, fromCursor, page) {
       // Who is a member is known once every cohort is paged (it never becomes undone), so this check
       // before the script stays true while it runs.
-      const raw = await redis.get(k.cohorts);
-      const cohorts = raw === null ? null : (JSON.parse(raw) as Cohort[]);
-      const paged = cohorts === null || cohorts.length === 0 ? [] : await redis.hmget(k.progress, ...cohorts.map(cohortKeyOf));
-      if (cohorts === null || paged.some((p) => p === null || !(JSON.parse(p) as CohortProgress).done)) {
+      if (!(await cohortsPaged())) {
         throw new RunNotCollectedError(`saveConversationPage: ${month}'s conversations recorded before every cohort was paged to its end`);
       }
       const { entries, unowned } = conversationEntries(month, page);

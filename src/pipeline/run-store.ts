@@ -98,6 +98,8 @@ export interface RunStore {
   /** Every registered contact still without a result, in the order they were listed (for resuming). */
   pendingContacts(): AsyncIterable<string[]>;
   saveContactResult(contactId: string, result: ContactResult): Promise<void>;
+  /** Whether the cohort list is recorded and every cohort is paged to its end: who is a member is known. */
+  cohortsPaged(): Promise<boolean>;
   conversationProgress(month: string): Promise<ConversationProgress>;
   /**
    * Records one page of `month`'s conversations atomically, as savePage does members: each

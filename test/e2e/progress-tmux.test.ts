@@ -138,9 +138,12 @@ describe('the screen of a run at 80 columns', () => {
   });
 
   it('a log line arriving under a progress line: the terminal shows the log line, then the progress line alone on the last row', async () => {
-    // The first debug line written after a progress line was drawn, and the progress line drawn again after it.
-    const figures = raw.search(/cohorts \d+\/\d+ · contacts /);
-    const log = raw.indexOf('DEBUG intercom response', figures);
+    // The first debug line written under a progress line of figures, and that line drawn again after it
+    // (in one write: the log line, its newline, the redraw). The first such moment, not the first debug
+    // line after any figures: on a slow machine the line may already begin with "listing conversations".
+    const under = /DEBUG intercom response[^\n]*\ncohorts \d+\/\d+ · contacts /.exec(raw);
+    expect(under, 'a debug line under a progress line of figures').not.toBeNull();
+    const log = under!.index;
     // The log line ends with its newline; the next carriage return begins the write after the redraw.
     const cut = raw.indexOf('\r', raw.indexOf('\n', log) + 1);
     const rows = await playBack('log-under-progress', raw.slice(0, cut), 'cohorts ');

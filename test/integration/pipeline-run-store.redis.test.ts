@@ -201,8 +201,10 @@ describe.each(STORES)('RunStore contract: %s', (_name, newStore) => {
     await store.saveCohorts(COHORTS);
     await store.savePage('segment:s1', null, page(['c1', 'c2'], null));
     // The tag is not paged to its end: who is a member is not known yet.
+    expect(await store.cohortsPaged()).toBe(false);
     await expect(store.saveConversationPage('2026-10', null, conversations([], null))).rejects.toBeInstanceOf(RunNotCollectedError);
     await store.savePage('tag:t1', null, page(['c2', 'c3'], null));
+    expect(await store.cohortsPaged()).toBe(true);
     expect(await store.conversationProgress('2026-10')).toEqual({ cursor: null, pages: 0, done: false });
 
     // Hostile ids: separators of the stored form, and a long one.

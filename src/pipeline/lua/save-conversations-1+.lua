@@ -19,11 +19,8 @@
   Output: { kept, dropped } (dropped: opened by a contact no recorded page listed), or -1 when the
   page was already recorded (its cursor is not the stored one) and nothing was written.
 ]]
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local progress = raw and cjson.decode(raw) or { cursor = cjson.null, pages = 0, done = false }
-local stored = progress.cursor
-if stored == cjson.null then stored = '' end
-if progress.done or stored ~= ARGV[2] then return -1 end
+local progress = page_progress(KEYS[1], ARGV[1], ARGV[2], { cursor = cjson.null, pages = 0, done = false })
+if not progress then return -1 end
 
 local kept, dropped = 0, 0
 for i = 5, #ARGV, 5 do
@@ -49,13 +46,7 @@ for i = 5, #ARGV, 5 do
   end
 end
 
-progress.pages = progress.pages + 1
-if ARGV[3] == '' then
-  progress.cursor = cjson.null
-  progress.done = true
-else
-  progress.cursor = ARGV[3]
-end
+advance_page(progress, ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(progress))
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end

@@ -23,11 +23,8 @@
   Output: the ids listed for the first time in this run, or -1 when the page was already recorded
   (its cursor is not the stored one: a repeat after a crash) and nothing was written.
 ]]
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local progress = raw and cjson.decode(raw) or { cursor = cjson.null, pages = 0, done = false, totalCount = cjson.null }
-local stored = progress.cursor
-if stored == cjson.null then stored = '' end
-if progress.done or stored ~= ARGV[2] then return -1 end
+local progress = page_progress(KEYS[1], ARGV[1], ARGV[2], { cursor = cjson.null, pages = 0, done = false, totalCount = cjson.null })
+if not progress then return -1 end
 
 local index = redis.call('HGET', KEYS[2], ARGV[1])
 if not index then
@@ -60,13 +57,7 @@ for i = 6, #ARGV, 3 do
   end
 end
 
-progress.pages = progress.pages + 1
-if ARGV[3] == '' then
-  progress.cursor = cjson.null
-  progress.done = true
-else
-  progress.cursor = ARGV[3]
-end
+advance_page(progress, ARGV[3])
 if ARGV[4] ~= '' then progress.totalCount = tonumber(ARGV[4]) end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(progress))
 for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
