@@ -11,7 +11,6 @@
  * store says what is already done. `round` (kept in the job data before waiting) makes each round's
  * child ids and contact claims distinct from the last.
  */
-import { mkdir } from 'node:fs/promises';
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import type { Logger } from 'pino';
 import { discoverCohorts, requireCohorts } from '../src/pipeline/discover-cohorts.js';
@@ -19,7 +18,9 @@ import { cohortKeyOf } from '../src/pipeline/run-store.js';
 import { prepareReportWriting, writeRunReports } from '../src/pipeline/write-run-reports.js';
 import type { RunResults } from '../src/pipeline/write-run-results.js';
 import { checkOutput, MonthIntegrityError, MonthScopeError } from '../src/report-files/check-output.js';
-import { acquireOutputLock, describeHolder, OutputLockedError, type OutputLock } from '../src/report-files/output-lock.js';
+import { describeHolder, OutputLockedError, type OutputLock } from '../src/report-files/output-lock.js';
+import { openReportOutput } from '../src/report-output/open-report-output.js';
+import type { ReportOutput } from '../src/report-output/report-output.js';
 import { OutputWorkspaceMismatchError, WorkspaceMarkerError } from '../src/report-files/output-workspace.js';
 import { NoCohortSelectedError } from '../src/pipeline/errors.js';
 import { sleep } from '../src/shared/sleep.js';
@@ -34,7 +35,7 @@ export { MAX_ROUNDS };
 
 export interface MonthRunResult {
   months: string[];
-  /** The folder the worker wrote to: its own report.outDir (what `status` shows as the run's output). */
+  /** Where the worker wrote: its own report.outDir, a folder or s3://bucket/prefix (what `status` shows as the run's output). */
   outDir: string;
   dirs: string[];
   contacts: number;
@@ -73,11 +74,12 @@ async function permanentIfRefused<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The output's lock, waiting (bounded) while a `run` or another deployment writes the folder. */
-async function waitForOutputLock(outDir: string, command: string, signal: AbortSignal | undefined, log: Logger): Promise<OutputLock> {
+async function waitForOutputLock(target: ReportOutput, command: string, signal: AbortSignal | undefined, log: Logger): Promise<OutputLock> {
   const deadline = Date.now() + OUTPUT_LOCK_WAIT_MS;
+  const outDir = target.location;
   for (;;) {
     try {
-      const lock = await acquireOutputLock(outDir, command);
+      const lock = await target.lock(command);
       if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
       return lock;
     } catch (err) {
@@ -90,6 +92,17 @@ async function waitForOutputLock(outDir: string, command: string, signal: AbortS
 }
 
 export const processMonthRun: Processor<'month-run'> = async (job, token, signal, ctx) => {
+  // The worker's own output, whatever the job says: job data never chooses where files are written
+  // (its schema has no such field), and writeRunReports writes only months named by the plan.
+  const target = await openReportOutput(ctx.config.report.outDir, { log: (line: string) => ctx.log.warn(line) });
+  try {
+    return await runMonth(job, token, signal, ctx, target);
+  } finally {
+    await target.close();
+  }
+};
+
+async function runMonth(...[job, token, signal, ctx, target]: [...Parameters<Processor<'month-run'>>, ReportOutput]): Promise<MonthRunResult> {
   const { run } = job.data;
   const plan = ctx.planFor(run);
   const { store, lease: leaseApi } = ctx.runFor(run.runId, job.timestamp);
@@ -103,9 +116,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   if (job.data.startedAtMs === undefined) await job.updateData({ ...job.data, startedAtMs: Date.now() } satisfies MonthRunData);
   const startedAtMs = job.data.startedAtMs ?? Date.now();
 
-  // The worker's own output, whatever the job says: job data never chooses where files are written
-  // (its schema has no such field), and writeRunReports writes only month folders named by the plan.
-  const outDir = ctx.config.report.outDir;
+  const outDir = target.location;
   const replace = job.data.replace === true;
   const months = plan.months.map((m) => m.month);
   const conversations = ctx.config.report.conversations;
@@ -126,7 +137,7 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     const found = cohorts;
     await permanentIfRefused(async () => {
       requireCohorts(found, job.data.cohorts ?? ctx.config.cohorts);
-      await checkOutput({ outDir, workspace: ctx.workspace, months, scope: { cohorts: found, formats: ctx.config.report.formats, conversations }, replace });
+      await checkOutput({ output: target, workspace: ctx.workspace, months, scope: { cohorts: found, formats: ctx.config.report.formats, conversations }, replace });
     });
     await store.saveCohorts(cohorts);
     log.info({ cohorts: cohorts.length }, 'cohorts discovered');
@@ -177,16 +188,15 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
     log.info({ round, children: children.length }, 'waiting for children');
   }
 
-  await mkdir(outDir, { recursive: true });
-  // The same lock `run` takes, so a `run` and a deployment never write one folder at once.
-  const lock = await waitForOutputLock(outDir, `cohort-reports worker: run ${run.runId}`, signal, log);
+  // The same lock `run` takes, so a `run` and a deployment never write one output at once.
+  const lock = await waitForOutputLock(target, `cohort-reports worker: run ${run.runId}`, signal, log);
   let written;
   try {
     written = await permanentIfRefused(() =>
       writeRunReports({
         store,
         plan,
-        outDir,
+        target,
         source: { baseUrl: ctx.config.intercom.baseUrl, apiVersion: ctx.config.intercom.apiVersion },
         generatedAt: new Date(),
         timing: { duration_ms: Date.now() - startedAtMs },

@@ -34,7 +34,7 @@ function withConfig(cmd: Command): Command {
 
 function withCommon(cmd: Command): Command {
   return withConfig(cmd)
-    .option('--out <dir>', 'output folder: DIR/YYYY-MM/ and DIR/trends.csv (default ./reports, env COHORT_REPORTS_OUT)')
+    .option('--out <dir|s3://bucket/prefix>', 'output folder (DIR/YYYY-MM/, DIR/trends.csv) or object-store prefix (default ./reports, env COHORT_REPORTS_OUT)')
     .option('--timezone <zone>', 'report time zone, IANA (default UTC, env REPORT_TIMEZONE)');
 }
 
@@ -125,7 +125,8 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     .option('--concurrency <n>', 'requests in flight (default worker.concurrency)')
     .option('--format <list>', 'csv (default) or csv,parquet: a typed Parquet twin beside every CSV (report.formats)')
     .option('--json', 'print run_results.json on stdout (the human summary goes to stderr)')
-    .option('--replace', 'let this run replace a month whose folder holds cohorts this run does not select');
+    .option('--replace', 'let this run replace a month whose folder holds cohorts this run does not select')
+    .option('--state-dir <dir>', "local folder for the run's journal (default OUT/.work, or ./.cohort-reports-state/BUCKET/PREFIX for s3://; env COHORT_REPORTS_STATE_DIR)");
 
   add('sandbox', 'serve the built-in sandbox workspace on loopback and print the base URL and token to use with it', '  cohort-reports sandbox --port 4010 --contacts 5000')
     .option('--port <port>', 'TCP port, 0 for any free one', '4010')
@@ -158,7 +159,8 @@ ${example('  cohort-reports run --sandbox --month last\n  cohort-reports help ru
     withMonths(withWorkerOutput(add('enqueue', 'queue a run for the workers (a no-op while the same run is live)', '  cohort-reports enqueue --month last --wait'))),
   )
     .option('--wait', 'show the run\'s progress until it is done; Ctrl-C stops waiting, the run stays queued')
-    .option('--replace', 'let this run replace a month whose folder holds cohorts this run does not select');
+    .option('--replace', 'let this run replace a month whose folder holds cohorts this run does not select')
+    .option('--state-dir <dir>', "local folder for the run's journal (default OUT/.work, or ./.cohort-reports-state/BUCKET/PREFIX for s3://; env COHORT_REPORTS_STATE_DIR)");
 
   withCommon(add('status', 'the scheduler and every run: state, progress, start, end, duration, output folder, API calls, 429s', '  cohort-reports status --json')).option(
     '--json',

@@ -13,6 +13,7 @@ import type { IntercomApi } from '../intercom/types.js';
 import { discoverCohorts } from '../pipeline/discover-cohorts.js';
 import { printable } from '../shared/printable.js';
 import { redactCredentials } from '../shared/redact-url.js';
+import { isObjectStoreLocation } from '../report-output/open-report-output.js';
 import { checkOutputFolder } from './check-output-folder.js';
 import { createCliLogger } from './create-cli-logger.js';
 import type { ParsedFlags } from './flags.js';
@@ -145,7 +146,37 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
     report({ ok: true, what: 'Redis: not configured (REDIS_URL unset); `run` needs none' });
   }
 
-  const out = resolve(config.report.outDir);
+  if (isObjectStoreLocation(config.report.outDir)) report(await checkObjectStore(config.report.outDir));
+  else checkDiskOutput(config.report.outDir, report);
+
+  const failed = lines.filter((l) => !l.ok).length;
+  process.stdout.write(failed === 0 ? 'all checks passed\n' : `${failed} check${failed === 1 ? '' : 's'} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+/**
+ * An s3:// output: the bucket answers, a probe object can be written and removed, and whether the
+ * store honours conditional writes (what keeps two writers apart). The error says the fix itself.
+ */
+async function checkObjectStore(location: string): Promise<CheckLine> {
+  const { createS3Output } = await import('../report-output/s3-output.js');
+  let target: Awaited<ReturnType<typeof createS3Output>> | null = null;
+  try {
+    target = await createS3Output(location);
+    const probe = await target.probe();
+    const lock = probe.conditionalWrites
+      ? 'it honours conditional writes (If-None-Match), which keep two writers apart'
+      : 'it ignores conditional writes (If-None-Match): the output lock is best effort, so run one writer per output';
+    return { ok: true, what: `output: ${printable(location)} is reachable and writable (a probe object was written and removed); ${lock}` };
+  } catch (err) {
+    return { ok: false, what: `output: ${reason(err)}` };
+  } finally {
+    await target?.close();
+  }
+}
+
+function checkDiskOutput(outDir: string, report: (line: CheckLine) => void): void {
+  const out = resolve(outDir);
   try {
     checkOutputFolder(out);
     accessSync(out);
@@ -155,8 +186,4 @@ export async function checkCommand(flags: ParsedFlags): Promise<number> {
     if (code === 'ENOENT') report({ ok: true, what: `output folder: ${out} will be created` });
     else report({ ok: false, what: `output folder: ${reason(err)}`, fix: 'choose a folder you can write to with --out (or COHORT_REPORTS_OUT)' });
   }
-
-  const failed = lines.filter((l) => !l.ok).length;
-  process.stdout.write(failed === 0 ? 'all checks passed\n' : `${failed} check${failed === 1 ? '' : 's'} failed\n`);
-  return failed === 0 ? 0 : 1;
 }

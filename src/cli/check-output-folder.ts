@@ -28,11 +28,9 @@ function notWritable(path: string, code: string | undefined): string {
   }
 }
 
-export function checkOutputFolder(outDir: string): void {
+export function checkOutputFolder(outDir: string, use = { what: 'reports', fix: '--out (or COHORT_REPORTS_OUT)' }): void {
   const refuse = (reason: string): never => {
-    throw new UsageError(
-      `cannot write reports to ${outDir}: ${reason}; choose a folder you can write to with --out (or COHORT_REPORTS_OUT)`,
-    );
+    throw new UsageError(`cannot write ${use.what} to ${outDir}: ${reason}; choose a folder you can write to with ${use.fix}`);
   };
   let path = resolve(outDir);
   for (;;) {

@@ -1,7 +1,8 @@
 /**
  * `cohort-reports run`: the whole month run in one process, with the in-memory limiter and store and
- * no Redis. Progress is journaled under DIR/.work/ so a rerun after a crash or Ctrl-C resumes (a
- * journal of another run there is named when this one starts and again when it ends); with --sandbox
+ * no Redis. Progress is journaled on local disk (DIR/.work/, or --state-dir: run-state-dir.ts) so a
+ * rerun after a crash or Ctrl-C resumes (a journal of another run there is named when this one starts
+ * and again when it ends); the reports go to a folder or an object store (report-output/); with --sandbox
  * the built-in workspace is started on a free loopback port and used instead of Intercom.
  */
 import { createHash } from 'node:crypto';
@@ -21,10 +22,13 @@ import { SUMMARY_FILE } from '../report/columns.js';
 import { printable } from '../shared/printable.js';
 import { CHARTS_DIR, INDEX_FILE, pageUrl } from '../report-html/index.js';
 import { checkOutput } from '../report-files/check-output.js';
-import { acquireOutputLock, describeHolder, type OutputLock } from '../report-files/output-lock.js';
+import { describeHolder, type OutputLock } from '../report-files/output-lock.js';
 import { checkOutputWorkspace } from '../report-files/output-workspace.js';
 import { listMonthReports } from '../report-files/read-month-reports.js';
+import { isObjectStoreLocation, openReportOutput } from '../report-output/open-report-output.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { checkOutputFolder } from './check-output-folder.js';
+import { removeEmptyStateFolders, runStateDir } from './run-state-dir.js';
 import { InterruptedError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
 import { intFlag, strFlag, type ParsedFlags } from './flags.js';
@@ -34,6 +38,8 @@ import { openWorkspace, type Workspace } from './open-workspace.js';
 import { loadConfigFromFlags, monthArgs } from './shared-flags.js';
 import { resolveTerminal } from './terminal.js';
 import { onStopSignal } from './on-stop-signal.js';
+
+const STATE_DIR_FIX = { what: "the run's journal", fix: '--state-dir (or COHORT_REPORTS_STATE_DIR)' };
 
 /** The configured default output folder, and where `run --sandbox` writes instead of it. */
 const DEFAULT_OUT_DIR = './reports';
@@ -143,7 +149,7 @@ export function wrapList(head: string, items: readonly string[], width: number, 
  * (`left`: the journals of other runs, ./describeJournal), what to do next, and last the page to
  * open (index.html links every month's report.html).
  */
-export function finalLines(results: RunResults, width = 80, left: readonly string[] = []): string[] {
+export function finalLines(results: RunResults, width = 80, left: readonly string[] = [], stateDir = '.work'): string[] {
   const lines = results.months.map(
     (m) =>
       `wrote ${m.month}: ${countOf(m.totals.cohorts, 'cohort')}, ${countOf(m.totals.unique_contacts, 'contact')}, ` +
@@ -152,11 +158,14 @@ export function finalLines(results: RunResults, width = 80, left: readonly strin
   lines.push(`reports in ${results.out_dir}:`);
   for (const m of results.months) lines.push(...wrapList(`  ${m.month}/`, shortList(m.files), width, 4));
   lines.push(...wrapList(' ', shortList(results.files), width, 4));
-  for (const journal of left) lines.push(`left in .work/: ${journal}`);
+  for (const journal of left) lines.push(`left in ${printable(stateDir)}/: ${journal}`);
   const last = results.months[results.months.length - 1];
+  const inStore = isObjectStoreLocation(results.out_dir);
   // Not a command line: no query tool is on every machine (Debian packages no DuckDB CLI).
-  if (last) lines.push(`next: load ${join(last.dir, SUMMARY_FILE)} in DuckDB or pandas (README: "Read it in DuckDB and pandas")`);
-  lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
+  if (last) lines.push(`next: load ${inStore ? `${last.dir}/${SUMMARY_FILE}` : join(last.dir, SUMMARY_FILE)} in DuckDB or pandas (README: "Read it in DuckDB and pandas")`);
+  // A page in a bucket opens only once copied down (or served): its links are relative.
+  if (inStore) lines.push(`pages: ${results.out_dir}/${INDEX_FILE} (copy the prefix down, e.g. aws s3 sync, to open it)`);
+  else lines.push(`open ${pageUrl(results.out_dir, INDEX_FILE)}`);
   return lines;
 }
 
@@ -167,18 +176,28 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   const envToken = loaded.token;
   const config = useSandbox ? withSandboxOutDir(loaded.config, flags) : loaded.config;
   const outDir = config.report.outDir;
+  const onDisk = !isObjectStoreLocation(outDir);
+  const stateDir = runStateDir(outDir, strFlag(flags, 'state-dir') ?? process.env.COHORT_REPORTS_STATE_DIR);
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const startedAt = Date.now();
   const plan = planRun({ ...monthArgs(flags), timeZone: config.report.timezone, nowSec: Math.floor(startedAt / 1000), allowPartial: flags['allow-partial'] === true });
-  checkOutputFolder(outDir);
+  if (onDisk) checkOutputFolder(outDir);
+  const besideReports = stateDir === join(outDir, '.work');
+  if (!besideReports) checkOutputFolder(stateDir, STATE_DIR_FIX);
+  // How the journal's folder is named on screen: `.work` beside the reports, as it always was.
+  const stateShown = besideReports ? '.work' : stateDir;
   const replace = flags.replace === true;
-  // One writer per folder, from before the first call: a second run would share the journal too.
-  const createdFolder = !existsSync(outDir);
-  mkdirSync(outDir, { recursive: true });
+  // One writer per output, from before the first call: a second run would share the journal too.
+  const createdFolder = onDisk && !existsSync(outDir);
+  if (onDisk) mkdirSync(outDir, { recursive: true });
+  // Until the workspace's logger exists, what the output has to say goes to stderr as a plain line.
+  let say = (line: string): void => void process.stderr.write(`${printable(line)}\n`);
+  const target = await openReportOutput(outDir, { log: (line) => say(line) });
   let lock: OutputLock;
   try {
-    lock = await acquireOutputLock(outDir, `cohort-reports run ${plan.months.map((m) => m.month).join(',')}`);
+    lock = await target.lock(`cohort-reports run ${plan.months.map((m) => m.month).join(',')}`);
   } catch (err) {
+    await target.close();
     if (createdFolder) rmdirSync(outDir);
     throw err;
   }
@@ -194,10 +213,11 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       meter: { limiter: (l) => meterLimiter(l, metrics), api: (a) => meterApi(a, metrics) },
     });
   } catch (err) {
-    await releaseOutput(lock, outDir, createdFolder);
+    await releaseOutput(lock, target, createdFolder);
     throw err;
   }
   const { api, baseUrl, log } = workspace;
+  say = (line) => log.warn(line);
   if (lock.tookOverFrom !== null) log.warn({ outDir }, `took over the lock of ${describeHolder(lock.tookOverFrom)}, which is no longer running`);
   let store: MemoryStore;
   let ws: WorkspaceIdentity;
@@ -207,14 +227,14 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
   try {
     // The workspace is known before any other call, so an output of another workspace costs one request.
     ws = await api.identifyWorkspace();
-    await checkOutputWorkspace(outDir, ws, await listMonthReports(outDir, { workspace: 'any' }));
+    await checkOutputWorkspace(target, ws, await listMonthReports(target, { workspace: 'any' }));
     key = journalKey(config, `${ws.id}@${workspace.identity}`);
-    journalPath = join(outDir, '.work', journalName(plan.runId, key));
+    journalPath = join(stateDir, journalName(plan.runId, key));
     resuming = existsSync(journalPath);
     store = createMemoryStore({ journalPath });
   } catch (err) {
     await workspace.close();
-    await releaseOutput(lock, outDir, createdFolder);
+    await releaseOutput(lock, target, createdFolder);
     throw err;
   }
   // Every request of the client (GET /me included) is journaled with the page or result recorded after
@@ -245,7 +265,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       'run started',
     );
     // A rerun with other months or zone has another journal: the one left behind is named, never kept silently.
-    if (!resuming) for (const other of othersNow()) log.info(`another run's journal is in .work/: ${other}`);
+    if (!resuming) for (const other of othersNow()) log.info(`another run's journal is in ${stateShown}/: ${other}`);
     prepareReportWriting();
     await collectRun({
       api,
@@ -260,7 +280,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       conversations: config.report.conversations,
       // Before a member is paged: this run may write here (scope, and every other month intact).
       checkCohorts: async (cohorts) => {
-        await checkOutput({ outDir, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats, conversations: config.report.conversations }, replace });
+        await checkOutput({ output: target, workspace: ws, months: plan.months.map((m) => m.month), scope: { cohorts, formats: config.report.formats, conversations: config.report.conversations }, replace });
       },
     });
     progress.phase('writing the reports');
@@ -268,7 +288,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     const written = await writeRunReports({
       store,
       plan,
-      outDir,
+      target,
       source: { baseUrl, apiVersion: config.intercom.apiVersion },
       workspace: { id: ws.id, name: ws.name },
       replace,
@@ -281,12 +301,13 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
       onPhase: progress.phase,
     });
     await store.clear();
+    removeEmptyStateFolders(stateDir);
     log.info({ months: written.months.map((w) => w.manifest.month), durationMs: Date.now() - startedAt }, 'run finished');
     // --json: stdout is the machine-readable result, byte for byte the file; the summary goes to stderr.
     const text = written.runResultsText;
     const human = flags.json === true ? terminal.stream : process.stdout;
     progress.stop();
-    for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80, othersNow())) human.write(`${line}\n`);
+    for (const line of finalLines(JSON.parse(text) as RunResults, human.columns || 80, othersNow(), stateShown)) human.write(`${line}\n`);
     if (flags.json === true) process.stdout.write(text);
     return 0;
   } finally {
@@ -301,7 +322,7 @@ export async function runCommand(flags: ParsedFlags): Promise<number> {
     }
     store.close();
     await workspace.close();
-    await releaseOutput(lock, outDir, createdFolder);
+    await releaseOutput(lock, target, createdFolder);
   }
 }
 
@@ -333,11 +354,15 @@ async function listingConversations(store: MemoryStore, plan: RunPlan, p: { coho
 }
 
 /** Lets go of the output; a folder this run made and left empty (a refused run) goes too. */
-async function releaseOutput(lock: OutputLock, outDir: string, createdFolder: boolean): Promise<void> {
-  await lock.release();
+async function releaseOutput(lock: OutputLock, target: ReportOutput, createdFolder: boolean): Promise<void> {
+  try {
+    await lock.release();
+  } finally {
+    await target.close();
+  }
   if (!createdFolder) return;
   try {
-    rmdirSync(outDir);
+    rmdirSync(target.location);
   } catch {
     // Not empty: the run wrote something worth keeping (its journal, or reports).
   }

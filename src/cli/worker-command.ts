@@ -10,6 +10,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import { connectRedis, waitForRedis, watchRedis, type RedisUnavailableError } from '../../jobs/connect-redis.js';
 import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
 import { createMetrics, startMetricsServer, type CohortMetrics, type MetricsServer } from '../metrics/index.js';
+import { isObjectStoreLocation } from '../report-output/open-report-output.js';
 import { UsageError } from './cli-errors.js';
 import { createCliLogger } from './create-cli-logger.js';
 import { intFlag, strFlag, type ParsedFlags } from './flags.js';
@@ -26,6 +27,9 @@ const LOST_DRAIN_MS = 1_000;
 export async function workerCommand(flags: ParsedFlags): Promise<number> {
   const { config, token } = loadConfigFromFlags(flags, true);
   if (token === null) throw new UsageError('INTERCOM_TOKEN is not set');
+  // A malformed s3:// output fails the worker at start (exit 2), not its first run's last step. The
+  // store itself is reached only when a run is written (`check` probes it beforehand).
+  if (isObjectStoreLocation(config.report.outDir)) (await import('../report-output/s3-output.js')).parseS3Url(config.report.outDir);
   const concurrency = intFlag(flags, 'concurrency', config.worker.concurrency, 1);
   const log = createCliLogger(resolveTerminal(flags, process.env), { level: config.log.level, secrets: [token] }).child({ role: 'worker' });
   if (flags['metrics-host'] !== undefined && flags['metrics-port'] === undefined) {

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { DATA_PACKAGE_FILE } from '../report/columns.js';
 import { findWindow } from '../report/create-report-windows.js';
 import {
@@ -10,6 +9,8 @@ import {
 } from '../report/manifest.js';
 import { checkOutput } from '../report-files/check-output.js';
 import { claimOutputWorkspace, type OutputWorkspace } from '../report-files/output-workspace.js';
+import { listMonthReports } from '../report-files/read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { writeMonthReport, type MonthReportResult } from '../report-files/write-month-report.js';
 import { writeTrends } from '../report-files/write-trends.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from '../report-files/report-formats.js';
@@ -26,7 +27,8 @@ import { buildRunResults, writeRunResults } from './write-run-results.js';
 export interface WriteRunReportsInput {
   store: RunStore;
   plan: RunPlan;
-  outDir: string;
+  /** Where the reports go: a folder or an object-store prefix (report-output.ts). */
+  target: ReportOutput;
   source: { baseUrl: string; apiVersion: string };
   generatedAt: Date;
   /** Run-time figures for the manifest's `timing` (e.g. durationMs). */
@@ -86,7 +88,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
   if (cohorts === null) throw new RunNotCollectedError('the store holds no cohort list');
   // Checked again here, not only before collecting: the folder may have changed while the run was out.
   const replaced = await checkOutput({
-    outDir: input.outDir,
+    output: input.target,
     workspace: input.workspace,
     months: plan.months.map((m) => m.month),
     scope: { cohorts, formats: output.formats, conversations: input.conversations },
@@ -98,8 +100,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
   phaseDone('summarize');
   const { requests } = await input.store.progress();
   const source = { ...input.source, eventsPerPage: requests.eventsPerPage, workspace: input.workspace };
-  await mkdir(input.outDir, { recursive: true });
-  await claimOutputWorkspace(input.outDir, input.workspace, input.generatedAt);
+  await claimOutputWorkspace(input.target, input.workspace, input.generatedAt);
   const written: MonthReportResult[] = [];
   for (const [i, rows] of summary.months.entries()) {
     const monthPlan = plan.months[i]!;
@@ -111,7 +112,7 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
     if (requests.lowerBound) warnings.push({ name: WARNING_REQUESTS_LOWER_BOUND, count: 1 });
     written.push(
       await writeMonthReport({
-        outDir: input.outDir,
+        target: input.target,
         month: rows.month,
         timeZone: plan.timeZone,
         window: findWindow(plan.windows, rows.month),
@@ -136,17 +137,20 @@ export async function writeRunReports(input: WriteRunReportsInput): Promise<{ mo
   }
   phaseDone('write_months');
   input.onPhase?.('rebuilding trends, retention and index');
-  const trends = await writeTrends(input.outDir, output);
-  const retention = await writeRetentionHistory(input.outDir, output);
+  // The month list is read once and handed to every rebuild: each manifest fetched once, not four times.
+  const complete = await listMonthReports(input.target);
+  const trends = await writeTrends(input.target, complete, output);
+  const retention = await writeRetentionHistory(input.target, complete, output);
   const rootFiles = [...trends.files, ...retention.files];
-  await writeDataPackage(input.outDir, { rootFiles, formulaGuard: output.formulaGuard });
-  const index = await writeIndexPage(input.outDir, { formulaGuard: output.formulaGuard });
+  await writeDataPackage(input.target, complete, { rootFiles, formulaGuard: output.formulaGuard });
+  const index = await writeIndexPage(input.target, complete, { formulaGuard: output.formulaGuard });
   phaseDone('rebuild');
   const runResults = await writeRunResults(
+    input.target,
     buildRunResults({
       runId: plan.runId,
       timeZone: plan.timeZone,
-      outDir: input.outDir,
+      output: input.target,
       startedAt: input.startedAt ?? null,
       finishedAt: new Date(),
       written,

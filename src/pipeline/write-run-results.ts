@@ -1,12 +1,13 @@
 /**
  * `run_results.json` beside the reports: what the last successful run wrote, for scripts and
- * orchestrators (dbt's run_results.json is the model). Written last, atomically (a temporary file
- * renamed over the old one), so a reader sees the previous run's whole file or this one's.
+ * orchestrators (dbt's run_results.json is the model). Written last, atomically (published from the
+ * output's staging folder: a rename, or one object put), so a reader sees the previous run's whole
+ * file or this one's.
  */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ReportWarning } from '../report/manifest.js';
-import { renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import type { ReplacedMonth } from '../report-files/check-output.js';
 import type { MonthReportResult } from '../report-files/write-month-report.js';
 
@@ -21,11 +22,11 @@ export interface RunResults {
   started_at: string | null;
   finished_at: string;
   duration_ms: number | null;
-  /** Absolute. */
+  /** Absolute: a path, or s3://bucket/prefix. */
   out_dir: string;
   months: Array<{
     month: string;
-    /** Absolute path of the month folder. */
+    /** Absolute path of the month folder (or s3://bucket/prefix/YYYY-MM). */
     dir: string;
     files: string[];
     totals: MonthReportResult['manifest']['totals'];
@@ -51,7 +52,7 @@ export interface RunResults {
 export function buildRunResults(input: {
   runId: string;
   timeZone: string;
-  outDir: string;
+  output: Pick<ReportOutput, 'absolute'>;
   startedAt: Date | null;
   finishedAt: Date;
   written: MonthReportResult[];
@@ -62,7 +63,6 @@ export function buildRunResults(input: {
   replaced: readonly ReplacedMonth[];
   phasesMs?: Record<string, number>;
 }): RunResults {
-  const outDir = resolve(input.outDir);
   return {
     format: RUN_RESULTS_FORMAT,
     run_id: input.runId,
@@ -71,10 +71,10 @@ export function buildRunResults(input: {
     started_at: input.startedAt?.toISOString() ?? null,
     finished_at: input.finishedAt.toISOString(),
     duration_ms: input.startedAt ? input.finishedAt.getTime() - input.startedAt.getTime() : null,
-    out_dir: outDir,
+    out_dir: input.output.absolute(),
     months: input.written.map((w) => ({
       month: w.manifest.month,
-      dir: resolve(w.dir),
+      dir: input.output.absolute(w.manifest.month),
       files: [...w.manifest.files.map((f) => f.name), 'manifest.json'],
       totals: w.manifest.totals,
       warnings: w.manifest.warnings,
@@ -93,12 +93,16 @@ function replacedOf(replaced: readonly ReplacedMonth[], month: string): RunResul
   return r ? { cohorts_dropped: r.cohortsDropped, formats_dropped: [...r.formatsDropped], conversations_dropped: r.conversationsDropped } : null;
 }
 
-/** Writes the file and returns its path and exact text. */
-export async function writeRunResults(results: RunResults): Promise<{ path: string; text: string }> {
-  const path = join(results.out_dir, RUN_RESULTS_FILE);
+/** Writes the file and returns where it is and its exact text. */
+export async function writeRunResults(output: ReportOutput, results: RunResults): Promise<{ path: string; text: string }> {
   const text = `${JSON.stringify(results, null, 2)}\n`;
-  const tmp = temporarySibling(path, 'tmp');
-  await writeFile(tmp, text, 'utf8');
-  await renameIntoPlace(tmp, path);
-  return { path, text };
+  const staged = await output.stageRoot();
+  try {
+    await writeFile(join(staged.dir, RUN_RESULTS_FILE), text, 'utf8');
+    await staged.publish([RUN_RESULTS_FILE]);
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
+  return { path: output.describe(RUN_RESULTS_FILE), text };
 }

@@ -9,15 +9,15 @@
  *   rebuilt from, still matches its manifest byte for byte. A failed check here leaves every file as
  *   it was; found only while rebuilding, it would leave a new month beside stale root files.
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { CONVERSATIONS_FILE, SUMMARY_FILE } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import { printable } from '../shared/printable.js';
 import { parseCsv } from './parse-csv.js';
-import { listMonthReports, readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
+import { listMonthReports, verifyReportFile, type MonthReport } from './read-month-reports.js';
 import { checkOutputWorkspace, type OutputWorkspace } from './output-workspace.js';
 import { parquetName, type ReportFormat } from './report-formats.js';
-import { readTextIfExists } from './read-text-if-exists.js';
 
 /** Names shown in a refusal before "and N more": enough to recognise, short enough for one line. */
 const NAMES_SHOWN = 5;
@@ -31,7 +31,7 @@ export interface RunScope {
 }
 
 export interface CheckOutputInput {
-  outDir: string;
+  output: ReportOutput;
   workspace: OutputWorkspace;
   /** The months the run writes. */
   months: readonly string[];
@@ -66,8 +66,9 @@ export class MonthIntegrityError extends Error {
   readonly exitCode = 1;
   readonly path: string;
   constructor(month: string, dir: string, cause: ReportIntegrityError) {
+    const what = dir.startsWith('s3://') ? `every object under ${dir}/` : `the folder ${dir}`;
     super(
-      `${cause.message}; nothing was replaced: restore ${month}/ from a copy, or delete the folder ${dir} ` +
+      `${cause.message}; nothing was replaced: restore ${month}/ from a copy, or delete ${what} ` +
         `(and run that month again to recreate it), then run this again`,
       { cause },
     );
@@ -76,7 +77,7 @@ export class MonthIntegrityError extends Error {
   }
 }
 
-function formatsOf(report: MonthReportOnDisk): ReportFormat[] {
+function formatsOf(report: MonthReport): ReportFormat[] {
   const names = new Set(report.manifest.files.map((f) => f.name));
   const formats: ReportFormat[] = ['csv'];
   if (names.has(parquetName(SUMMARY_FILE))) formats.push('parquet');
@@ -84,14 +85,14 @@ function formatsOf(report: MonthReportOnDisk): ReportFormat[] {
 }
 
 /**
- * The cohorts an existing month holds, from its cohort_summary.csv as it is on disk (not checked
+ * The cohorts an existing month holds, from its cohort_summary.csv as it is stored (not checked
  * against the manifest: this month is the one being replaced, and replacing it is how an edited
  * copy is mended).
  */
-async function cohortsOf(report: MonthReportOnDisk): Promise<Array<{ key: string; type: string; name: string }> | null> {
-  const text = await readTextIfExists(join(report.dir, SUMMARY_FILE));
-  if (text === null) return null;
-  const [header, ...rows] = parseCsv(text);
+async function cohortsOf(report: MonthReport): Promise<Array<{ key: string; type: string; name: string }> | null> {
+  const bytes = await report.output.read(`${report.month}/${SUMMARY_FILE}`);
+  if (bytes === null) return null;
+  const [header, ...rows] = parseCsv(bytes.toString('utf8'));
   const at = (column: string): number => header?.indexOf(column) ?? -1;
   const [type, id, name] = [at('cohort_type'), at('cohort_id'), at('cohort_name')];
   if (type < 0 || id < 0) return null;
@@ -103,7 +104,7 @@ function listNames(items: ReadonlyArray<{ type: string; name: string }>): string
   return items.length > NAMES_SHOWN ? `${shown.join(', ')} and ${items.length - NAMES_SHOWN} more` : shown.join(', ');
 }
 
-async function checkScope(report: MonthReportOnDisk, input: CheckOutputInput): Promise<ReplacedMonth> {
+async function checkScope(report: MonthReport, input: CheckOutputInput): Promise<ReplacedMonth> {
   const selected = new Set(input.scope.cohorts.map((c) => `${c.type}:${c.id}`));
   const held = await cohortsOf(report);
   const fix = `select them again (see --select/--exclude and cohorts.include/exclude), write to another folder with --out, or add --replace to replace the month with the narrower one`;
@@ -136,10 +137,10 @@ async function checkScope(report: MonthReportOnDisk, input: CheckOutputInput): P
   return { month: report.month, cohortsDropped: dropped.length, formatsDropped, conversationsDropped };
 }
 
-/** Reads every file the manifest lists, checking its size and SHA-256. */
-async function verifyMonth(report: MonthReportOnDisk): Promise<void> {
+/** Checks every file the manifest lists against its size and SHA-256 (a store: without downloading it). */
+async function verifyMonth(report: MonthReport): Promise<void> {
   try {
-    for (const file of report.manifest.files) await readReportFile(report, file.name);
+    for (const file of report.manifest.files) await verifyReportFile(report, file.name);
   } catch (err) {
     if (err instanceof ReportIntegrityError) throw new MonthIntegrityError(report.month, report.dir, err);
     throw err;
@@ -151,15 +152,15 @@ async function verifyMonth(report: MonthReportOnDisk): Promise<void> {
  * write; otherwise returns the months it will replace.
  */
 export async function checkOutput(input: CheckOutputInput): Promise<ReplacedMonth[]> {
-  let months: MonthReportOnDisk[];
+  let months: MonthReport[];
   try {
-    months = await listMonthReports(input.outDir, { workspace: 'any' });
+    months = await listMonthReports(input.output, { workspace: 'any' });
   } catch (err) {
     // A manifest that cannot be read: its folder is the one to restore or delete.
     if (err instanceof ReportIntegrityError) throw new MonthIntegrityError(basename(dirname(err.path)), dirname(err.path), err);
     throw err;
   }
-  await checkOutputWorkspace(input.outDir, input.workspace, months);
+  await checkOutputWorkspace(input.output, input.workspace, months);
   const replaced: ReplacedMonth[] = [];
   for (const report of months) {
     if (input.months.includes(report.month)) replaced.push(await checkScope(report, input));

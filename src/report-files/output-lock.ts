@@ -52,11 +52,12 @@ export class OutputLockedError extends Error {
   readonly code = 'OUTPUT_LOCKED';
   readonly exitCode = 1;
   readonly holder: LockHolder | null;
-  constructor(outDir: string, holder: LockHolder | null) {
+  /** `lockPath`: where the lock is, when not OUT/LOCK_FILE on disk (an object's s3:// URL). */
+  constructor(outDir: string, holder: LockHolder | null, lockPath: string = join(outDir, LOCK_FILE)) {
     const who = holder ? describeHolder(holder) : 'another writer';
     super(
-      `${outDir} is being written by ${who}: wait for it to finish, or write to another folder with --out. ` +
-        `If that process is gone, the lock ${join(outDir, LOCK_FILE)} is taken over once it is ${STALE_AFTER_MS / 1000} s old (or delete it)`,
+      `${outDir} is being written by ${who}: wait for it to finish, or write elsewhere with --out. ` +
+        `If that process is gone, the lock ${lockPath} is taken over once it is ${STALE_AFTER_MS / 1000} s old (or delete it)`,
     );
     this.name = 'OutputLockedError';
     this.holder = holder;

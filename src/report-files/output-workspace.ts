@@ -7,13 +7,9 @@
  * Months written before markers existed carry no workspace in their manifest: they are taken as the
  * marker's workspace (or, with no marker, as the workspace of the run that writes the marker).
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describeWorkspace } from '../intercom/identify-workspace.js';
-import type { MonthReportOnDisk } from './read-month-reports.js';
-import { renameIntoPlace, temporarySibling } from './rename-into-place.js';
-import { readTextIfExists } from './read-text-if-exists.js';
-import { syncPath } from './sync-path.js';
+import type { ReportOutput } from '../report-output/report-output.js';
+import type { MonthReport } from './read-month-reports.js';
 
 /** Hidden, so it never shows among the tables; named for the tool so nobody mistakes whose it is. */
 export const WORKSPACE_MARKER_FILE = '.cohort-reports-workspace.json';
@@ -57,13 +53,13 @@ export class WorkspaceMarkerError extends Error {
 }
 
 /** The workspace the marker names, or null when there is none. */
-export async function readWorkspaceMarker(outDir: string): Promise<OutputWorkspace | null> {
-  const path = join(outDir, WORKSPACE_MARKER_FILE);
-  const text = await readTextIfExists(path);
-  if (text === null) return null;
+export async function readWorkspaceMarker(output: ReportOutput): Promise<OutputWorkspace | null> {
+  const path = output.describe(WORKSPACE_MARKER_FILE);
+  const bytes = await output.read(WORKSPACE_MARKER_FILE);
+  if (bytes === null) return null;
   let marker: Partial<WorkspaceMarker>;
   try {
-    marker = JSON.parse(text) as Partial<WorkspaceMarker>;
+    marker = JSON.parse(bytes.toString('utf8')) as Partial<WorkspaceMarker>;
   } catch {
     throw new WorkspaceMarkerError(path, 'is not valid JSON');
   }
@@ -75,7 +71,7 @@ export async function readWorkspaceMarker(outDir: string): Promise<OutputWorkspa
 }
 
 /** The workspace a month's manifest names, or null for a month written before manifests named it. */
-export function workspaceOfMonth(report: MonthReportOnDisk): OutputWorkspace | null {
+export function workspaceOfMonth(report: Pick<MonthReport, 'manifest'>): OutputWorkspace | null {
   const source = report.manifest.source as { workspace_id?: unknown; workspace_name?: unknown } | undefined;
   if (typeof source?.workspace_id !== 'string') return null;
   return { id: source.workspace_id, name: typeof source.workspace_name === 'string' ? source.workspace_name : source.workspace_id };
@@ -85,26 +81,30 @@ export function workspaceOfMonth(report: MonthReportOnDisk): OutputWorkspace | n
  * Refuses when the folder belongs to another workspace: by its marker, or (a marker deleted by hand)
  * by any month whose manifest names another workspace.
  */
-export async function checkOutputWorkspace(outDir: string, current: OutputWorkspace, months: readonly MonthReportOnDisk[]): Promise<void> {
-  const marker = await readWorkspaceMarker(outDir);
+export async function checkOutputWorkspace(output: ReportOutput, current: OutputWorkspace, months: readonly MonthReport[]): Promise<void> {
+  const marker = await readWorkspaceMarker(output);
   if (marker !== null) {
-    if (marker.id !== current.id) throw new OutputWorkspaceMismatchError(outDir, marker, current, `recorded in ${WORKSPACE_MARKER_FILE}`);
+    if (marker.id !== current.id) throw new OutputWorkspaceMismatchError(output.location, marker, current, `recorded in ${WORKSPACE_MARKER_FILE}`);
   }
   for (const report of months) {
     const holder = workspaceOfMonth(report);
     if (holder !== null && holder.id !== current.id) {
-      throw new OutputWorkspaceMismatchError(outDir, holder, current, `recorded in ${report.month}/manifest.json`);
+      throw new OutputWorkspaceMismatchError(output.location, holder, current, `recorded in ${report.month}/manifest.json`);
     }
   }
 }
 
-/** Writes the marker when the folder has none (atomically: a temporary file renamed into place). */
-export async function claimOutputWorkspace(outDir: string, workspace: OutputWorkspace, now: Date): Promise<void> {
-  if ((await readWorkspaceMarker(outDir)) !== null) return;
-  const path = join(outDir, WORKSPACE_MARKER_FILE);
+/**
+ * Writes the marker when the output has none, created only if absent (a file linked into place, an
+ * object put with If-None-Match), so two first runs of different workspaces never both claim it: the
+ * second is refused as any other workspace would be.
+ */
+export async function claimOutputWorkspace(output: ReportOutput, workspace: OutputWorkspace, now: Date): Promise<void> {
+  if ((await readWorkspaceMarker(output)) !== null) return;
   const marker: WorkspaceMarker = { format: WORKSPACE_MARKER_FORMAT, workspace, created_at: now.toISOString() };
-  const tmp = temporarySibling(path, 'tmp');
-  await writeFile(tmp, `${JSON.stringify(marker, null, 2)}\n`, 'utf8');
-  await syncPath(tmp);
-  await renameIntoPlace(tmp, path);
+  if (await output.createIfAbsent(WORKSPACE_MARKER_FILE, Buffer.from(`${JSON.stringify(marker, null, 2)}\n`, 'utf8'))) return;
+  const holder = await readWorkspaceMarker(output);
+  if (holder !== null && holder.id !== workspace.id) {
+    throw new OutputWorkspaceMismatchError(output.location, holder, workspace, `recorded in ${WORKSPACE_MARKER_FILE}`);
+  }
 }

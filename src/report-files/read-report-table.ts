@@ -3,12 +3,11 @@
  * checked against the manifest first, and the formula guard is taken off workspace text when the
  * manifest says it was applied (manifests older than the setting always applied it).
  */
-import { join } from 'node:path';
 import { ReportIntegrityError } from '../report/errors.js';
 import { unguardFormula } from '../report/guard-formula.js';
 import type { TableSpec } from '../report/table-spec.js';
 import { parseCsv } from './parse-csv.js';
-import { readReportFile, type MonthReportOnDisk } from './read-month-reports.js';
+import { readReportFile, type MonthReport } from './read-month-reports.js';
 
 export interface ReportTableOnDisk {
   path: string;
@@ -21,11 +20,11 @@ export interface ReportTableOnDisk {
  * const { records } = await readReportTable(report, SUMMARY_TABLE, ['month', 'members']);
  */
 export async function readReportTable<Row>(
-  report: MonthReportOnDisk,
+  report: MonthReport,
   table: TableSpec<Row>,
   needed: ReadonlyArray<keyof Row & string>,
 ): Promise<ReportTableOnDisk> {
-  const path = join(report.dir, table.file);
+  const path = report.output.describe(`${report.month}/${table.file}`);
   const [header, ...rows] = parseCsv(await readReportFile(report, table.file));
   if (!header) throw new ReportIntegrityError(path, `${path} has no header`);
   const missing = needed.filter((column) => !header.includes(column));

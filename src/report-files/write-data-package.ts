@@ -1,16 +1,16 @@
 /**
- * DIR/datapackage.json: a Frictionless Data Package (v1) describing every table file of the output
- * folder — each complete month's CSV and Parquet files and the root trends and retention tables —
+ * OUT/datapackage.json: a Frictionless Data Package (v1) describing every table file of the output
+ * — each complete month's CSV and Parquet files and the root trends and retention tables —
  * with every field's type, unit and a one-line description from METRICS.md, so `new_members` and
  * `lifecycle_new`, or `members` and `members_reported`, are explained where the data is. Rebuilt
  * with trends.csv, atomically; no timestamp, so the same files give the same bytes.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATA_PACKAGE_FILE, REPORT_TABLES, type WorkspaceTextColumn } from '../report/columns.js';
 import type { ManifestFile } from '../report/manifest.js';
-import { listMonthReports } from './read-month-reports.js';
-import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
+import type { MonthReport } from './read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { syncPath } from './sync-path.js';
 import type { FieldKind, TableField } from '../report/table-spec.js';
 
@@ -86,11 +86,11 @@ export interface DataPackageInput {
 
 /**
  * @example
- * await writeDataPackage('reports', { rootFiles: [...trends.files, ...retention.files], formulaGuard: true });
+ * await writeDataPackage(out, months, { rootFiles: [...trends.files, ...retention.files], formulaGuard: true });
  */
-export async function writeDataPackage(outDir: string, input: DataPackageInput): Promise<string> {
+export async function writeDataPackage(output: ReportOutput, reports: readonly MonthReport[], input: DataPackageInput): Promise<string> {
   const resources = [];
-  for (const report of await listMonthReports(outDir)) {
+  for (const report of reports) {
     for (const file of report.manifest.files) {
       const resource = resourceOf(`${report.month}/${file.name}`, file, report.manifest.formula_guard !== false);
       if (resource !== null) resources.push(resource);
@@ -109,16 +109,15 @@ export async function writeDataPackage(outDir: string, input: DataPackageInput):
       'Definitions: docs/METRICS.md of cohort-reports. Ratios are fractions (0–1) unless their unit says percent; amounts are in minor units, amount_major in major units.',
     resources,
   };
-  const target = join(outDir, DATA_PACKAGE_FILE);
-  await removeLeftovers(target);
-  const tmp = temporarySibling(target, 'tmp');
+  const staged = await output.stageRoot();
   try {
-    await writeFile(tmp, `${JSON.stringify(dataPackage, null, 2)}\n`, { flag: 'wx' });
-    await syncPath(tmp);
-    await renameIntoPlace(tmp, target);
+    const path = join(staged.dir, DATA_PACKAGE_FILE);
+    await writeFile(path, `${JSON.stringify(dataPackage, null, 2)}\n`, { flag: 'wx' });
+    await syncPath(path);
+    await staged.publish([DATA_PACKAGE_FILE]);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await staged.discard();
     throw err;
   }
-  return target;
+  return output.describe(DATA_PACKAGE_FILE);
 }

@@ -1,13 +1,13 @@
 /**
- * Writes one month's report folder, DIR/YYYY-MM/, atomically: the tables (CSV, and Parquet when
- * asked for), the page drawn from the CSVs (report.html, charts/*.vl.json) and then manifest.json go
- * into a hidden temporary folder beside it (`.YYYY-MM.tmp-<uuid>`), each fsynced, and the folder
- * is renamed into place only when all are complete. A crash at any point leaves either the previous
- * complete month or none — never a folder with a manifest whose files are partial. A rerun replaces
- * the month the same way (see renameIntoPlace).
+ * Writes one month's report, OUT/YYYY-MM/, atomically: the tables (CSV, and Parquet when asked for),
+ * the page drawn from the CSVs (report.html, charts/*.vl.json) and then manifest.json go into the
+ * output's local staging folder, each fsynced, and the month is published only when all are complete
+ * (on disk one rename; in a store files first, manifest last: report-output.ts). A crash at any point
+ * leaves either the previous complete month or none — never a manifest whose files are partial.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
 import { writeTableFiles } from './write-table-files.js';
 import {
@@ -31,12 +31,12 @@ import { MANIFEST_FORMAT, type ManifestFile, type MonthManifest, type ReportTota
 import { assertTimeZone } from '../report/month-window.js';
 import { parseMonth } from '../report/months.js';
 import type { TableSpec } from '../report/table-spec.js';
-import { removeLeftovers, renameIntoPlace, temporarySibling } from './rename-into-place.js';
 import { syncPath } from './sync-path.js';
 import type { RowSource } from './write-csv.js';
 
 export interface WriteMonthReportOptions {
-  outDir: string;
+  /** Where the month goes: a folder or an object-store prefix (report-output.ts). */
+  target: ReportOutput;
   month: string;
   timeZone: string;
   window: { startSec: number; endSec: number; month?: string };
@@ -67,7 +67,7 @@ export interface WriteMonthReportOptions {
 }
 
 export interface MonthReportResult {
-  /** DIR/YYYY-MM */
+  /** Where the month is, as people are shown it: OUT/YYYY-MM or s3://bucket/prefix/YYYY-MM. */
   dir: string;
   manifest: MonthManifest;
 }
@@ -135,11 +135,11 @@ function checkTotals(totals: ReportTotals): void {
 
 /**
  * @example
- * await writeMonthReport({ outDir: 'reports', month: '2026-10', timeZone: 'Europe/Berlin', window,
+ * await writeMonthReport({ target: openDiskOutput('reports'), month: '2026-10', timeZone: 'Europe/Berlin', window,
  *   generatedAt: now, source, totals, warnings: [], rows: { summary, events, amounts } });
  */
 export async function writeMonthReport(options: WriteMonthReportOptions): Promise<MonthReportResult> {
-  const { outDir, month, timeZone, window } = options;
+  const { target: out, month, timeZone, window } = options;
   parseMonth(month);
   assertTimeZone(timeZone);
   if (window.month !== undefined && window.month !== month) {
@@ -154,11 +154,8 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
   const baseUrl = safeBaseUrl(options.source.baseUrl);
   const output = options.output ?? DEFAULT_TABLE_WRITE_OPTIONS;
 
-  await mkdir(outDir, { recursive: true });
-  const target = join(outDir, month);
-  await removeLeftovers(target);
-  const tmp = temporarySibling(target, 'tmp');
-  await mkdir(tmp);
+  const staged = await out.stageMonth(month);
+  const tmp = staged.dir;
   try {
     const files: ManifestFile[] = [];
     for (const write of monthTables(month, options.rows)) files.push(...(await write(tmp, output)));
@@ -203,11 +200,10 @@ export async function writeMonthReport(options: WriteMonthReportOptions): Promis
     const manifestPath = join(tmp, MANIFEST_FILE);
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
     await syncPath(manifestPath);
-    await syncPath(tmp);
-    await renameIntoPlace(tmp, target);
-    return { dir: target, manifest };
+    await staged.publish();
+    return { dir: out.describe(month), manifest };
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    await staged.discard();
     throw err;
   }
 }

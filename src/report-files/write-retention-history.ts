@@ -1,15 +1,15 @@
 /**
- * Rebuilds DIR/retention.csv (and retention.parquet when asked for) beside trends.csv: the rows of
- * every complete month folder's cohort_retention.csv, each file checked against its manifest's
+ * Rebuilds OUT/retention.csv (and retention.parquet when asked for) beside trends.csv: the rows of
+ * the cohort_retention.csv of every complete month it is handed, each file checked against its manifest's
  * SHA-256 first, ordered by cohort_type, cohort_id, signup_month, then month (METRICS.md). A month
  * folder written before cohort_retention.csv existed has none to give; it is named in the result.
  */
-import { join } from 'node:path';
 import { RETENTION_COLUMNS, RETENTION_FILE, RETENTION_HISTORY_FILE, RETENTION_HISTORY_TABLE, RETENTION_TABLE, type CohortRetentionRow } from '../report/columns.js';
 import { ReportIntegrityError } from '../report/errors.js';
 import type { TableFile } from '../report/manifest.js';
 import { isMonth } from '../report/months.js';
-import { listMonthReports } from './read-month-reports.js';
+import type { MonthReport } from './read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { countCell, readReportTable } from './read-report-table.js';
 import type { TableWriteOptions } from './report-formats.js';
 import { writeRootTable } from './write-root-table.js';
@@ -26,13 +26,13 @@ export interface RetentionHistoryResult {
 
 /**
  * @example
- * await writeRetentionHistory('reports', { formats: ['csv'], formulaGuard: true }); // reports/retention.csv
+ * await writeRetentionHistory(out, months, { formats: ['csv'], formulaGuard: true }); // OUT/retention.csv
  */
-export async function writeRetentionHistory(outDir: string, output: TableWriteOptions): Promise<RetentionHistoryResult> {
+export async function writeRetentionHistory(out: ReportOutput, reports: readonly MonthReport[], output: TableWriteOptions): Promise<RetentionHistoryResult> {
   const rows: CohortRetentionRow[] = [];
   const months: string[] = [];
   const monthsWithout: string[] = [];
-  for (const report of await listMonthReports(outDir)) {
+  for (const report of reports) {
     if (!report.manifest.files.some((f) => f.name === RETENTION_FILE)) {
       monthsWithout.push(report.month);
       continue;
@@ -57,6 +57,6 @@ export async function writeRetentionHistory(outDir: string, output: TableWriteOp
     });
   }
   rows.sort(RETENTION_HISTORY_TABLE.compare);
-  const files = await writeRootTable(outDir, RETENTION_HISTORY_TABLE, rows, output);
-  return { path: join(outDir, RETENTION_HISTORY_FILE), months, monthsWithout, files };
+  const files = await writeRootTable(out, RETENTION_HISTORY_TABLE, rows, output);
+  return { path: out.describe(RETENTION_HISTORY_FILE), months, monthsWithout, files };
 }

@@ -9,16 +9,12 @@ import { writeCsv, type RowSource } from './write-csv.js';
 import { parquetName, type TableWriteOptions } from './report-formats.js';
 import { writeParquet } from './write-parquet.js';
 
-/**
- * Writes `rows` of `table` into `dir` under `names(file)` (the final names unless the caller writes
- * to temporaries) and returns the manifest entries, CSV first, under their final names.
- */
+/** Writes `rows` of `table` into `dir` and returns the manifest entries, CSV first. */
 export async function writeTableFiles<Row extends object>(
   dir: string,
   table: TableSpec<Row>,
   rows: RowSource<Row>,
   options: TableWriteOptions,
-  names: (finalName: string) => string = (name) => name,
 ): Promise<TableFile[]> {
   const keep = options.formats.includes('parquet');
   const kept: Row[] = [];
@@ -30,11 +26,11 @@ export async function writeTableFiles<Row extends object>(
         }
       })()
     : rows;
-  const csv = await writeCsv(join(dir, names(table.file)), { table, rows: source, formulaGuard: options.formulaGuard });
+  const csv = await writeCsv(join(dir, table.file), { table, rows: source, formulaGuard: options.formulaGuard });
   const files: TableFile[] = [{ name: table.file, ...csv }];
   if (keep) {
     const name = parquetName(table.file);
-    files.push({ name, ...(await writeParquet(join(dir, names(name)), table.fields, kept)) });
+    files.push({ name, ...(await writeParquet(join(dir, name), table.fields, kept)) });
   }
   return files;
 }

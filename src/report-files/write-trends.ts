@@ -1,15 +1,15 @@
 /**
- * Rebuilds DIR/trends.csv (and trends.parquet when asked for) from every complete month folder (one
- * with a manifest), each summary checked against its manifest's SHA-256 first; atomically, see
+ * Rebuilds OUT/trends.csv (and trends.parquet when asked for) from the complete months it is handed
+ * (listMonthReports), each summary checked against its manifest's SHA-256 first; atomically, see
  * writeRootTable.
  */
-import { join } from 'node:path';
 import { readReportTable, countCell } from './read-report-table.js';
 import { DEFAULT_TABLE_WRITE_OPTIONS, type TableWriteOptions } from './report-formats.js';
 import { writeRootTable } from './write-root-table.js';
 import { SUMMARY_TABLE, TRENDS_FILE, TRENDS_TABLE } from '../report/columns.js';
 import type { TableFile } from '../report/manifest.js';
-import { listMonthReports } from './read-month-reports.js';
+import type { MonthReport } from './read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { summarizeTrends, type TrendInput } from '../report/summarize-trends.js';
 import type { CsvFileStats } from './write-csv.js';
 
@@ -25,10 +25,10 @@ const NEEDED = ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', '
 
 /**
  * @example
- * const { months, rows } = await writeTrends('reports'); // reports/trends.csv
+ * const out = openDiskOutput('reports');
+ * const { months, rows } = await writeTrends(out, await listMonthReports(out)); // reports/trends.csv
  */
-export async function writeTrends(outDir: string, output: TableWriteOptions = DEFAULT_TABLE_WRITE_OPTIONS): Promise<TrendsResult> {
-  const reports = await listMonthReports(outDir);
+export async function writeTrends(out: ReportOutput, reports: readonly MonthReport[], output: TableWriteOptions = DEFAULT_TABLE_WRITE_OPTIONS): Promise<TrendsResult> {
   const inputs: TrendInput[] = [];
   for (const report of reports) {
     const table = await readReportTable(report, SUMMARY_TABLE, NEEDED);
@@ -44,7 +44,7 @@ export async function writeTrends(outDir: string, output: TableWriteOptions = DE
       });
     });
   }
-  const files = await writeRootTable(outDir, TRENDS_TABLE, summarizeTrends(inputs), output);
+  const files = await writeRootTable(out, TRENDS_TABLE, summarizeTrends(inputs), output);
   const { rows, bytes, sha256 } = files[0]!;
-  return { path: join(outDir, TRENDS_FILE), months: reports.map((r) => r.month), files, rows, bytes, sha256 };
+  return { path: out.describe(TRENDS_FILE), months: reports.map((r) => r.month), files, rows, bytes, sha256 };
 }

@@ -1,16 +1,14 @@
 /**
- * DIR/index.html and DIR/charts/*.vl.json: every month across one page, rebuilt after every run
- * from trends.csv, retention.csv (when it exists) and the complete month folders. Replaced
- * atomically: built in a hidden temporary folder, then the charts folder and the page are renamed
- * into place (charts first, so a page never points at specs older than itself).
+ * OUT/index.html and OUT/charts/*.vl.json: every month across one page, rebuilt after every run
+ * from trends.csv, retention.csv (when it exists) and the complete months it is handed. Replaced
+ * atomically: built in the output's staging folder, then the charts folder and the page are
+ * published (charts first, so a page never points at specs older than itself).
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RETENTION_COLUMNS, RETENTION_HISTORY_FILE, TRENDS_FILE } from '../report/columns.js';
 import { addMonths } from '../report/months.js';
-import { listMonthReports } from '../report-files/read-month-reports.js';
-import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
-import { readTextIfExists } from '../report-files/read-text-if-exists.js';
+import type { MonthReport } from '../report-files/read-month-reports.js';
+import type { ReportOutput } from '../report-output/report-output.js';
 import { compareText } from '../report/compare-text.js';
 import { readText } from './chart-parts.js';
 import { csvRecords, type CsvRecord, type CsvTable } from './csv-records.js';
@@ -29,9 +27,9 @@ export const TREND_CHART_COHORTS = 10;
 /** Cohorts drawn as retention heatmaps. */
 export const RETENTION_CHART_COHORTS = 6;
 
-async function readOptional(path: string, name: string, required: readonly string[]): Promise<CsvTable | null> {
-  const text = await readTextIfExists(path);
-  return text === null ? null : csvRecords(text, name, required);
+async function readOptional(output: ReportOutput, name: string, required: readonly string[]): Promise<CsvTable | null> {
+  const bytes = await output.read(name);
+  return bytes === null ? null : csvRecords(bytes.toString('utf8'), name, required);
 }
 
 /** Each cohort's row in the latest month it appears in: what ranks cohorts across months. */
@@ -69,17 +67,16 @@ export interface IndexPageOptions {
 
 /**
  * @example
- * const { path, files } = await writeIndexPage('reports'); // reports/index.html; ['charts/…', 'index.html']
+ * const { path, files } = await writeIndexPage(out, months); // OUT/index.html; ['charts/…', 'index.html']
  */
-export async function writeIndexPage(outDir: string, options: IndexPageOptions = {}): Promise<{ path: string; files: string[] }> {
+export async function writeIndexPage(output: ReportOutput, months: readonly MonthReport[], options: IndexPageOptions = {}): Promise<{ path: string; files: string[] }> {
   const guarded = options.formulaGuard ?? true;
   const text = readText(guarded);
-  const months = await listMonthReports(outDir);
-  const trends = (await readOptional(join(outDir, TRENDS_FILE), TRENDS_FILE, ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate'])) ?? {
+  const trends = (await readOptional(output, TRENDS_FILE, ['month', 'cohort_type', 'cohort_id', 'cohort_name', 'members', 'active_members', 'active_rate'])) ?? {
     columns: [],
     records: [],
   };
-  const retention = await readOptional(join(outDir, RETENTION_HISTORY_FILE), RETENTION_HISTORY_FILE, RETENTION_COLUMNS);
+  const retention = await readOptional(output, RETENTION_HISTORY_FILE, RETENTION_COLUMNS);
   // Latest rows in file order (cohort_type, cohort_id), so ties rank as in the month pages.
   const latest = latestRows(trends.records);
   const ranked = rankCohorts(latest, TREND_CHART_COHORTS, guarded);
@@ -98,13 +95,8 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
   // Lines need two months; with one, each cohort would be a lone dot.
   const trendMonths = [...new Set(trends.records.map((r) => r.month ?? ''))];
 
-  await mkdir(outDir, { recursive: true });
-  const indexTarget = join(outDir, INDEX_FILE);
-  const chartsTarget = join(outDir, CHARTS_DIR);
-  await removeLeftovers(indexTarget);
-  await removeLeftovers(chartsTarget);
-  const tmp = temporarySibling(indexTarget, 'tmp');
-  await mkdir(tmp);
+  const staged = await output.stageRoot();
+  const tmp = staged.dir;
   try {
     const hasTrends = trendCohorts.some((c) => (c.record.active_rate ?? '') !== '');
     const oneMonth =
@@ -158,10 +150,9 @@ export async function writeIndexPage(outDir: string, options: IndexPageOptions =
     ].join('\n');
     const page = renderPage({ title: 'Cohort reports', body });
     await writeTextFile(join(tmp, INDEX_FILE), page);
-    await renameIntoPlace(join(tmp, CHARTS_DIR), chartsTarget);
-    await renameIntoPlace(join(tmp, INDEX_FILE), indexTarget);
-    return { path: indexTarget, files: [...drawn.files.map((f) => f.name), INDEX_FILE] };
+    await staged.publish([CHARTS_DIR, INDEX_FILE]);
+    return { path: output.describe(INDEX_FILE), files: [...drawn.files.map((f) => f.name), INDEX_FILE] };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await staged.discard();
   }
 }

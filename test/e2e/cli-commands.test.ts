@@ -31,7 +31,7 @@ afterAll(async () => {
 
 /** Options each command's help must show (every flag the command takes). */
 const OPTIONS: Record<string, string[]> = {
-  run: ['--month', '--from', '--to', '--allow-partial', '--sandbox', '--sandbox-contacts', '--sandbox-seed', '--sandbox-rate-limit', '--concurrency', '--format', '--select', '--exclude', '--json', '--config', '--out', '--timezone'],
+  run: ['--month', '--from', '--to', '--allow-partial', '--sandbox', '--sandbox-contacts', '--sandbox-seed', '--sandbox-rate-limit', '--concurrency', '--format', '--select', '--exclude', '--json', '--config', '--out', '--timezone', '--state-dir'],
   sandbox: ['--port', '--contacts', '--seed', '--rate-limit'],
   check: ['--config', '--out', '--sandbox'],
   cohorts: ['--config', '--select', '--exclude', '--sandbox', '--json'],
@@ -83,7 +83,7 @@ describe('help and version', () => {
     // enqueue --out and schedule --out are refused: test/e2e/cli-refuse-out.test.ts.
     expect(help.enqueue!.stdout).not.toMatch(/--out\b/);
     expect(help.schedule!.stdout).not.toMatch(/--out\b/);
-    expect(help.worker!.stdout).toMatch(/^\s+--out <dir>/m);
+    expect(help.worker!.stdout).toMatch(/^\s+--out <dir\|s3:\/\/bucket\/prefix>/m);
   });
 
   it('`help <command>` is the command\'s help; the overview lists every command', () => {

@@ -12,11 +12,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import AjvModule from 'ajv-draft-04';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
-import { writeDataPackage } from '../../src/report-files/write-data-package.js';
-import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
-import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
-import { writeMonthsFromRaw } from '../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn, writeRetentionIn, writeDataPackageIn } from '../support/report-write.js';
 import { parseCsv } from '../../src/report-files/parse-csv.js';
 
 interface Field {
@@ -56,9 +53,9 @@ beforeAll(async () => {
   db = await instance.connect();
   await db.run(`SET TimeZone = 'UTC'`);
   await writeMonthsFromRaw(tmp, edgeRawData('2026-10', 'Europe/Berlin'), ['2026-09', '2026-10'], 'Europe/Berlin', { output: BOTH });
-  const trends = await writeTrends(tmp, BOTH);
-  const retention = await writeRetentionHistory(tmp, BOTH);
-  await writeDataPackage(tmp, { rootFiles: [...trends.files, ...retention.files], formulaGuard: true });
+  const trends = await writeTrendsIn(tmp, BOTH);
+  const retention = await writeRetentionIn(tmp, BOTH);
+  await writeDataPackageIn(tmp, { rootFiles: [...trends.files, ...retention.files], formulaGuard: true });
   dataPackage = JSON.parse(await readFile(join(tmp, 'datapackage.json'), 'utf8')) as typeof dataPackage;
 });
 afterAll(async () => {

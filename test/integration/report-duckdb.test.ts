@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMOUNTS_FILE, EVENTS_FILE, RETENTION_FILE, SUMMARY_FILE, TRENDS_FILE, guardFormula } from '../../src/report/index.js';
-import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { referenceMonth, referenceTrends, type RawData } from '../support/report-reference.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
-import { writeMonthsFromRaw } from '../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn } from '../support/report-write.js';
 
 const V = 'VARCHAR';
 const I = 'BIGINT';
@@ -117,7 +116,7 @@ describe('DuckDB reads the report files', () => {
       await expectFileMatches(join(dir, month, AMOUNTS_FILE), AMOUNTS_FILE, ref.amounts);
       await expectFileMatches(join(dir, month, RETENTION_FILE), RETENTION_FILE, ref.retention);
     }
-    await writeTrends(dir);
+    await writeTrendsIn(dir);
     const trends = referenceTrends(months.map((month) => ({ month, summary: referenceMonth(sandbox, { month, timeZone: 'America/New_York' }).summary })));
     await expectFileMatches(join(dir, TRENDS_FILE), TRENDS_FILE, trends);
   });
@@ -137,7 +136,7 @@ describe('DuckDB reads the report files', () => {
         `WHERE event_name = 'whale' AND cohort_id = '99'`,
     );
     expect(whale.getRowObjectsJson()).toEqual([{ amount: (3n * 2n ** 62n + 2n ** 11n).toString() }]);
-    await writeTrends(dir);
+    await writeTrendsIn(dir);
     const trends = referenceTrends(['2026-09', month].map((m) => ({ month: m, summary: referenceMonth(data, { month: m, timeZone: 'Pacific/Chatham' }).summary })));
     await expectFileMatches(join(dir, TRENDS_FILE), TRENDS_FILE, trends);
   });

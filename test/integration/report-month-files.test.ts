@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMOUNTS_FILE, EVENTS_FILE, MANIFEST_FILE, RETENTION_FILE, RETENTION_HISTORY_FILE, ReportIntegrityError, SUMMARY_FILE, TRENDS_FILE, manifestWithoutTiming, monthWindow, type MonthManifest } from '../../src/report/index.js';
 import { writeMonthReport } from '../../src/report-files/write-month-report.js';
-import { writeTrends } from '../../src/report-files/write-trends.js';
+import { openDiskOutput } from '../../src/report-output/disk-output.js';
 import { edgeRawData } from '../support/report-edge-data.js';
-import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
 import { listFiles } from '../support/e2e-cli.js';
 import { MONTH_PAGE_FILES, monthFolderFiles } from '../support/report-pages.js';
 import { referenceCsvText, referenceMonth, referenceRetentionHistory, referenceTrends, type RawData } from '../support/report-reference.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
-import { writeMonthsFromRaw } from '../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn, writeRetentionIn } from '../support/report-write.js';
 
 const NOW_SEC = Date.UTC(2026, 11, 10) / 1000;
 const MONTHS = ['2026-10', '2026-11'];
@@ -121,8 +120,8 @@ describe('report.formulaGuard off', () => {
       expect(await readFile(join(outDir, month, file), 'utf8'), file).toBe(referenceCsvText(table, { guard: false }));
     }
     expect((await readManifest(join(outDir, month))).formula_guard).toBe(false);
-    await writeTrends(outDir, { ...output, formats: ['csv'] });
-    await writeRetentionHistory(outDir, { ...output, formats: ['csv'] });
+    await writeTrendsIn(outDir, { ...output, formats: ['csv'] });
+    await writeRetentionIn(outDir, { ...output, formats: ['csv'] });
     expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends([{ month, summary: ref.summary }]), { guard: false }));
     expect(await readFile(join(outDir, RETENTION_HISTORY_FILE), 'utf8')).toBe(referenceCsvText(referenceRetentionHistory([ref]), { guard: false }));
   });
@@ -131,7 +130,7 @@ describe('report.formulaGuard off', () => {
     const data = edgeRawData('2026-10', 'UTC');
     await writeMonthsFromRaw(outDir, data, ['2026-09'], 'UTC', { output: { formats: ['csv'], formulaGuard: false } });
     await writeMonthsFromRaw(outDir, data, ['2026-10'], 'UTC');
-    await writeTrends(outDir);
+    await writeTrendsIn(outDir);
     const summaries = ['2026-09', '2026-10'].map((month) => ({ month, summary: referenceMonth(data, { month, timeZone: 'UTC' }).summary }));
     expect(summaries[0]!.summary.some((row) => /^[=+\-@]/.test(row[3]!))).toBe(true);
     expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(referenceTrends(summaries)));
@@ -162,7 +161,7 @@ describe('writeMonthReport replacing and refusing', () => {
     const rows = first.get(month)!.rows;
     await expect(
       writeMonthReport({
-        outDir,
+        target: openDiskOutput(outDir),
         month,
         timeZone: 'UTC',
         window: monthWindow(month, 'UTC'),
@@ -179,7 +178,7 @@ describe('writeMonthReport replacing and refusing', () => {
 
   it('sorts and merges warnings and drops zero counts', async () => {
     const result = await writeMonthReport({
-      outDir,
+      target: openDiskOutput(outDir),
       month: '2026-10',
       timeZone: 'UTC',
       window: monthWindow('2026-10', 'UTC'),
@@ -208,7 +207,7 @@ describe('writeMonthReport replacing and refusing', () => {
     const [row] = (await writeMonthsFromRaw(outDir, edgeRawData('2026-09', 'UTC'), ['2026-09'], 'UTC')).get('2026-09')!.rows.summary;
     await expect(
       writeMonthReport({
-        outDir,
+        target: openDiskOutput(outDir),
         month: '2026-10',
         timeZone: 'UTC',
         window: monthWindow('2026-10', 'UTC'),
@@ -233,7 +232,7 @@ describe('writeTrends', () => {
     await rm(join(outDir, 'ignored', '2026-08', MANIFEST_FILE));
     await rm(join(outDir, 'ignored'), { recursive: true });
 
-    const result = await writeTrends(outDir);
+    const result = await writeTrendsIn(outDir);
     expect(result.months).toEqual(months);
     const ref = referenceTrends(months.map((month) => ({ month, summary: referenceMonth(data, { month, timeZone: 'Europe/Berlin' }).summary })));
     const text = await readFile(join(outDir, TRENDS_FILE), 'utf8');
@@ -244,9 +243,9 @@ describe('writeTrends', () => {
   it('skips a month folder whose manifest is missing, and reruns replace trends.csv', async () => {
     const data = edgeRawData('2026-10', 'UTC');
     await writeMonthsFromRaw(outDir, data, ['2026-09', '2026-10'], 'UTC');
-    expect((await writeTrends(outDir)).months).toEqual(['2026-09', '2026-10']);
+    expect((await writeTrendsIn(outDir)).months).toEqual(['2026-09', '2026-10']);
     await rm(join(outDir, '2026-09', MANIFEST_FILE));
-    const again = await writeTrends(outDir);
+    const again = await writeTrendsIn(outDir);
     expect(again.months).toEqual(['2026-10']);
     const ref = referenceTrends([{ month: '2026-10', summary: referenceMonth(data, { month: '2026-10', timeZone: 'UTC' }).summary }]);
     expect(await readFile(join(outDir, TRENDS_FILE), 'utf8')).toBe(referenceCsvText(ref));
@@ -257,11 +256,11 @@ describe('writeTrends', () => {
     await writeMonthsFromRaw(outDir, edgeRawData('2026-10', 'UTC'), ['2026-10'], 'UTC');
     const path = join(outDir, '2026-10', SUMMARY_FILE);
     await writeFile(path, (await readFile(path, 'utf8')).replace('Ties', 'Tiez'));
-    await expect(writeTrends(outDir)).rejects.toBeInstanceOf(ReportIntegrityError);
+    await expect(writeTrendsIn(outDir)).rejects.toBeInstanceOf(ReportIntegrityError);
   });
 
   it('writes a header-only trends.csv for an output folder with no months', async () => {
-    await writeTrends(outDir);
+    await writeTrendsIn(outDir);
     expect((await readFile(join(outDir, TRENDS_FILE), 'utf8')).split('\n')).toHaveLength(2);
   });
 });

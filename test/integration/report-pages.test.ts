@@ -12,7 +12,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unguardFormula } from '../../src/report/index.js';
 import { parseCsv } from '../../src/report-files/parse-csv.js';
-import { writeIndexPage } from '../../src/report-html/index.js';
 import { generateWorkspace } from '../../src/sandbox/index.js';
 import { listFiles, runCli, type CliResult } from '../support/e2e-cli.js';
 import { lastEndedMonth } from '../support/e2e-reference.js';
@@ -30,6 +29,7 @@ import {
   type PageBrowser,
 } from '../support/report-browser.js';
 import { outputFolderFiles } from '../support/report-pages.js';
+import { writeIndexIn } from '../support/report-write.js';
 import { monthBefore } from '../support/report-reference.js';
 
 /** Names a page must show as text: each would become an element or end a script if pasted as HTML. */
@@ -284,7 +284,7 @@ describe.skipIf(!HAS_CHROMIUM)('in headless Chromium (needs /usr/bin/chromium)',
     const dir = join(tmp, 'without-retention');
     await cp(outA(), dir, { recursive: true });
     await rm(join(dir, 'retention.csv'));
-    await writeIndexPage(dir);
+    await writeIndexIn(dir);
     const { page, requests } = await browser.open(join(dir, 'index.html'));
     expect(requests).toEqual([]);
     expect(await page.textContent('section#retention')).toContain('No retention data yet');

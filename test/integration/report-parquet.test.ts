@@ -9,13 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
 import type { TableWriteOptions } from '../../src/report-files/report-formats.js';
 import { unguardFormula, type MonthManifest } from '../../src/report/index.js';
-import { writeTrends } from '../../src/report-files/write-trends.js';
 import { edgeRawData } from '../support/report-edge-data.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
-import { writeMonthsFromRaw } from '../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn, writeRetentionIn } from '../support/report-write.js';
 import { parseCsv } from '../../src/report-files/parse-csv.js';
 import { MONTH_PAGE_FILES } from '../support/report-pages.js';
 
@@ -119,8 +117,8 @@ describe('Parquet beside each CSV, read by DuckDB with no declared types', () =>
     const dir = join(tmp, 'sandbox');
     const months = ['2026-10', '2026-11'];
     await writeMonthsFromRaw(dir, sandboxRawData({ contacts: 300, seed: 5, nowSec: NOW_SEC }), months, 'America/New_York', { output: BOTH });
-    await writeTrends(dir, BOTH);
-    await writeRetentionHistory(dir, BOTH);
+    await writeTrendsIn(dir, BOTH);
+    await writeRetentionIn(dir, BOTH);
     let rows = 0;
     for (const month of months) {
       const folder = join(dir, month);
@@ -176,8 +174,8 @@ describe('Parquet beside each CSV, read by DuckDB with no declared types', () =>
   it('keeps every trends and retention column in its type when it is empty in every row (the first month)', async () => {
     const dir = join(tmp, 'first-month');
     await writeMonthsFromRaw(dir, edgeRawData('2026-10', 'UTC'), ['2026-10'], 'UTC', { output: BOTH });
-    await writeTrends(dir, BOTH);
-    await writeRetentionHistory(dir, BOTH);
+    await writeTrendsIn(dir, BOTH);
+    await writeRetentionIn(dir, BOTH);
     const empty = await db.runAndReadAll(`SELECT count(members_change)::INTEGER AS n FROM read_parquet(${sqlString(join(dir, 'trends.parquet'))})`);
     expect(empty.getRowObjectsJson()).toEqual([{ n: 0 }]);
     for (const file of ['trends.parquet', 'retention.parquet']) {
@@ -186,15 +184,15 @@ describe('Parquet beside each CSV, read by DuckDB with no declared types', () =>
     // A month with no rows at all still has every column typed.
     const none = join(tmp, 'no-rows');
     await writeMonthsFromRaw(none, { contacts: new Map(), events: new Map(), cohorts: [] }, ['2026-10'], 'UTC', { output: BOTH });
-    await writeTrends(none, BOTH);
-    await writeRetentionHistory(none, BOTH);
+    await writeTrendsIn(none, BOTH);
+    await writeRetentionIn(none, BOTH);
     for (const file of await parquetFilesOf(join(none, '2026-10'))) {
       expect(await expectParquetEqualsCsv(join(none, '2026-10', file), join(none, '2026-10', file.replace('.parquet', '.csv')), true)).toBe(0);
     }
     for (const file of ['trends.parquet', 'retention.parquet']) expect(await expectParquetEqualsCsv(join(none, file), join(none, file.replace('.parquet', '.csv')), true)).toBe(0);
     // A later rebuild without Parquet leaves no root twin describing older data.
-    await writeTrends(none);
-    await writeRetentionHistory(none, { formats: ['csv'], formulaGuard: true });
+    await writeTrendsIn(none);
+    await writeRetentionIn(none, { formats: ['csv'], formulaGuard: true });
     expect((await readdir(none)).filter((f) => f.endsWith('.parquet'))).toEqual([]);
   });
 });

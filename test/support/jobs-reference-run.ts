@@ -12,6 +12,7 @@ import { countRequests } from '../../src/pipeline/count-requests.js';
 import { createMemoryStore } from '../../src/pipeline/memory-store.js';
 import type { RunPlan } from '../../src/pipeline/plan-run.js';
 import { writeRunReports } from '../../src/pipeline/write-run-reports.js';
+import { openDiskOutput } from '../../src/report-output/disk-output.js';
 import { createMemoryLimiter } from '../../src/rate-limit/memory-limiter.js';
 import type { ContactStats } from '../../src/report/contact-stats.js';
 import { INDEX_PAGE_FILES, MONTH_PAGE_FILES_WITH_CONVERSATIONS } from './report-pages.js';
@@ -29,7 +30,7 @@ export async function runReference(options: { config: Readonly<Config>; token: s
     await writeRunReports({
       store,
       plan: options.plan,
-      outDir: options.outDir,
+      target: openDiskOutput(options.outDir),
       source: { baseUrl: config.intercom.baseUrl, apiVersion: config.intercom.apiVersion },
       generatedAt: new Date(),
       workspace: await api.identifyWorkspace(),

@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monthWindow } from '../../src/report/index.js';
 import { writeMonthReport } from '../../src/report-files/write-month-report.js';
+import { openDiskOutput } from '../../src/report-output/disk-output.js';
 import { type RowSource } from '../../src/report-files/write-csv.js';
 import { computeMonths } from './report-drive.js';
 import { edgeRawData } from './report-edge-data.js';
@@ -47,7 +48,7 @@ function killingAfter<T>(source: readonly T[], count: number, file: string): Asy
 
 async function write(summary: RowSource<(typeof rows.summary)[number]>, events: RowSource<(typeof rows.events)[number]>, amounts: RowSource<(typeof rows.amounts)[number]>): Promise<void> {
   await writeMonthReport({
-    outDir,
+    target: openDiskOutput(outDir),
     month,
     timeZone,
     window: monthWindow(month, timeZone),

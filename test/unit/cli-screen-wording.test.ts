@@ -52,6 +52,17 @@ describe('finalLines', () => {
     expect(lines.slice(-3)).toEqual(['left in .work/: 2026-09 UTC, unfinished; …', expect.stringMatching(/^next: /), 'open file:///r/index.html']);
     expect(finalLines(results({ cohorts: 2, unique_contacts: 2, api_calls: 2, responses_429: 0 })).some((l) => l.startsWith('left in'))).toBe(false);
   });
+
+  it('for an object store: the state folder by its path, s3:// paths kept whole, and how to open the pages', () => {
+    const r = results({ cohorts: 2, unique_contacts: 2, api_calls: 2, responses_429: 0 });
+    const inStore = { ...r, out_dir: 's3://acme/cohorts', months: r.months.map((m) => ({ ...m, dir: 's3://acme/cohorts/2026-11' })) };
+    const lines = finalLines(inStore, 200, ['2026-09 UTC, unfinished; …'], '.cohort-reports-state/acme/cohorts');
+    expect(lines.slice(-3)).toEqual([
+      'left in .cohort-reports-state/acme/cohorts/: 2026-09 UTC, unfinished; …',
+      'next: load s3://acme/cohorts/2026-11/cohort_summary.csv in DuckDB or pandas (README: "Read it in DuckDB and pandas")',
+      'pages: s3://acme/cohorts/index.html (copy the prefix down, e.g. aws s3 sync, to open it)',
+    ]);
+  });
 });
 
 describe('describeJournal', () => {

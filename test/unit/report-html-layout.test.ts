@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TABLE_WRITE_OPTIONS } from '../../src/report-files/report-formats.js';
 import { parseCsv } from '../../src/report-files/parse-csv.js';
-import { writeRetentionHistory } from '../../src/report-files/write-retention-history.js';
-import { writeTrends } from '../../src/report-files/write-trends.js';
 import { barLayout, legendLayout } from '../../src/report-html/chart-layout.js';
 import { CHART_WIDTH_PX, withInlineRows, type ChartCohort } from '../../src/report-html/chart-parts.js';
 import { countOf } from '../../src/report-html/count-of.js';
@@ -20,7 +18,7 @@ import { renderChart, writeIndexPage } from '../../src/report-html/index.js';
 import { amountsChart, lifecycleChart } from '../../src/report-html/month-charts.js';
 import { textWidth } from '../../src/report-html/text-width.js';
 import { sandboxRawData } from '../support/report-sandbox-data.js';
-import { writeMonthsFromRaw } from '../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn, writeRetentionIn, writeIndexIn } from '../support/report-write.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -227,9 +225,9 @@ describe('index.html', () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-html-layout-'));
     dirs.push(dir);
     await writeMonthsFromRaw(dir, raw, months, 'UTC');
-    await writeTrends(dir);
-    await writeRetentionHistory(dir, DEFAULT_TABLE_WRITE_OPTIONS);
-    await writeIndexPage(dir);
+    await writeTrendsIn(dir);
+    await writeRetentionIn(dir, DEFAULT_TABLE_WRITE_OPTIONS);
+    await writeIndexIn(dir);
     return { dir, page: await readFile(join(dir, 'index.html'), 'utf8') };
   }
 

@@ -13,13 +13,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeIndexPage } from '../../../src/report-html/index.js';
-import { writeTrends } from '../../../src/report-files/write-trends.js';
 import { createPrng } from '../../../src/sandbox/create-prng.js';
 import { CHROMIUM, startPageBrowser } from '../../support/report-browser.js';
 import type { RawData } from '../../support/report-reference.js';
 import { sandboxRawData } from '../../support/report-sandbox-data.js';
-import { writeMonthsFromRaw } from '../../support/report-write.js';
+import { writeMonthsFromRaw, writeTrendsIn, writeIndexIn } from '../../support/report-write.js';
 import type { BenchContext, BenchRow } from '../bench-types.js';
 
 const MONTH = '2026-10';
@@ -58,9 +56,9 @@ export default async function pages(ctx: BenchContext): Promise<BenchRow[]> {
         const t0 = performance.now();
         await writeMonthsFromRaw(dir, data, [MONTH], 'UTC');
         const writeMs = performance.now() - t0;
-        await writeTrends(dir);
+        await writeTrendsIn(dir);
         const t1 = performance.now();
-        await writeIndexPage(dir);
+        await writeIndexIn(dir);
         const indexMs = performance.now() - t1;
         for (const [page, path, ms] of [['month', join(dir, MONTH, 'report.html'), writeMs], ['index', join(dir, 'index.html'), indexMs]] as const) {
           const loads: number[] = [];
