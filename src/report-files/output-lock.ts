@@ -14,11 +14,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { printable } from '../shared/printable.js';
 import { sleep } from '../shared/sleep.js';
-import { temporarySibling } from './rename-into-place.js';
+import { processRuns } from '../shared/process-runs.js';
+import { createFileIfAbsent } from './create-file-if-absent.js';
 import { isCode } from './sync-path.js';
 
 export const LOCK_FILE = '.cohort-reports.lock';
@@ -67,21 +68,6 @@ export class OutputLockedError extends Error {
 /** Tokens of the locks this process holds now (a worker may write several runs' reports at once). */
 const heldHere = new Set<string>();
 
-/** Creates the lock with its whole content at once (a reader never sees it half-written); false if one exists. */
-async function createLock(path: string, me: LockHolder): Promise<boolean> {
-  const tmp = temporarySibling(path, 'tmp');
-  await writeFile(tmp, `${JSON.stringify(me)}\n`, { flag: 'wx' });
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    if (isCode(err, 'EEXIST')) return false;
-    throw err;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
 /**
  * Removes the stale lock `token` names, one taker at a time: a second file, created exclusively,
  * says who is taking it over (itself stale after TAKEOVER_STALE_MS, should that taker die midway).
@@ -110,34 +96,29 @@ async function removeStaleLock(path: string, token: string | null, now: () => nu
   }
 }
 
-function processRuns(pid: number): boolean {
+/** The holder a lock's text names, or null when it names none (torn by a crash, or not ours). */
+export function parseLockHolder(text: string): LockHolder | null {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, under another user.
-    return isCode(err, 'EPERM');
+    const parsed = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
+      return {
+        pid: parsed.pid,
+        host: parsed.host,
+        token: parsed.token,
+        started_at: String(parsed.started_at ?? '?'),
+        command: String(parsed.command ?? 'cohort-reports'),
+      };
+    }
+  } catch {
+    // Torn by a crash mid-write: no holder can be named, and its age decides.
   }
+  return null;
 }
 
 async function readHolder(path: string): Promise<{ holder: LockHolder | null; mtimeMs: number } | null> {
   try {
     const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    let holder: LockHolder | null = null;
-    try {
-      const parsed = JSON.parse(text) as Partial<LockHolder>;
-      if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
-        holder = {
-          pid: parsed.pid,
-          host: parsed.host,
-          token: parsed.token,
-          started_at: String(parsed.started_at ?? '?'),
-          command: String(parsed.command ?? 'cohort-reports'),
-        };
-      }
-    } catch {
-      // Torn by a crash mid-write: no holder can be named, and its age decides.
-    }
+    const holder = parseLockHolder(text);
     return { holder, mtimeMs: info.mtimeMs };
   } catch (err) {
     if (isCode(err, 'ENOENT')) return null;
@@ -168,7 +149,7 @@ export async function acquireOutputLock(outDir: string, command: string, now: ()
   let tookOverFrom: LockHolder | null = null;
   const deadline = now() + TAKEOVER_WAIT_MS;
   for (;;) {
-    if (await createLock(path, me)) break;
+    if (await createFileIfAbsent(path, `${JSON.stringify(me)}\n`)) break;
     const found = await readHolder(path);
     if (found === null) continue; // released meanwhile
     if (!isStale(found, now())) throw new OutputLockedError(outDir, found.holder);

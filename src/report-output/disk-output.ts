@@ -5,13 +5,15 @@
  * same file system as the target is what makes the rename atomic.
  */
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isMonth } from '../report/months.js';
+import { createFileIfAbsent } from '../report-files/create-file-if-absent.js';
 import { acquireOutputLock } from '../report-files/output-lock.js';
 import { removeLeftovers, renameIntoPlace, temporarySibling } from '../report-files/rename-into-place.js';
 import { isCode, syncPath } from '../report-files/sync-path.js';
-import type { FileCheck, ReportOutput, Staging } from './report-output.js';
+import type { FileCheck, ReportOutput } from './report-output.js';
+import { stagingFolder } from './staging-folder.js';
 
 /** Hidden, under the output: never mistaken for a month folder or a table. */
 const ROOT_STAGING = '.cohort-reports-root';
@@ -23,27 +25,6 @@ async function readIfExists(path: string): Promise<Buffer | null> {
     if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return null;
     throw err;
   }
-}
-
-function staging(dir: string, publish: (entries: readonly string[]) => Promise<void>): Staging {
-  let settled = false;
-  return {
-    dir,
-    async publish(entries = []) {
-      if (settled) throw new Error(`${dir} was already published or discarded`);
-      try {
-        await publish(entries);
-      } finally {
-        settled = true;
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-    async discard() {
-      if (settled) return;
-      settled = true;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**
@@ -86,7 +67,7 @@ export function openDiskOutput(outDir: string): ReportOutput {
       await removeLeftovers(target);
       const dir = temporarySibling(target, 'tmp');
       await mkdir(dir);
-      return staging(dir, async () => {
+      return stagingFolder(dir, async () => {
         await syncPath(dir);
         await renameIntoPlace(dir, target);
       });
@@ -98,7 +79,7 @@ export function openDiskOutput(outDir: string): ReportOutput {
       await removeLeftovers(base);
       const dir = temporarySibling(base, 'tmp');
       await mkdir(dir);
-      return staging(dir, async (entries) => {
+      return stagingFolder(dir, async (entries) => {
         for (const entry of entries) {
           const target = pathOf(entry);
           // What an interrupted write of this entry by an older version left beside it.
@@ -111,22 +92,7 @@ export function openDiskOutput(outDir: string): ReportOutput {
 
     async createIfAbsent(name, bytes) {
       await mkdir(outDir, { recursive: true });
-      const target = pathOf(name);
-      // Made whole under a temporary name, then linked: a reader never sees it half-written, and
-      // link fails when the target exists, so two writers never both create it.
-      const tmp = temporarySibling(target, 'tmp');
-      await writeFile(tmp, bytes, { flag: 'wx' });
-      try {
-        await syncPath(tmp);
-        await link(tmp, target);
-        await syncPath(outDir);
-        return true;
-      } catch (err) {
-        if (isCode(err, 'EEXIST')) return false;
-        throw err;
-      } finally {
-        await rm(tmp, { force: true });
-      }
+      return createFileIfAbsent(pathOf(name), bytes);
     },
 
     async remove(names) {

@@ -23,10 +23,12 @@ import {
   OutputLockedError,
   STALE_AFTER_MS,
   describeHolder,
+  parseLockHolder,
   type LockHolder,
   type OutputLock,
 } from '../report-files/output-lock.js';
 import { printable } from '../shared/printable.js';
+import { processRuns } from '../shared/process-runs.js';
 import { sleep } from '../shared/sleep.js';
 import type { ObjectRead, S3Store } from './s3-store.js';
 
@@ -54,31 +56,7 @@ interface Found {
 }
 
 function parseHolder(read: ObjectRead): Found {
-  let holder: LockHolder | null = null;
-  try {
-    const parsed = JSON.parse(read.body.toString('utf8')) as Partial<LockHolder>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
-      holder = {
-        pid: parsed.pid,
-        host: parsed.host,
-        token: parsed.token,
-        started_at: String(parsed.started_at ?? '?'),
-        command: String(parsed.command ?? 'cohort-reports'),
-      };
-    }
-  } catch {
-    // Written by something else: no holder can be named, and its age decides.
-  }
-  return { holder, etag: read.etag, lastModifiedMs: read.lastModifiedMs };
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return { holder: parseLockHolder(read.body.toString('utf8')), etag: read.etag, lastModifiedMs: read.lastModifiedMs };
 }
 
 function isStale(found: Found, storeNowMs: number): boolean {

@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMonth } from '../report/months.js';
 import { printable } from '../shared/printable.js';
-import type { FileCheck, ReportOutput, Staging } from './report-output.js';
+import { processRuns } from '../shared/process-runs.js';
+import type { FileCheck, ReportOutput } from './report-output.js';
+import { stagingFolder } from './staging-folder.js';
 import { ObjectStoreError } from './s3-errors.js';
 import { acquireS3Lock } from './s3-lock.js';
 import { createS3Store, runBounded, type S3Store, type S3StoreOptions } from './s3-store.js';
@@ -96,29 +98,22 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function newStagingDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'cohort-reports-stage-'));
-}
+const LOCAL_STAGING = 'cohort-reports-stage-';
 
-function staging(dir: string, publish: (entries: readonly string[]) => Promise<void>): Staging {
-  let settled = false;
-  return {
-    dir,
-    async publish(entries = []) {
-      if (settled) throw new Error(`${dir} was already published or discarded`);
-      settled = true;
-      try {
-        await publish(entries);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-    async discard() {
-      if (settled) return;
-      settled = true;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+/**
+ * A fresh local folder to stage files in, named for this process (`cohort-reports-stage-<pid>-…`), so
+ * what a writer killed mid-publish left in the temporary folder is known for a dead process's and
+ * removed by the next one (a live process's, another worker's, is left alone).
+ */
+async function newStagingDir(): Promise<string> {
+  const root = tmpdir();
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = /^cohort-reports-stage-(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !processRuns(Number(pid))) {
+      await rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+  return mkdtemp(join(root, `${LOCAL_STAGING}${process.pid}-`));
 }
 
 /** Deletes what a failed publish left under its staging prefix; a failure here must not hide the first one. */
@@ -256,7 +251,7 @@ export async function createS3Output(url: string, options: S3OutputOptions = {})
     async stageMonth(month) {
       if (!isMonth(month)) throw new Error(`not a month: ${JSON.stringify(printable(month))}`);
       const dir = await newStagingDir();
-      return staging(dir, async () => {
+      return stagingFolder(dir, async () => {
         await sweepStaging();
         await publishMonth(store, month, dir, concurrency);
       });
@@ -264,7 +259,7 @@ export async function createS3Output(url: string, options: S3OutputOptions = {})
 
     async stageRoot() {
       const dir = await newStagingDir();
-      return staging(dir, (entries) => publishRoot(store, dir, entries, concurrency));
+      return stagingFolder(dir, (entries) => publishRoot(store, dir, entries, concurrency));
     },
 
     async createIfAbsent(name, bytes) {

@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,26 @@ describe('createS3Output', () => {
     expect(err.message).toContain('after 2 attempts');
     expect([...(await readAllObjects(s3, prefix)).keys()]).not.toContain('2026-11/manifest.json');
     expect(await exists(staged.dir)).toBe(false);
+  });
+
+  it('removes the local staging folder a dead writer left, and leaves a live process\'s alone', async () => {
+    const output = await open(s3, freshPrefix('localstage'));
+    // A pid no process has (above Linux's pid_max), and this test's parent, which runs.
+    const dead = join(tmpdir(), 'cohort-reports-stage-4194305-left');
+    const live = join(tmpdir(), `cohort-reports-stage-${process.ppid}-busy`);
+    await mkdir(dead, { recursive: true });
+    await mkdir(live, { recursive: true });
+    try {
+      const staged = await output.stageMonth('2026-11');
+      expect(staged.dir).toContain(`cohort-reports-stage-${process.pid}-`);
+      expect(await exists(dead)).toBe(false);
+      expect(await exists(live)).toBe(true);
+      await staged.discard();
+      expect(await exists(staged.dir)).toBe(false);
+    } finally {
+      await rm(live, { recursive: true, force: true });
+      await rm(dead, { recursive: true, force: true });
+    }
   });
 
   it('reads and verifies files: ok, differs (size, content, or written by another tool), missing', async () => {

@@ -108,12 +108,17 @@ function cohortsOf(ws: SandboxWorkspace) {
   ];
 }
 
-async function record(
+/**
+ * Records `ws` into `store` as a run over it would (cohorts, member pages, each contact's folded events
+ * once, each month's conversations when asked for); `claim` sees each fetch job's contacts as a
+ * worker claims them. Returns the contacts listed.
+ */
+export async function recordRun(
   store: RunStore,
   ws: SandboxWorkspace,
   plan: RunPlan,
-  claim: (jobId: string, ids: string[]) => Promise<unknown>,
   options: StoreCostOptions,
+  claim: (jobId: string, ids: string[]) => Promise<unknown> = async () => undefined,
 ): Promise<number> {
   await store.saveCohorts(cohortsOf(ws));
   let listed = 0;
@@ -150,7 +155,7 @@ export async function measureRedisStoreCost(
     const prefix = 'bench-scale';
     const baseline = (await memoryInfo(redis)).used;
     const store = createRedisStore({ redis, prefix, runId: plan.runId });
-    const listed = await record(store, ws, plan, (jobId, ids) => store.claimContacts('1.1', jobId, ids), options);
+    const listed = await recordRun(store, ws, plan, options, (jobId, ids) => store.claimContacts('1.1', jobId, ids));
     const used = (await memoryInfo(redis)).used;
     const families: Record<string, number> = {};
     let cursor = '0';

@@ -3,12 +3,8 @@
  * starts it, plus a `--config` file (short client timeouts, more attempts, small fetch jobs). Every
  * process started here is tracked, so `stopFaultWorkers()` in afterEach/afterAll leaves none behind.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { killWorker, type WorkerProcess } from './jobs-workers.js';
-import { cliNodeArgs } from './e2e-cli.js';
+import { killWorker, startWorkerProcess, type WorkerProcess } from './jobs-workers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const started = new Set<WorkerProcess>();
 
 export interface FaultWorkerOptions {
@@ -19,22 +15,8 @@ export interface FaultWorkerOptions {
 
 /** Starts `cohort-reports worker --config FILE` and resolves once it logs that it is ready. */
 export async function spawnFaultWorker(env: NodeJS.ProcessEnv, options: FaultWorkerOptions): Promise<WorkerProcess> {
-  const args = [...cliNodeArgs(), 'worker', '--concurrency', String(options.concurrency), '--config', options.configPath];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const wp: WorkerProcess = { child, output: () => out };
-  started.add(wp);
-  child.once('exit', () => started.delete(wp));
-  const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!out.includes('"worker started"')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`worker not ready within ${readyTimeoutMs} ms:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return wp;
+  const args = ['--concurrency', String(options.concurrency), '--config', options.configPath];
+  return startWorkerProcess(env, { args, track: started, ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}) });
 }
 
 export function isAlive(wp: WorkerProcess): boolean {

@@ -42,26 +42,35 @@ export function workerEnvironment(env: WorkerEnv): NodeJS.ProcessEnv {
   };
 }
 
-/** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
-export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 45_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...cliNodeArgs(), 'worker', '--concurrency', String(concurrency)], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `cohort-reports worker ARGS` (in `cwd`, default the project folder), adds it to `track` until
+ * it exits, and resolves once it logs that it is ready; one that exits first, or is not ready in time,
+ * fails with its output.
+ */
+export async function startWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  options: { args: string[]; track: Set<WorkerProcess>; cwd?: string; readyTimeoutMs?: number },
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...cliNodeArgs(), 'worker', ...options.args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   const wp: WorkerProcess = { child, output: () => out };
-  started.add(wp);
-  child.once('exit', () => started.delete(wp));
+  options.track.add(wp);
+  child.once('exit', () => options.track.delete(wp));
+  const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
   const deadline = Date.now() + readyTimeoutMs;
   while (!out.includes('"worker started"')) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode} before it was ready:\n${out}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
     if (Date.now() > deadline) throw new Error(`worker not ready within ${readyTimeoutMs} ms:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return wp;
+}
+
+/** Starts `cohort-reports worker` and resolves once it logs that it is ready. */
+export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency: number, readyTimeoutMs = 45_000): Promise<WorkerProcess> {
+  return startWorkerProcess(env, { args: ['--concurrency', String(concurrency)], track: started, readyTimeoutMs });
 }
 
 /** SIGKILL, and wait for the process to be gone. */

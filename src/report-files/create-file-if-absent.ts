@@ -1,0 +1,26 @@
+import { link, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { temporarySibling } from './rename-into-place.js';
+import { isCode, syncPath } from './sync-path.js';
+
+/**
+ * Creates `path` holding `bytes` only if it does not exist; false when it did. Made whole under a
+ * temporary name, then linked: a reader never sees it half-written, and link(2) fails when the target
+ * exists, so of two writers exactly one creates it — on local disks and on NFS alike, where O_EXCL
+ * has not always been atomic.
+ */
+export async function createFileIfAbsent(path: string, bytes: string | Buffer): Promise<boolean> {
+  const tmp = temporarySibling(path, 'tmp');
+  await writeFile(tmp, bytes, { flag: 'wx' });
+  try {
+    await syncPath(tmp);
+    await link(tmp, path);
+    await syncPath(dirname(path));
+    return true;
+  } catch (err) {
+    if (isCode(err, 'EEXIST')) return false;
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
