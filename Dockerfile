@@ -49,10 +49,12 @@ COPY --from=build /app/dist ./dist
 # instruction: it would leave an anonymous volume behind every one-off container (`status`,
 # `enqueue`, `--version`); mount one where reports are written (`-v cohort-reports:/reports`, as the
 # compose file does).
+# /app/.cohort-reports-state is `run`'s journal folder for an s3:// output (its default under the
+# working directory): the node user's too. Mount a volume there for a run that resumes in a new container.
 RUN chmod 0755 /app/dist/src/cli/main.js \
  && ln -s /app/dist/src/cli/main.js /usr/local/bin/cohort-reports \
- && mkdir -p /reports \
- && chown node:node /reports
+ && mkdir -p /reports /app/.cohort-reports-state \
+ && chown node:node /reports /app/.cohort-reports-state
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--", "cohort-reports"]
 CMD ["--help"]
