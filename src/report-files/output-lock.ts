@@ -149,7 +149,7 @@ export async function acquireOutputLock(outDir: string, command: string, now: ()
   let tookOverFrom: LockHolder | null = null;
   const deadline = now() + TAKEOVER_WAIT_MS;
   for (;;) {
-    if (await createFileIfAbsent(path, `${JSON.stringify(me)}\n`)) break;
+    if (await createFileIfAbsent(path, `${JSON.stringify(me)}\n`, false)) break;
     const found = await readHolder(path);
     if (found === null) continue; // released meanwhile
     if (!isStale(found, now())) throw new OutputLockedError(outDir, found.holder);
