@@ -29,7 +29,7 @@ import { conversationChildren } from './conversation-children.js';
 import { pageJobId, runJobId, sweepJobId, type FetchContactsData, type MonthRunData, type PageCohortData } from './job-types.js';
 import { MAX_ROUNDS } from './job-schemas.js';
 import { readRunJobProgress } from './refresh-run-progress.js';
-import type { Processor } from './worker-context.js';
+import type { Processor, WorkerContext } from './worker-context.js';
 
 export { MAX_ROUNDS };
 
@@ -102,7 +102,9 @@ export const processMonthRun: Processor<'month-run'> = async (job, token, signal
   }
 };
 
-async function runMonth(...[job, token, signal, ctx, target]: [...Parameters<Processor<'month-run'>>, ReportOutput]): Promise<MonthRunResult> {
+type MonthRunJob = Parameters<Processor<'month-run'>>[0];
+
+async function runMonth(job: MonthRunJob, token: string, signal: AbortSignal | undefined, ctx: WorkerContext, target: ReportOutput): Promise<MonthRunResult> {
   const { run } = job.data;
   const plan = ctx.planFor(run);
   const { store, lease: leaseApi } = ctx.runFor(run.runId, job.timestamp);
