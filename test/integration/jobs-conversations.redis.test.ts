@@ -13,12 +13,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
+import { QUEUE_NAME } from '../../jobs/job-types.js';
 import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
 import { loadConfig } from '../../src/config.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
@@ -29,7 +29,7 @@ import { CONVERSATION_PADDING_SEC, expectedReports } from '../support/e2e-refere
 import { startE2eSandbox, type E2eSandbox } from '../support/e2e-sandbox.js';
 import { killAllWorkers, killWorker, spawnWorker, waitForJobState, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
-import { removeQueue } from '../support/teardown.js';
+import { openTestQueue } from '../support/teardown.js';
 
 /** 2026-12-05T12:00:00Z: October and November 2026 have ended in every zone. */
 const CLOCK_MS = Date.UTC(2026, 11, 5, 12);
@@ -52,16 +52,6 @@ let tmp: string;
 /** Every run of this file is planned at this second, and the reference told so. */
 let nowSec: number;
 const cleanups: Array<() => Promise<void>> = [];
-
-function openTestQueue(prefix: string): Queue {
-  const connection = createTestRedis();
-  const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(prefix) });
-  cleanups.push(async () => {
-    await removeQueue(queue, redis, prefix);
-    connection.disconnect();
-  });
-  return queue;
-}
 
 /** Queues the two months as `cohort-reports enqueue --from --to --timezone` does. */
 async function enqueueMonths(queue: Queue, prefix: string): Promise<{ jobId: string; runId: string }> {
@@ -109,7 +99,7 @@ describe('a distributed run with a token that may not read conversations', () =>
 
   it('fails the run job for good after one conversations search, with one line naming the permission, before any event call, writing nothing', async () => {
     const prefix = testPrefix('jobs-conv-denied');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const outDir = join(tmp, 'denied-out');
     const { config } = loadConfig({
       env: { INTERCOM_BASE_URL: denied.sandbox.url, REDIS_URL: redisUrl(), COHORT_REPORTS_PREFIX: prefix, COHORT_REPORTS_OUT: outDir, RATE_LIMIT_ALLOWANCE: String(ALLOWANCE) },
@@ -142,7 +132,7 @@ describe('a distributed run with a token that may not read conversations', () =>
 describe('kill -9 of a worker while list-conversations jobs run', () => {
   it('a new worker resumes the listings from their cursors and the run writes the reference reports', async () => {
     const prefix = testPrefix('jobs-conv-kill');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const outDir = join(tmp, 'kill-out');
     const env = workerEnvironment({ baseUrl: allowed.sandbox.url, token: allowed.sandbox.token, redisUrl: redisUrl(), prefix, outDir, allowance: ALLOWANCE });
     const workers: WorkerProcess[] = [await spawnWorker(env, CONCURRENCY)];

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -15,12 +15,12 @@ import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { planRun, type RunPlan } from '../../src/pipeline/plan-run.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { bullPrefix, QUEUE_NAME, type MonthRunData } from '../../jobs/job-types.js';
+import { type MonthRunData } from '../../jobs/job-types.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { killAllWorkers, killWorker, spawnWorker, waitForJobState, workerEnvironment, type WorkerProcess } from '../support/jobs-workers.js';
 import { readReportFiles, runReference } from '../support/jobs-reference-run.js';
-import { removeQueue } from '../support/teardown.js';
+import { openTestQueue } from '../support/teardown.js';
 
 const CONTACTS = 500;
 const CONCURRENCY = 4;
@@ -52,14 +52,6 @@ function listedContacts(): Set<string> {
   const ids = new Set<string>();
   for (const members of sandbox.workspace.membersByCohort.values()) for (const id of members) ids.add(id);
   return ids;
-}
-
-async function openTestQueue(prefix: string): Promise<Queue> {
-  const queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
-  cleanups.push(async () => {
-    await removeQueue(queue, redis, prefix);
-  });
-  return queue;
 }
 
 beforeAll(async () => {
@@ -120,7 +112,7 @@ describe('distributed month run', () => {
   it('three worker processes write CSVs byte-identical to the single-process run, fetching each contact once', async () => {
     const prefix = testPrefix('jobs-dist');
     const outDir = join(tmp, prefix);
-    const queue = await openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const env = workerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, outDir, allowance: 20_000 });
     const workers = await Promise.all([1, 2, 3].map(() => spawnWorker(env, CONCURRENCY)));
 
@@ -141,7 +133,7 @@ describe('distributed month run', () => {
   it('after kill -9 of a worker mid-run and a restart, completes with identical output, repeating only in-flight work', async () => {
     const prefix = testPrefix('jobs-kill');
     const outDir = join(tmp, prefix);
-    const queue = await openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     // A slower shared allowance (90 calls/s) keeps the run going long enough to kill a worker mid-way.
     const env = workerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, outDir, allowance: 1_000 });
     const workers: WorkerProcess[] = await Promise.all([1, 2, 3].map(() => spawnWorker(env, CONCURRENCY)));
@@ -172,7 +164,7 @@ describe('distributed month run', () => {
 
   it('an idle worker drains and exits 0 on SIGTERM', async () => {
     const prefix = testPrefix('jobs-term');
-    await openTestQueue(prefix);
+    openTestQueue(prefix, redis, cleanups);
     const env = workerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, outDir: join(tmp, prefix), allowance: 1_000 });
     const worker = await spawnWorker(env, 1);
     expect(await killWorker(worker, 'SIGTERM')).toBe(0);

@@ -2,7 +2,6 @@
  * The queue side of the distributed run, in process against real Redis: the job scheduler, idempotent
  * enqueueing, the scheduler's tick, and a permanent error failing the run without retries.
  */
-import { Queue } from 'bullmq';
 import { TZDate } from '@date-fns/tz';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
@@ -11,13 +10,13 @@ import { loadConfig } from '../../src/config.js';
 import { createRedisStore } from '../../src/pipeline/redis-store.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { bullPrefix, QUEUE_NAME, runJobId, SCHEDULER_ID } from '../../jobs/job-types.js';
+import { runJobId, SCHEDULER_ID } from '../../jobs/job-types.js';
 import { lastCompleteMonth } from '../../src/report/last-complete-month.js';
 import { startWorker, type WorkerHandle } from '../../jobs/start-worker.js';
 import { upsertSchedule } from '../../jobs/upsert-schedule.js';
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { waitForJobState } from '../support/jobs-workers.js';
-import { removeQueue } from '../support/teardown.js';
+import { openTestQueue } from '../support/teardown.js';
 
 let redis: Redis;
 const cleanups: Array<() => Promise<void>> = [];
@@ -34,16 +33,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function openTestQueue(prefix: string): Queue {
-  const connection = createTestRedis();
-  const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(prefix) });
-  cleanups.push(async () => {
-    await removeQueue(queue, redis, prefix);
-    connection.disconnect();
-  });
-  return queue;
-}
-
 /** The next 1st-of-month at hh:00 local time in `zone` after `nowMs`, computed with @date-fns/tz. */
 function nextFirstOfMonthAt(hour: number, zone: string, nowMs: number): number {
   const local = new TZDate(nowMs, zone);
@@ -56,7 +45,7 @@ function nextFirstOfMonthAt(hour: number, zone: string, nowMs: number): number {
 
 describe('schedule', () => {
   it('upserting twice leaves exactly one job scheduler, its next run at the cron time of a non-UTC zone', async () => {
-    const queue = openTestQueue(testPrefix('jobs-sched'));
+    const queue = openTestQueue(testPrefix('jobs-sched'), redis, cleanups);
     const zone = 'America/New_York';
     await upsertSchedule(queue, { cron: '0 3 1 * *', cronTimeZone: zone, reportTimeZone: 'Europe/Berlin' });
     const { nextMs } = await upsertSchedule(queue, { cron: '0 4 1 * *', cronTimeZone: zone, reportTimeZone: 'Europe/Berlin' });
@@ -76,7 +65,7 @@ describe('schedule', () => {
 describe('enqueue', () => {
   it('a second enqueue of the same month while the first is live adds nothing', async () => {
     const prefix = testPrefix('jobs-enq');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const month = lastCompleteMonth(Date.now(), 'UTC');
     const input = { from: month, timeZone: 'UTC', nowSec: Math.floor(Date.now() / 1000), allowPartial: false };
     const clear = (runId: string): Promise<void> => createRedisStore({ redis, prefix, runId }).clear();
@@ -91,7 +80,7 @@ describe('enqueue', () => {
 
   it('refuses a month that has not ended before anything is queued', async () => {
     const prefix = testPrefix('jobs-enq');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const thisMonth = new Date().toISOString().slice(0, 7);
     await expect(
       enqueueRun(queue, { from: thisMonth, timeZone: 'UTC', nowSec: Math.floor(Date.now() / 1000), allowPartial: false }, async () => {}),
@@ -126,7 +115,7 @@ describe('worker with a refused token', () => {
 
   it('fails the run with an UnrecoverableError after one attempt and one API call on 401', async () => {
     const prefix = testPrefix('jobs-401');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     // The worker starts with a good token (it reads its workspace at start), which is then revoked.
     handle = await startTestWorker(prefix);
     const workerToken = sandbox.token;
@@ -151,7 +140,7 @@ describe('worker with a refused token', () => {
 
   it("a scheduler tick queues the run of the last complete month in the report zone", async () => {
     const prefix = testPrefix('jobs-tick');
-    const queue = openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     handle = await startTestWorker(prefix);
     const zone = 'Pacific/Auckland';
     const tick = await queue.add('scheduled-run', { timeZone: zone });

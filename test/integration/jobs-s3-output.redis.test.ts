@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun } from '../../jobs/enqueue-run.js';
-import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
+import { QUEUE_NAME } from '../../jobs/job-types.js';
 import type { MonthRunResult } from '../../jobs/process-month-run.js';
 import { loadConfig } from '../../src/config.js';
 import { planRun } from '../../src/pipeline/plan-run.js';
@@ -26,7 +26,7 @@ import { readReportFiles, runReference } from '../support/jobs-reference-run.js'
 import { createTestRedis, redisUrl, testPrefix } from '../support/redis.js';
 import { readAllObjects, startFaultProxy, startTestS3, testS3Client, type FaultProxy, type SeenRequest, type TestS3 } from '../support/s3-server.js';
 import { listTree, monthProblems, s3WorkerEnvironment, spawnWorkerIn, stopS3Workers, watchMonth, wroteRun } from '../support/s3-workers.js';
-import { removeQueue } from '../support/teardown.js';
+import { openTestQueue } from '../support/teardown.js';
 
 const CONTACTS = 200;
 const CONCURRENCY = 4;
@@ -76,12 +76,6 @@ afterAll(async () => {
   await redis?.quit();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-async function openTestQueue(prefix: string): Promise<Queue> {
-  const queue = new Queue(QUEUE_NAME, { connection: createTestRedis(), prefix: bullPrefix(prefix) });
-  cleanups.push(() => removeQueue(queue, redis, prefix));
-  return queue;
-}
 
 async function proxyToStore(): Promise<FaultProxy> {
   const proxy = await startFaultProxy(s3.endpoint);
@@ -135,7 +129,7 @@ function checkMonthWrites(client: S3Client, prefix: string, seen: Array<{ key: s
 describe('distributed runs writing to an object store', () => {
   it('two workers in separate working directories write one history to the store, with no shared folder', async () => {
     const prefix = testPrefix('jobs-s3-hist');
-    const queue = await openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const env = s3WorkerEnvironment({ baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, allowance: ALLOWANCE }, s3, 'hist');
     const cwds = [await workingDir('machine-1'), await workingDir('machine-2')];
     const workers = await Promise.all(cwds.map((cwd) => spawnWorkerIn(cwd, env, CONCURRENCY)));
@@ -169,7 +163,7 @@ describe('distributed runs writing to an object store', () => {
 
   it('a worker killed while uploading a month is replaced by the other: the month ends complete and as the reference, never half-new', async () => {
     const prefix = testPrefix('jobs-s3-kill');
-    const queue = await openTestQueue(prefix);
+    const queue = openTestQueue(prefix, redis, cleanups);
     const base = { baseUrl: sandbox.url, token: sandbox.token, redisUrl: redisUrl(), prefix, allowance: ALLOWANCE };
     const client = testS3Client(s3);
     cleanups.push(async () => client.destroy());

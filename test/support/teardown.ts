@@ -5,9 +5,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deleteKeys } from './redis.js';
+import { bullPrefix, QUEUE_NAME } from '../../jobs/job-types.js';
+import { createTestRedis, deleteKeys } from './redis.js';
 
 /** SIGKILL for a child still running, and its exit awaited (a no-op for one that has ended). */
 export async function killChild(child: ChildProcess | undefined): Promise<void> {
@@ -22,6 +23,20 @@ export async function removeQueue(queue: Queue | undefined, redis: Redis, prefix
   await queue?.obliterate({ force: true }).catch(() => {});
   await queue?.close();
   await deleteKeys(redis, prefix);
+}
+
+/**
+ * The deployment `prefix`'s queue on a connection of its own, for a test to add and watch jobs; its
+ * removal (queue obliterated, keys deleted with `redis`, connection closed) is pushed onto `cleanups`.
+ */
+export function openTestQueue(prefix: string, redis: Redis, cleanups: Array<() => Promise<void>>): Queue {
+  const connection = createTestRedis();
+  const queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix(prefix) });
+  cleanups.push(async () => {
+    await removeQueue(queue, redis, prefix);
+    connection.disconnect();
+  });
+  return queue;
 }
 
 export interface TestResources {
