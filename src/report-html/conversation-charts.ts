@@ -6,7 +6,7 @@
 import { CONVERSATIONS_FILE } from '../report/columns.js';
 import { barLayout, type BarLayout } from './chart-layout.js';
 import { CHART_CONFIG, SCHEMA, cohortFields, csvData, lookupCohorts, toNumber, tooltipOf, type ChartCohort, type ChartDefinition, type ChartSource } from './chart-parts.js';
-import { cohortAxis, cohortAxisIn, foldColumns, legendFor, STEP, tickCountFor } from './month-charts.js';
+import { cohortAxis, cohortAxisIn, shareBarsSpec, STEP, tickCountFor } from './month-charts.js';
 
 /** Members by how many conversations they opened, in stacking order. */
 export const OPENED_BUCKETS = [
@@ -136,33 +136,18 @@ export function conversationCountsChart(source: ChartSource, cohorts: readonly C
     name: 'conversation-counts',
     title: 'Members who opened conversations, by how many they opened',
     file: CONVERSATIONS_FILE,
-    spec: {
-      $schema: SCHEMA,
+    spec: shareBarsSpec({
+      file: CONVERSATIONS_FILE,
       description: 'share of the members who opened a conversation that opened 1, 2–3, or 4 or more, per cohort (cohort_conversations.csv)',
-      data: csvData(CONVERSATIONS_FILE, source),
-      transform: [...cohortFields(source), ...lookupCohorts(cohorts), ...foldColumns(OPENED_BUCKETS, 'opened'), toNumber('count'), { filter: 'datum.count_value > 0' }],
-      width: layout.plotWidthPx,
-      height: { step: STEP },
-      mark: { type: 'bar' },
-      encoding: {
-        y: cohortAxisIn(layout),
-        x: {
-          field: 'count_value',
-          type: 'quantitative',
-          title: 'share of the members who opened a conversation',
-          stack: 'normalize',
-          axis: { format: '.0%', tickCount: tickCountFor(layout.plotWidthPx) },
-        },
-        color: {
-          field: 'opened',
-          type: 'nominal',
-          scale: { domain: OPENED_BUCKETS.map((b) => b.label), range: OPENED_BUCKETS.map((b) => b.color) },
-          legend: legendFor(OPENED_BUCKETS.map((b) => b.label), layout.plotWidthPx, 'opened'),
-        },
-        order: { field: 'column_order', type: 'quantitative' },
-        tooltip: tooltipOf(['cohort_name', 'members_opened', 'column', 'count']),
-      },
-      config: CHART_CONFIG,
-    },
+      source,
+      cohorts,
+      layout,
+      buckets: OPENED_BUCKETS,
+      as: 'opened',
+      title: 'share of the members who opened a conversation',
+      scale: { domain: OPENED_BUCKETS.map((b) => b.label), range: OPENED_BUCKETS.map((b) => b.color) },
+      legendTitle: 'opened',
+      tooltip: tooltipOf(['cohort_name', 'members_opened', 'column', 'count']),
+    }),
   };
 }

@@ -18,6 +18,7 @@ import {
   type ChartSource,
   type ChartCohort,
   type ChartDefinition,
+  type VegaLiteSpec,
 } from './chart-parts.js';
 import { facetPanels } from './facet-panels.js';
 
@@ -160,46 +161,73 @@ export function lifecycleChart(source: ChartSource, cohorts: readonly ChartCohor
   };
 }
 
+/**
+ * Bars of 100% per cohort, split into `buckets` (folded from their columns): stickiness and the
+ * conversation counts are the same chart of different columns, so both are drawn from here.
+ */
+export function shareBarsSpec(input: {
+  file: string;
+  description: string;
+  source: ChartSource;
+  cohorts: readonly ChartCohort[];
+  layout: BarLayout;
+  buckets: ReadonlyArray<{ column: string; label: string }>;
+  /** The field the bucket's label is folded into, and the color's. */
+  as: string;
+  title: string;
+  scale: object;
+  legendTitle: string;
+  tooltip: object;
+}): VegaLiteSpec {
+  const { layout, buckets } = input;
+  return {
+    $schema: SCHEMA,
+    description: input.description,
+    data: csvData(input.file, input.source),
+    transform: [...cohortFields(input.source), ...lookupCohorts(input.cohorts), ...foldColumns(buckets, input.as), toNumber('count'), { filter: 'datum.count_value > 0' }],
+    width: layout.plotWidthPx,
+    height: { step: STEP },
+    mark: { type: 'bar' },
+    encoding: {
+      y: cohortAxisIn(layout),
+      x: {
+        field: 'count_value',
+        type: 'quantitative',
+        title: input.title,
+        stack: 'normalize',
+        axis: { format: '.0%', tickCount: tickCountFor(layout.plotWidthPx) },
+      },
+      color: {
+        field: input.as,
+        type: 'nominal',
+        scale: input.scale,
+        legend: legendFor(buckets.map((b) => b.label), layout.plotWidthPx, input.legendTitle),
+      },
+      order: { field: 'column_order', type: 'quantitative' },
+      tooltip: input.tooltip,
+    },
+    config: CHART_CONFIG,
+  };
+}
+
 export function stickinessChart(source: ChartSource, cohorts: readonly ChartCohort[]): ChartDefinition {
-  const layout = barLayout(cohorts.map((c) => c.cohort_label));
   return {
     name: 'stickiness',
     title: 'Stickiness: active members by days active in the month',
     file: SUMMARY_FILE,
-    spec: {
-      $schema: SCHEMA,
+    spec: shareBarsSpec({
+      file: SUMMARY_FILE,
       description: 'share of each cohort\'s active members by the number of days they were active (cohort_summary.csv)',
-      data: csvData(SUMMARY_FILE, source),
-      transform: [
-        ...cohortFields(source),
-        ...lookupCohorts(cohorts),
-        ...foldColumns(STICKINESS, 'days_active'),
-        toNumber('count'),
-        { filter: 'datum.count_value > 0' },
-      ],
-      width: layout.plotWidthPx,
-      height: { step: STEP },
-      mark: { type: 'bar' },
-      encoding: {
-        y: cohortAxisIn(layout),
-        x: {
-          field: 'count_value',
-          type: 'quantitative',
-          title: 'share of active members',
-          stack: 'normalize',
-          axis: { format: '.0%', tickCount: tickCountFor(layout.plotWidthPx) },
-        },
-        color: {
-          field: 'days_active',
-          type: 'nominal',
-          scale: { domain: STICKINESS.map((s) => s.label), scheme: 'blues' },
-          legend: legendFor(STICKINESS.map((s) => s.label), layout.plotWidthPx, 'days active'),
-        },
-        order: { field: 'column_order', type: 'quantitative' },
-        tooltip: FOLDED_TOOLTIP,
-      },
-      config: CHART_CONFIG,
-    },
+      source,
+      cohorts,
+      layout: barLayout(cohorts.map((c) => c.cohort_label)),
+      buckets: STICKINESS,
+      as: 'days_active',
+      title: 'share of active members',
+      scale: { domain: STICKINESS.map((s) => s.label), scheme: 'blues' },
+      legendTitle: 'days active',
+      tooltip: FOLDED_TOOLTIP,
+    }),
   };
 }
 
